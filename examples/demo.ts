@@ -1,0 +1,74 @@
+/**
+ * The demo that README's first command runs: spawns actors in one process,
+ * asks, tells, streams, shows an error with its code, a watcher and a restart.
+ *   bun examples/demo.ts
+ */
+import { Actor, ActorError, ActorSystem } from "pulsing";
+
+class Counter extends Actor {
+  #n = 0;
+  inc(by = 1): number {
+    return (this.#n += by);
+  }
+  get(): number {
+    return this.#n;
+  }
+  /** A streaming method: every item is its own turn. */
+  async *countTo(k: number): AsyncGenerator<number> {
+    for (let i = 1; i <= k; i++) yield i;
+  }
+}
+
+/** A message-style actor: the seed's ask(Ping) -> Pong. */
+class Echo extends Actor {
+  receive(msgType: string, payload: unknown): unknown {
+    if (msgType === "Ping") return { type: "Pong", payload };
+    throw new Error(`Echo does not understand ${msgType}`);
+  }
+}
+
+/** Fails on purpose; its supervision restarts it with a fresh state. */
+class Flaky extends Actor {
+  calls = 0;
+  work(): number {
+    this.calls++;
+    if (this.calls === 2) throw new Error("corrupted state");
+    return this.calls;
+  }
+  override isFatal(): boolean {
+    return true;
+  }
+}
+
+const system = await ActorSystem.start({ logger: undefined });
+const counter = await system.spawn(Counter, { name: "demo/counter" });
+
+console.log("ask    inc(2)        ->", await counter.inc(2));
+await counter.$tell.inc(5);
+console.log("tell   inc(5), get() ->", await counter.get());
+
+const items: number[] = [];
+for await (const i of counter.countTo(5)) items.push(i);
+console.log("stream countTo(5)    ->", items.join(", "));
+
+const echo = await system.spawn(Echo, { name: "demo/echo" });
+console.log("ask    Ping          ->", JSON.stringify(await echo.$ask("Ping", { seq: 1 })));
+
+try {
+  await echo.$ask("Shout");
+} catch (error) {
+  if (error instanceof ActorError) console.log(`error  Shout         -> ${error.code}: ${error.message}`);
+}
+
+const same = await system.resolve<Counter>("demo/counter");
+console.log("resolve demo/counter -> get() =", await same.get());
+
+const flaky = await system.spawn(Flaky, { name: "demo/flaky", supervision: { restart: "on-failure", minBackoffMs: 10 } });
+console.log("flaky  work()        ->", await flaky.work());
+console.log("flaky  work()        ->", await flaky.work().catch((e: ActorError) => `${e.code} (${e.message}); restarting`));
+await Bun.sleep(50);
+console.log("flaky  work()        ->", await flaky.work(), "(fresh instance)");
+
+system.watch(counter, (event) => console.log(`watch  ${event.name} stopped: ${event.reason}`));
+await system.shutdown();
+console.log("shut down");

@@ -1,0 +1,477 @@
+import { construct, Actor, type ActorContext } from "./actor.ts";
+import { deadlines } from "./deadlines.ts";
+import type { DispatchTable, MethodEntry } from "./dispatch.ts";
+import { ActorError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import { ASK, CLOSE, Message, STEP, TELL, type MessageKind, type StreamState } from "./message.ts";
+import { Ring } from "./ring.ts";
+import { scheduler, type Runnable } from "./scheduler.ts";
+import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
+import type { RestartTracker } from "./supervision.ts";
+import type { ActorSystemApi, StopEvent, StopReason } from "./types.ts";
+
+/** What a cell needs from the runtime that owns it. */
+export interface CellHost {
+  readonly system: ActorSystemApi;
+  readonly logger: Logger;
+  /** The cell stopped for good: drop its name and id. */
+  forget(cell: Cell): void;
+}
+
+export interface CellConfig {
+  readonly id: string;
+  readonly name: string | undefined;
+  readonly cls: new (...args: never[]) => Actor;
+  readonly args: readonly unknown[];
+  readonly table: DispatchTable;
+  readonly capacity: number;
+  /** Undefined when the actor never restarts. */
+  readonly tracker: RestartTracker | undefined;
+}
+
+const STARTING = 0;
+const RUNNING = 1;
+const RESTARTING = 2;
+const STOPPING = 3;
+const STOPPED = 4;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const DEFAULT_ON_START = Actor.prototype.onStart;
+const DEFAULT_ON_STOP = Actor.prototype.onStop;
+
+type Thenable = { then(onValue: (value: unknown) => void, onError: (error: unknown) => void): unknown };
+
+function isThenable(value: unknown): value is Thenable {
+  return value !== null && typeof value === "object" && typeof (value as Thenable).then === "function";
+}
+
+/**
+ * One actor at run time: its instance, its bounded mailbox and its turns. A cell
+ * runs one turn at a time; an async handler's turn lasts until its promise
+ * settles. Restarts build a new instance in the same cell, so refs stay valid.
+ */
+export class Cell implements Runnable, ActorContext, StreamHost {
+  readonly id: string;
+  readonly name: string | undefined;
+  /** Set by the runtime right after construction. */
+  ref: unknown;
+  instance: Actor | undefined;
+  #state = STARTING;
+  readonly #host: CellHost;
+  readonly #config: CellConfig;
+  readonly #mailbox = new Ring<Message>();
+  /** Senders waiting for room, in order. */
+  #waiting: Ring<Message> | undefined;
+  /** The message whose turn is running. */
+  #current: Message | undefined;
+  /** An async turn or a lifecycle hook is running. */
+  #busy = false;
+  #scheduled = false;
+  #stopAfterTurn = false;
+  #failure: ActorError | undefined;
+  /** A stop waits for the running turn to end. */
+  #onIdle: (() => void) | undefined;
+  #streams: Set<StreamState> | undefined;
+  #watchers: ((event: StopEvent) => void)[] | undefined;
+  #stopped: Promise<void> | undefined;
+  #stopEvent: StopEvent | undefined;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  #onSettled: ((value: unknown) => void) | undefined;
+  #onRejected: ((error: unknown) => void) | undefined;
+
+  constructor(host: CellHost, config: CellConfig) {
+    this.#host = host;
+    this.#config = config;
+    this.id = config.id;
+    this.name = config.name;
+  }
+
+  get system(): ActorSystemApi {
+    return this.#host.system;
+  }
+
+  get table(): DispatchTable {
+    return this.#config.table;
+  }
+
+  get isStopped(): boolean {
+    return this.#state >= STOPPING;
+  }
+
+  get mailboxSize(): number {
+    return this.#mailbox.length + (this.#waiting?.length ?? 0);
+  }
+
+  // ---- sending -------------------------------------------------------------
+
+  ask(kind: MessageKind, type: string, entry: MethodEntry | undefined, args: unknown, timeoutMs: number, stream?: StreamState): Promise<unknown> {
+    if (this.#state >= STOPPING) return Promise.reject(this.#stoppedError());
+    let message!: Message;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      message = new Message(kind, type, entry, args, stream, resolve, reject);
+    });
+    deadlines.track(message, timeoutMs);
+    this.#post(message);
+    return promise;
+  }
+
+  /** Resolves once the mailbox took the message: at once unless it is full. */
+  tell(type: string, entry: MethodEntry | undefined, args: unknown): Promise<void> {
+    if (this.#state >= STOPPING) {
+      this.deadLetter(type);
+      return RESOLVED;
+    }
+    const message = new Message(TELL, type, entry, args, undefined, undefined, undefined);
+    if (this.#post(message)) return RESOLVED;
+    return new Promise<void>((resolve) => {
+      message.resolve = resolve as (value: unknown) => void;
+    });
+  }
+
+  openStream(entry: MethodEntry, args: unknown[], timeoutMs: number): StreamCursor<unknown> {
+    return new StreamCursor(this, entry, args, timeoutMs);
+  }
+
+  step(stream: StreamCursor<unknown>, timeoutMs: number): Promise<unknown> {
+    return this.ask(STEP, stream.entry.name, stream.entry, undefined, timeoutMs, stream);
+  }
+
+  close(stream: StreamCursor<unknown>, timeoutMs: number): Promise<unknown> {
+    return this.ask(CLOSE, stream.entry.name, stream.entry, undefined, timeoutMs, stream);
+  }
+
+  abandon(stream: StreamCursor<unknown>): void {
+    if (this.#state < STOPPING) this.#post(new Message(CLOSE, stream.entry.name, stream.entry, undefined, stream, undefined, undefined));
+  }
+
+  /** Queues a message; false when the mailbox is full and the message waits for room. */
+  #post(message: Message): boolean {
+    const waiting = this.#waiting;
+    if (this.#mailbox.length >= this.#config.capacity || (waiting !== undefined && waiting.length > 0)) {
+      (this.#waiting ??= new Ring()).push(message);
+      return false;
+    }
+    this.#mailbox.push(message);
+    if (!this.#scheduled && !this.#busy && this.#state === RUNNING) {
+      this.#scheduled = true;
+      scheduler.schedule(this);
+    }
+    return true;
+  }
+
+  /** Moves one waiting sender into the mailbox, which just got room. */
+  #admit(waiting: Ring<Message>): void {
+    for (let message = waiting.shift(); message !== undefined; message = waiting.shift()) {
+      if (message.settled) continue; // its ask timed out while it waited
+      this.#mailbox.push(message);
+      if (message.kind === TELL) message.resolve?.(undefined);
+      return;
+    }
+  }
+
+  // ---- turns ---------------------------------------------------------------
+
+  runTurns(max: number): number {
+    this.#scheduled = false;
+    const mailbox = this.#mailbox;
+    let count = 0;
+    while (count < max && this.#state === RUNNING && !this.#busy) {
+      const message = mailbox.shift();
+      if (message === undefined) break;
+      count++;
+      if (this.#waiting !== undefined && this.#waiting.length > 0) this.#admit(this.#waiting);
+      if (!message.settled) this.#turn(message);
+    }
+    this.#reschedule();
+    return count;
+  }
+
+  #reschedule(): void {
+    if (this.#mailbox.length > 0 && this.#state === RUNNING && !this.#busy && !this.#scheduled) {
+      this.#scheduled = true;
+      scheduler.schedule(this);
+    }
+  }
+
+  #turn(message: Message): void {
+    this.#current = message;
+    let result: unknown;
+    try {
+      result = this.#invoke(message);
+    } catch (error) {
+      this.#current = undefined;
+      this.#handlerFailed(message, error);
+      this.#endTurn();
+      return;
+    }
+    if (isThenable(result)) {
+      this.#busy = true;
+      result.then(
+        (this.#onSettled ??= (value) => this.#asyncTurnEnded(value, undefined, false)),
+        (this.#onRejected ??= (error) => this.#asyncTurnEnded(undefined, error, true)),
+      );
+      return;
+    }
+    this.#current = undefined;
+    this.#complete(message, result);
+    if (this.#onIdle !== undefined || this.#stopAfterTurn || this.#failure !== undefined) this.#endTurn();
+  }
+
+  #invoke(message: Message): unknown {
+    const instance = this.instance as Actor;
+    switch (message.kind) {
+      case STEP: {
+        const stream = message.stream as StreamState;
+        if (!stream.started && !stream.finished) (this.#streams ??= new Set()).add(stream);
+        return stream.step(instance);
+      }
+      case CLOSE: {
+        const stream = message.stream as StreamState;
+        this.#streams?.delete(stream);
+        return stream.close();
+      }
+      default:
+        return message.entry !== undefined
+          ? message.entry.fn.apply(instance, message.args as unknown[])
+          : this.#config.table.receive?.call(instance, message.type, message.args);
+    }
+  }
+
+  #asyncTurnEnded(value: unknown, error: unknown, failed: boolean): void {
+    const message = this.#current;
+    if (message === undefined) return; // killed while the turn ran
+    this.#current = undefined;
+    this.#busy = false;
+    if (failed) this.#handlerFailed(message, error);
+    else this.#complete(message, value);
+    this.#endTurn();
+    this.#reschedule();
+  }
+
+  #complete(message: Message, value: unknown): void {
+    if (message.kind === STEP && (value as IteratorResult<unknown>).done) this.#streamFinished(message.stream as StreamState);
+    else if (message.kind === CLOSE) value = DONE;
+    message.reply(value);
+  }
+
+  #handlerFailed(message: Message, error: unknown): void {
+    const wrapped = ActorError.fromHandler(error);
+    if (message.kind === STEP) this.#streamFinished(message.stream as StreamState);
+    if (message.kind === TELL) {
+      this.#host.logger.warn("tell handler failed", { actor: this.#label(), message: message.type, error: wrapped });
+    } else {
+      message.fail(wrapped);
+    }
+    if (this.#isFatal(error)) this.#failure = wrapped;
+  }
+
+  #isFatal(error: unknown): boolean {
+    try {
+      return this.instance?.isFatal(error) === true;
+    } catch {
+      return true; // an isFatal that throws cannot vouch for the instance
+    }
+  }
+
+  #streamFinished(stream: StreamState): void {
+    stream.finish();
+    this.#streams?.delete(stream);
+  }
+
+  /** After every turn that changed more than its reply: a waiting stop, a failure, a self-stop. */
+  #endTurn(): void {
+    const onIdle = this.#onIdle;
+    if (onIdle !== undefined) {
+      this.#onIdle = undefined;
+      onIdle();
+      return;
+    }
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      this.#failure = undefined;
+      this.#afterFailure("failure", failure);
+      return;
+    }
+    if (this.#stopAfterTurn) {
+      this.#stopAfterTurn = false;
+      this.#afterFailure("self", undefined);
+    }
+  }
+
+  // ---- lifecycle -----------------------------------------------------------
+
+  /** Builds the instance and runs onStart as the first turn; throws START_FAILED. */
+  async start(): Promise<void> {
+    await this.#build();
+    if (this.#state !== STARTING) return; // stopped while starting
+    this.#state = RUNNING;
+    this.#reschedule();
+  }
+
+  async #build(): Promise<void> {
+    this.#busy = true;
+    let instance: Actor | undefined;
+    try {
+      instance = construct(this.#config.cls, this.#config.args, this);
+      this.instance = instance;
+      if (instance.onStart !== DEFAULT_ON_START) await instance.onStart();
+    } catch (error) {
+      this.instance = undefined;
+      this.#busy = false;
+      const failure = ActorError.fromHandler(error, "START_FAILED");
+      if (this.#onIdle === undefined && this.#state === STARTING) {
+        // A failed first start leaves nothing behind and fails the spawn.
+        this.#state = STOPPING;
+        this.#rejectQueued();
+        this.#state = STOPPED;
+        this.#host.forget(this);
+        throw failure;
+      }
+      this.#failure = failure;
+    }
+    this.#busy = false;
+    this.#endTurn();
+  }
+
+  stopSelf(): void {
+    if (this.#state >= STOPPING) return;
+    if (this.#current !== undefined || this.#busy) this.#stopAfterTurn = true;
+    else this.#afterFailure("self", undefined);
+  }
+
+  #afterFailure(cause: "failure" | "self", error: ActorError | undefined): void {
+    if (this.#state >= STOPPING) return;
+    const delay = this.#config.tracker?.next(cause, Date.now());
+    if (delay === undefined) void this.stop(cause === "self" ? "normal" : "failed", error);
+    else void this.#restart(delay, error);
+  }
+
+  async #restart(delayMs: number, error: ActorError | undefined): Promise<void> {
+    this.#state = RESTARTING;
+    this.#host.logger.warn("actor restarting", { actor: this.#label(), delayMs, error });
+    this.#busy = true;
+    await this.#retire(new ActorError("ACTOR_STOPPED", `actor ${this.#label()} restarted; its stream ended`));
+    this.#busy = false;
+    if (this.#onIdle !== undefined) return this.#endTurn();
+    this.#restartTimer = setTimeout(() => void this.#rebuild(), delayMs);
+  }
+
+  async #rebuild(): Promise<void> {
+    this.#restartTimer = undefined;
+    if (this.#state !== RESTARTING) return;
+    await this.#build();
+    if (this.#state !== RESTARTING || this.instance === undefined) return;
+    this.#state = RUNNING;
+    this.#host.logger.info("actor restarted", { actor: this.#label() });
+    this.#reschedule();
+  }
+
+  /** Ends open streams and runs onStop on the current instance, which is then gone. */
+  async #retire(streamError: ActorError, runOnStop = true): Promise<void> {
+    const instance = this.instance;
+    this.instance = undefined;
+    const streams = this.#streams;
+    this.#streams = undefined;
+    if (streams !== undefined) {
+      for (const stream of streams) {
+        stream.end(streamError);
+        await this.#hook("stream close", () => stream.close());
+      }
+    }
+    if (runOnStop && instance !== undefined && instance.onStop !== DEFAULT_ON_STOP) {
+      await this.#hook("onStop", () => instance.onStop());
+    }
+  }
+
+  async #hook(what: string, run: () => unknown): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      this.#host.logger.warn(`${what} failed`, { actor: this.#label(), error });
+    }
+  }
+
+  /**
+   * Stops the actor for good. Graceful unless `reason` is `killed`: the running
+   * turn ends first and onStop runs. Either way every queued message is refused.
+   */
+  stop(reason: StopReason, error?: ActorError): Promise<void> {
+    if (this.#stopped !== undefined) return this.#stopped;
+    this.#stopped = this.#stop(reason, error);
+    return this.#stopped;
+  }
+
+  async #stop(reason: StopReason, error: ActorError | undefined): Promise<void> {
+    const kill = reason === "killed";
+    this.#state = STOPPING;
+    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
+    this.#rejectQueued();
+    if (kill) {
+      this.#current?.fail(this.#stoppedError());
+      this.#current = undefined;
+      this.#busy = false;
+    } else if (this.#busy || this.#current !== undefined) {
+      await new Promise<void>((resolve) => {
+        this.#onIdle = resolve;
+      });
+    }
+    // Messages that arrived while the last turn ran are refused too.
+    this.#rejectQueued();
+    await this.#retire(this.#stoppedError(), !kill);
+    this.#state = STOPPED;
+    this.#host.forget(this);
+    const event: StopEvent = error === undefined ? { name: this.name, id: this.id, reason } : { name: this.name, id: this.id, reason, error };
+    this.#stopEvent = event;
+    const watchers = this.#watchers ?? [];
+    this.#watchers = undefined;
+    for (const watcher of watchers) this.#notify(watcher, event);
+  }
+
+  watch(listener: (event: StopEvent) => void): () => void {
+    const event = this.#stopEvent;
+    if (event !== undefined) {
+      queueMicrotask(() => this.#notify(listener, event));
+      return () => {};
+    }
+    const watchers = (this.#watchers ??= []);
+    watchers.push(listener);
+    return () => {
+      const at = watchers.indexOf(listener);
+      if (at >= 0) watchers.splice(at, 1);
+    };
+  }
+
+  #notify(listener: (event: StopEvent) => void, event: StopEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.#host.logger.warn("watcher failed", { actor: this.#label(), error });
+    }
+  }
+
+  #rejectQueued(): void {
+    const queued = this.#mailbox.drain();
+    if (this.#waiting !== undefined) queued.push(...this.#waiting.drain());
+    for (const message of queued) {
+      if (message.kind === TELL) {
+        this.deadLetter(message.type);
+        message.resolve?.(undefined); // a sender waiting for room must not wait forever
+      } else {
+        message.fail(this.#stoppedError());
+      }
+    }
+  }
+
+  /** A tell that no handler will see. */
+  deadLetter(type: string, why = "actor stopped"): void {
+    this.#host.logger.warn("dead letter", { actor: this.#label(), message: type, why });
+  }
+
+  #stoppedError(): ActorError {
+    return new ActorError("ACTOR_STOPPED", `actor ${this.#label()} has stopped`);
+  }
+
+  #label(): string {
+    return this.name ?? this.id;
+  }
+}

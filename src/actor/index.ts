@@ -1,0 +1,26 @@
+export { Actor } from "./actor.ts";
+export { ActorError, ERROR_CODES, isErrorCode, type ErrorCode } from "./errors.ts";
+export { jsonLogger, LOG_LEVELS, type Logger, type LogFields, type LogLevel } from "./log.ts";
+export { MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, checkUserName, isReservedName, nameProblem } from "./names.ts";
+export { checkTimeout } from "./ref.ts";
+export {
+  DEFAULT_ASK_TIMEOUT_MS,
+  DEFAULT_MAILBOX_CAPACITY,
+  MAX_MAILBOX_CAPACITY,
+  LocalRuntime,
+  type RuntimeOptions,
+} from "./runtime.ts";
+export { DEFAULT_SUPERVISION, type RestartPolicy, type SupervisionOptions } from "./supervision.ts";
+export type {
+  ActorClass,
+  ActorRef,
+  ActorStream,
+  ActorSystemApi,
+  ActorTarget,
+  MethodName,
+  RefBase,
+  SpawnOptions,
+  StopEvent,
+  StopReason,
+  TellRef,
+} from "./types.ts";

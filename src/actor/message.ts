@@ -1,0 +1,77 @@
+import { untrack, type Expirable, type Lane } from "./deadlines.ts";
+import { ActorError } from "./errors.ts";
+import type { MethodEntry } from "./dispatch.ts";
+
+/** What a message asks of the actor that receives it. */
+export const ASK = 0; // call a method (or receive) and reply
+export const TELL = 1; // call a method (or receive), no reply
+export const STEP = 2; // advance a stream by one item
+export const CLOSE = 3; // end a stream early (runs the generator's finally)
+export type MessageKind = typeof ASK | typeof TELL | typeof STEP | typeof CLOSE;
+
+type Resolve = (value: unknown) => void;
+type Reject = (error: unknown) => void;
+
+/** The actor-side state of one stream; the cursor a caller iterates implements it. */
+export interface StreamState {
+  /** Runs in the actor's turn: starts the generator on first use, then advances it. */
+  step(instance: object): Promise<IteratorResult<unknown>>;
+  /** Runs in the actor's turn: ends the generator early. */
+  close(): Promise<unknown>;
+  readonly finished: boolean;
+  readonly started: boolean;
+  /** The generator finished or threw. */
+  finish(): void;
+  /** The actor stopped or restarted under the stream. */
+  end(error: ActorError): void;
+  /** The caller stopped waiting for it. */
+  abandon(): void;
+}
+
+/**
+ * One message in a mailbox. It carries its own deadline links (see deadlines.ts)
+ * so an ask allocates this object and its promise, and nothing else.
+ */
+export class Message implements Expirable {
+  deadline = 0;
+  prevDue: Expirable | undefined = undefined;
+  nextDue: Expirable | undefined = undefined;
+  lane: Lane | undefined = undefined;
+  settled = false;
+
+  constructor(
+    readonly kind: MessageKind,
+    /** The method name, or the message type handed to `receive`. */
+    readonly type: string,
+    /** Undefined when `receive` handles it. */
+    readonly entry: MethodEntry | undefined,
+    /** The method's arguments, or the payload for `receive`. */
+    readonly args: unknown,
+    readonly stream: StreamState | undefined,
+    /** For asks: settles the caller's promise. For tells: lets a sender that waits for room go on. */
+    public resolve: Resolve | undefined,
+    public reject: Reject | undefined,
+  ) {}
+
+  reply(value: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    untrack(this);
+    this.resolve?.(value);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    untrack(this);
+    this.reject?.(error);
+  }
+
+  expire(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject?.(new ActorError("TIMEOUT", `no reply to "${this.type}" in time`));
+    // The caller stopped waiting; a stream it no longer reads must not stay open.
+    this.stream?.abandon();
+  }
+}

@@ -1,0 +1,147 @@
+import { Actor } from "./actor.ts";
+import { Cell, type CellHost } from "./cell.ts";
+import { DispatchTables } from "./dispatch.ts";
+import { ActorError } from "./errors.ts";
+import { jsonLogger, type Logger } from "./log.ts";
+import { checkUserName } from "./names.ts";
+import { cellOf, checkTimeout, makeRef } from "./ref.ts";
+import { RestartTracker, resolveSupervision } from "./supervision.ts";
+import type { ActorClass, ActorRef, ActorSystemApi, ActorTarget, SpawnOptions, StopEvent, StopReason } from "./types.ts";
+
+export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAILBOX_CAPACITY = 256;
+export const MAX_MAILBOX_CAPACITY = 1_000_000;
+
+export interface RuntimeOptions {
+  /** Default timeout of every ask and stream step; a ref's `$withTimeout` overrides it. */
+  askTimeoutMs?: number;
+  /** Default mailbox capacity; `spawn` may set its own. */
+  mailboxCapacity?: number;
+  logger?: Logger;
+}
+
+const tables = new DispatchTables(Actor);
+
+function checkCapacity(value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_MAILBOX_CAPACITY) {
+    throw new ActorError("INVALID_OPTION", `mailboxCapacity must be an integer in 1..${MAX_MAILBOX_CAPACITY}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The actors of one process: spawning, names, stopping, watching. Usable alone;
+ * ActorSystem puts the network and the cluster around it.
+ */
+export class LocalRuntime implements ActorSystemApi, CellHost {
+  readonly logger: Logger;
+  readonly askTimeoutMs: number;
+  readonly mailboxCapacity: number;
+  /** What actors see as `this.system`; ActorSystem puts itself here. */
+  system: ActorSystemApi = this;
+  readonly #cells = new Map<string, Cell>();
+  readonly #names = new Map<string, Cell>();
+  /** Names whose actor is still in onStart: taken, not yet resolvable. */
+  readonly #starting = new Set<string>();
+  #nextId = 0;
+  #shuttingDown: Promise<void> | undefined;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.askTimeoutMs = checkTimeout(options.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS, "askTimeoutMs");
+    this.mailboxCapacity = checkCapacity(options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY);
+    this.logger = options.logger ?? jsonLogger("warn");
+  }
+
+  get size(): number {
+    return this.#cells.size;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.#shuttingDown !== undefined;
+  }
+
+  async spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, options: SpawnOptions<A> = {}): Promise<ActorRef<T>> {
+    if (this.#shuttingDown !== undefined) throw new ActorError("SHUTTING_DOWN", "the actor system is shutting down");
+    if (typeof cls !== "function" || !(cls.prototype instanceof Actor)) {
+      throw new ActorError("INVALID_OPTION", "spawn needs a class that extends Actor");
+    }
+    const name = options.name === undefined ? undefined : checkUserName(options.name);
+    const capacity = options.mailboxCapacity === undefined ? this.mailboxCapacity : checkCapacity(options.mailboxCapacity);
+    const supervision = resolveSupervision(options.supervision);
+    if (options.args !== undefined && !Array.isArray(options.args)) throw new ActorError("INVALID_OPTION", "args must be an array");
+    if (name !== undefined && (this.#names.has(name) || this.#starting.has(name))) {
+      throw new ActorError("NAME_TAKEN", `an actor named "${name}" already exists`);
+    }
+    const actorClass = cls as unknown as new (...args: never[]) => Actor;
+    const cell = new Cell(this, {
+      id: (++this.#nextId).toString(36),
+      name,
+      cls: actorClass,
+      args: options.args ?? [],
+      table: tables.of(actorClass),
+      capacity,
+      tracker: supervision.restart === "never" ? undefined : new RestartTracker(supervision),
+    });
+    const ref = makeRef<T>(cell, this.askTimeoutMs);
+    cell.ref = ref;
+    this.#cells.set(cell.id, cell);
+    if (name !== undefined) this.#starting.add(name);
+    try {
+      await cell.start();
+    } finally {
+      if (name !== undefined) this.#starting.delete(name);
+    }
+    if (name !== undefined && !cell.isStopped) this.#names.set(name, cell);
+    return ref;
+  }
+
+  forget(cell: Cell): void {
+    this.#cells.delete(cell.id);
+    if (cell.name !== undefined && this.#names.get(cell.name) === cell) this.#names.delete(cell.name);
+  }
+
+  /** The local actor by that name, if any. */
+  lookup<T = unknown>(name: string): ActorRef<T> | undefined {
+    return this.#names.get(name)?.ref as ActorRef<T> | undefined;
+  }
+
+  async resolve<T = unknown>(name: string): Promise<ActorRef<T>> {
+    const ref = this.lookup<T>(name);
+    if (ref === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${String(name)}"`);
+    return ref;
+  }
+
+  /** Local actors: name (if any), id and queued messages. */
+  list(): { id: string; name: string | undefined; mailbox: number }[] {
+    return [...this.#cells.values()].map((cell) => ({ id: cell.id, name: cell.name, mailbox: cell.mailboxSize }));
+  }
+
+  #cell(target: ActorTarget): Cell {
+    const cell = typeof target === "string" ? this.#names.get(target) : cellOf(target);
+    if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor ${typeof target === "string" ? `named "${target}"` : String(target)}`);
+    return cell;
+  }
+
+  async stop(target: ActorTarget): Promise<void> {
+    await this.#cell(target).stop("normal");
+  }
+
+  async kill(target: ActorTarget): Promise<void> {
+    await this.#cell(target).stop("killed");
+  }
+
+  watch(target: ActorTarget, listener: (event: StopEvent) => void): () => void {
+    if (typeof listener !== "function") throw new ActorError("INVALID_OPTION", "watch needs a listener function");
+    return this.#cell(target).watch(listener);
+  }
+
+  /** Stops every actor (reason `shutdown`), all at once; later spawns are refused. Idempotent. */
+  shutdown(): Promise<void> {
+    this.#shuttingDown ??= this.#stopAll("shutdown");
+    return this.#shuttingDown;
+  }
+
+  async #stopAll(reason: StopReason): Promise<void> {
+    await Promise.all([...this.#cells.values()].map((cell) => cell.stop(reason)));
+  }
+}

@@ -1,0 +1,95 @@
+import type { Actor } from "./actor.ts";
+import type { ActorError } from "./errors.ts";
+import type { SupervisionOptions } from "./supervision.ts";
+
+// biome-ignore lint: `any` is needed to match every function signature in conditional types.
+type AnyFunction = (...args: any[]) => unknown;
+
+/** Names a message can never reach (see dispatch.ts); the ref types hide them too. */
+type ReservedName = keyof Actor | "constructor" | "receive" | "then" | "catch" | "finally" | "toJSON";
+
+/** The public methods of an actor class: what its ref exposes. */
+export type MethodName<T> = {
+  [K in keyof T]-?: K extends string
+    ? K extends ReservedName | `_${string}` | `$${string}`
+      ? never
+      : T[K] extends AnyFunction
+        ? K
+        : never
+    : never;
+}[keyof T];
+
+/** An async-generator method becomes a stream; any other method an ask. */
+export type RefMethod<F> = F extends (...args: infer A) => AsyncGenerator<infer Y, unknown, unknown>
+  ? (...args: A) => ActorStream<Y>
+  : F extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
+
+export type TellMethod<F> = F extends (...args: infer A) => unknown ? (...args: A) => Promise<void> : never;
+
+/**
+ * The items of a streaming method. Leaving a `for await` early (break, return,
+ * throw) ends the producer: its generator's `finally` runs in the actor.
+ */
+export interface ActorStream<T> extends AsyncIterableIterator<T> {
+  return(): Promise<IteratorResult<T>>;
+}
+
+export type TellRef<T> = { readonly [K in MethodName<T>]: TellMethod<T[K]> };
+
+export interface RefBase<T> {
+  /** The actor's name, or undefined for an anonymous actor. */
+  readonly $name: string | undefined;
+  /** The actor's id, unique in its system. */
+  readonly $id: string;
+  /** Fire-and-forget: `ref.$tell.inc(1)`. Resolves once the mailbox took the message. */
+  readonly $tell: TellRef<T>;
+  /** The same ref with another timeout for its asks and stream steps. */
+  $withTimeout(timeoutMs: number): ActorRef<T>;
+  /** A message-style ask: a method by that name, or else the actor's `receive(msgType, payload)`. */
+  $ask<R = unknown>(msgType: string, payload?: unknown): Promise<R>;
+  /** A message-style tell. */
+  $send(msgType: string, payload?: unknown): Promise<void>;
+}
+
+/** A typed, location-transparent handle on an actor: every public method is an ask. */
+export type ActorRef<T> = RefBase<T> & { readonly [K in MethodName<T>]: RefMethod<T[K]> };
+
+/** Why an actor stopped, as watchers are told. */
+export type StopReason = "normal" | "failed" | "killed" | "shutdown";
+
+export interface StopEvent {
+  readonly name: string | undefined;
+  readonly id: string;
+  readonly reason: StopReason;
+  /** For `failed`: what made it fail. */
+  readonly error?: ActorError;
+}
+
+export type ActorClass<T extends Actor = Actor, A extends unknown[] = never[]> = new (...args: A) => T;
+
+export interface SpawnOptions<A extends unknown[] = unknown[]> {
+  /** Makes the actor resolvable by name; see names.ts for what a name may be. */
+  name?: string;
+  /** Constructor arguments. */
+  args?: A;
+  /** How many messages may wait in the mailbox before senders wait for room. */
+  mailboxCapacity?: number;
+  supervision?: SupervisionOptions;
+}
+
+/** Either a ref or an actor's name. */
+export type ActorTarget = RefBase<unknown> | string;
+
+/** What an actor sees of its system (`this.system`). ActorSystem implements it. */
+export interface ActorSystemApi {
+  spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, options?: SpawnOptions<A>): Promise<ActorRef<T>>;
+  resolve<T = unknown>(name: string): Promise<ActorRef<T>>;
+  /** Graceful: the current turn ends, queued messages get ACTOR_STOPPED, onStop runs. */
+  stop(target: ActorTarget): Promise<void>;
+  /** At once: the current turn's caller gets ACTOR_STOPPED too, and onStop does not run. */
+  kill(target: ActorTarget): Promise<void>;
+  /** Calls `listener` once when the actor stops for good; returns a function that unwatches. */
+  watch(target: ActorTarget, listener: (event: StopEvent) => void): () => void;
+}

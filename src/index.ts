@@ -1,0 +1,23 @@
+// The library's public API: `import { ActorSystem, Actor, ActorError } from "pulsing"`.
+export {
+  Actor,
+  ActorError,
+  ERROR_CODES,
+  isErrorCode,
+  jsonLogger,
+  type ActorClass,
+  type ActorRef,
+  type ActorStream,
+  type ActorSystemApi,
+  type ActorTarget,
+  type ErrorCode,
+  type Logger,
+  type LogLevel,
+  type RestartPolicy,
+  type SpawnOptions,
+  type StopEvent,
+  type StopReason,
+  type SupervisionOptions,
+  type TellRef,
+} from "./actor/index.ts";
+export { ActorSystem, type ActorSystemOptions } from "./system/index.ts";

@@ -1,0 +1,1 @@
+export { ActorSystem, type ActorSystemOptions } from "./actor-system.ts";
