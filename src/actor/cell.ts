@@ -14,6 +14,8 @@ import type { ActorSystemApi, StopEvent, StopReason } from "./types.ts";
 export interface CellHost {
   readonly system: ActorSystemApi;
   readonly logger: Logger;
+  /** How long a stop waits for the running turn, and for each hook, before going on without it. */
+  readonly stopTimeoutMs: number;
   /** The cell stopped for good: drop its name and id. */
   forget(cell: Cell): void;
 }
@@ -40,6 +42,19 @@ const DEFAULT_ON_START = Actor.prototype.onStart;
 const DEFAULT_ON_STOP = Actor.prototype.onStop;
 
 type Thenable = { then(onValue: (value: unknown) => void, onError: (error: unknown) => void): unknown };
+
+/** Whether `promise` settled within `ms`; a stop must not hang on a turn that never ends. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, ms, false);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function isThenable(value: unknown): value is Thenable {
   return value !== null && typeof value === "object" && typeof (value as Thenable).then === "function";
@@ -385,7 +400,10 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   async #hook(what: string, run: () => unknown): Promise<void> {
     try {
-      await run();
+      const done = Promise.resolve(run());
+      if (!(await settlesWithin(done, this.#host.stopTimeoutMs))) {
+        this.#host.logger.warn(`${what} did not finish in time`, { actor: this.#label(), timeoutMs: this.#host.stopTimeoutMs });
+      }
     } catch (error) {
       this.#host.logger.warn(`${what} failed`, { actor: this.#label(), error });
     }
@@ -406,15 +424,19 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     this.#state = STOPPING;
     if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
     this.#rejectQueued();
-    if (kill) {
-      this.#current?.fail(this.#stoppedError());
-      this.#current = undefined;
-      this.#busy = false;
-    } else if (this.#busy || this.#current !== undefined) {
-      await new Promise<void>((resolve) => {
+    if (!kill && (this.#busy || this.#current !== undefined)) {
+      const idle = new Promise<void>((resolve) => {
         this.#onIdle = resolve;
       });
+      if (!(await settlesWithin(idle, this.#host.stopTimeoutMs))) {
+        this.#onIdle = undefined;
+        this.#host.logger.warn("turn did not end in time; stopping without it", { actor: this.#label(), message: this.#current?.type });
+      }
     }
+    // A killed actor, or one whose turn would not end: its caller is told now.
+    this.#current?.fail(this.#stoppedError());
+    this.#current = undefined;
+    this.#busy = false;
     // Messages that arrived while the last turn ran are refused too.
     this.#rejectQueued();
     await this.#retire(this.#stoppedError(), !kill);

@@ -6,6 +6,7 @@ export { checkTimeout } from "./ref.ts";
 export {
   DEFAULT_ASK_TIMEOUT_MS,
   DEFAULT_MAILBOX_CAPACITY,
+  DEFAULT_STOP_TIMEOUT_MS,
   MAX_MAILBOX_CAPACITY,
   LocalRuntime,
   type RuntimeOptions,

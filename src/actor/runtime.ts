@@ -10,6 +10,7 @@ import type { ActorClass, ActorRef, ActorSystemApi, ActorTarget, SpawnOptions, S
 
 export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAILBOX_CAPACITY = 256;
+export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
 export const MAX_MAILBOX_CAPACITY = 1_000_000;
 
 export interface RuntimeOptions {
@@ -17,6 +18,8 @@ export interface RuntimeOptions {
   askTimeoutMs?: number;
   /** Default mailbox capacity; `spawn` may set its own. */
   mailboxCapacity?: number;
+  /** How long stopping an actor waits for its running turn, and for each of its hooks (default 5 s). */
+  stopTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -37,6 +40,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
   readonly logger: Logger;
   readonly askTimeoutMs: number;
   readonly mailboxCapacity: number;
+  readonly stopTimeoutMs: number;
   /** What actors see as `this.system`; ActorSystem puts itself here. */
   system: ActorSystemApi = this;
   readonly #cells = new Map<string, Cell>();
@@ -49,6 +53,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
   constructor(options: RuntimeOptions = {}) {
     this.askTimeoutMs = checkTimeout(options.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS, "askTimeoutMs");
     this.mailboxCapacity = checkCapacity(options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY);
+    this.stopTimeoutMs = checkTimeout(options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, "stopTimeoutMs");
     this.logger = options.logger ?? jsonLogger("warn");
   }
 

@@ -8,23 +8,26 @@ type AnyFunction = (...args: any[]) => unknown;
 /** Names a message can never reach (see dispatch.ts); the ref types hide them too. */
 type ReservedName = keyof Actor | "constructor" | "receive" | "then" | "catch" | "finally" | "toJSON";
 
+/**
+ * The keys of T a message may name. Filtering by key alone (not by the member's
+ * type) keeps the mapped types below homomorphic, which is what lets
+ * `this.ref.method()` type-check inside the actor's own class.
+ */
+type MessageKey<K> = K extends string ? (K extends ReservedName | `_${string}` | `$${string}` ? never : K) : never;
+
 /** The public methods of an actor class: what its ref exposes. */
 export type MethodName<T> = {
-  [K in keyof T]-?: K extends string
-    ? K extends ReservedName | `_${string}` | `$${string}`
-      ? never
-      : T[K] extends AnyFunction
-        ? K
-        : never
-    : never;
+  [K in keyof T]-?: MessageKey<K> extends never ? never : T[K] extends AnyFunction ? K : never;
 }[keyof T];
 
 /** An async-generator method becomes a stream; any other method an ask. */
-export type RefMethod<F> = F extends (...args: infer A) => AsyncGenerator<infer Y, unknown, unknown>
-  ? (...args: A) => ActorStream<Y>
-  : F extends (...args: infer A) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
+export type RefMethod<F> = F extends (...args: infer A) => infer R
+  ? [R] extends [never]
+    ? (...args: A) => Promise<never> // a method that only throws is still an ask
+    : R extends AsyncGenerator<infer Y, unknown, unknown>
+      ? (...args: A) => ActorStream<Y>
+      : (...args: A) => Promise<Awaited<R>>
+  : never;
 
 export type TellMethod<F> = F extends (...args: infer A) => unknown ? (...args: A) => Promise<void> : never;
 
@@ -36,7 +39,8 @@ export interface ActorStream<T> extends AsyncIterableIterator<T> {
   return(): Promise<IteratorResult<T>>;
 }
 
-export type TellRef<T> = { readonly [K in MethodName<T>]: TellMethod<T[K]> };
+/** Fire-and-forget views of T's methods. Data members map to `never`: not callable. */
+export type TellRef<T> = { readonly [K in keyof T as MessageKey<K>]: TellMethod<T[K]> };
 
 export interface RefBase<T> {
   /** The actor's name, or undefined for an anonymous actor. */
@@ -54,7 +58,7 @@ export interface RefBase<T> {
 }
 
 /** A typed, location-transparent handle on an actor: every public method is an ask. */
-export type ActorRef<T> = RefBase<T> & { readonly [K in MethodName<T>]: RefMethod<T[K]> };
+export type ActorRef<T> = RefBase<T> & { readonly [K in keyof T as MessageKey<K>]: RefMethod<T[K]> };
 
 /** Why an actor stopped, as watchers are told. */
 export type StopReason = "normal" | "failed" | "killed" | "shutdown";

@@ -15,6 +15,8 @@ export interface ActorSystemOptions {
   askTimeoutMs?: number;
   /** Default mailbox capacity of spawned actors (default 256). */
   mailboxCapacity?: number;
+  /** How long stopping an actor waits for its running turn and for each hook, in ms (default 5 000). */
+  stopTimeoutMs?: number;
   /** Where log lines go; by default JSON lines on stderr, warnings and up. */
   logger?: Logger;
 }
