@@ -49,6 +49,41 @@ export class BareMailbox {
   }
 }
 
+/**
+ * The same mailbox with a plain array as its queue (`push` / `shift`): the kind
+ * of "bare promise-and-queue" mailbox whose figures reference.md §6 quotes. On a
+ * flood of tells `Array.prototype.shift` costs far more than an index ring.
+ */
+export class BareArrayMailbox {
+  #queue: Job[] = [];
+  #scheduled = false;
+  state = 0;
+
+  readonly #drain = (): void => {
+    this.#scheduled = false;
+    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) {
+      const result = (this.state += job.arg);
+      job.resolve?.(result);
+    }
+  };
+
+  #push(job: Job): void {
+    this.#queue.push(job);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#drain);
+    }
+  }
+
+  ask(arg: number): Promise<number> {
+    return new Promise((resolve) => this.#push({ arg, resolve }));
+  }
+
+  tell(arg: number): void {
+    this.#push({ arg, resolve: undefined });
+  }
+}
+
 export async function* bareCount(n: number): AsyncGenerator<number> {
   for (let i = 0; i < n; i++) yield i;
 }

@@ -7,7 +7,7 @@
  */
 import { heapStats } from "bun:jsc";
 import { Actor, ActorSystem } from "pulsing";
-import { BareMailbox, bareCount } from "./bare.ts";
+import { BareArrayMailbox, BareMailbox, bareCount } from "./bare.ts";
 
 const quick = process.argv.includes("--quick");
 const N = quick ? 200_000 : 2_000_000;
@@ -57,6 +57,7 @@ function row(what: string, ours: number, bare: number | undefined, unit: string,
 const system = await ActorSystem.start();
 const counter = await system.spawn(Counter, { mailboxCapacity: 1_000_000 });
 const bare = new BareMailbox();
+const bareArray = new BareArrayMailbox();
 
 console.log(`Bun ${Bun.version}, ${N.toLocaleString()} messages per run`);
 console.log("what  |  pulsing  |  bare  |  ratio  |  target");
@@ -86,16 +87,27 @@ async function callers(ask: () => Promise<number>): Promise<void> {
 row("ask, 64 callers", await best(N, () => callers(() => counter.inc(1))), await best(N, () => callers(() => bare.ask(1))), "/s", "");
 
 // Tells: fire N, then one ask that queues behind them all.
+const tellRate = await best(N, async () => {
+  const tell = counter.$tell;
+  for (let i = 0; i < N; i++) tell.inc(1);
+  await counter.inc(0);
+});
 row(
   "tell",
-  await best(N, async () => {
-    const tell = counter.$tell;
-    for (let i = 0; i < N; i++) tell.inc(1);
-    await counter.inc(0);
-  }),
+  tellRate,
   await best(N, async () => {
     for (let i = 0; i < N; i++) bare.tell(1);
     await bare.ask(0);
+  }),
+  "/s",
+  ">= 50%",
+);
+row(
+  "tell (vs array-queue bare)",
+  tellRate,
+  await best(N, async () => {
+    for (let i = 0; i < N; i++) bareArray.tell(1);
+    await bareArray.ask(0);
   }),
   "/s",
   ">= 50%",

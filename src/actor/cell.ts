@@ -1,5 +1,5 @@
 import { construct, Actor, type ActorContext } from "./actor.ts";
-import { deadlines } from "./deadlines.ts";
+import { deadlines, type Lane } from "./deadlines.ts";
 import type { DispatchTable, MethodEntry } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
 import type { Logger } from "./log.ts";
@@ -54,6 +54,14 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   } finally {
     clearTimeout(timer);
   }
+}
+
+// A promise's executor runs synchronously, so one shared executor can hand its
+// resolvers over: no closure per ask.
+const captured: { resolve: (value: unknown) => void; reject: (error: unknown) => void } = { resolve: () => {}, reject: () => {} };
+function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
 }
 
 function isThenable(value: unknown): value is Thenable {
@@ -119,13 +127,12 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   // ---- sending -------------------------------------------------------------
 
-  ask(kind: MessageKind, type: string, entry: MethodEntry | undefined, args: unknown, timeoutMs: number, stream?: StreamState): Promise<unknown> {
+  /** Sends a message that expects a reply; `lane` (from `deadlines.lane`) carries its timeout. */
+  ask(kind: MessageKind, type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, stream?: StreamState): Promise<unknown> {
     if (this.#state >= STOPPING) return Promise.reject(this.#stoppedError());
-    let message!: Message;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      message = new Message(kind, type, entry, args, stream, resolve, reject);
-    });
-    deadlines.track(message, timeoutMs);
+    const promise = new Promise<unknown>(capture);
+    const message = new Message(kind, type, entry, args, stream, captured.resolve, captured.reject);
+    deadlines.track(message, lane);
     this.#post(message);
     return promise;
   }
@@ -143,16 +150,16 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     });
   }
 
-  openStream(entry: MethodEntry, args: unknown[], timeoutMs: number): StreamCursor<unknown> {
-    return new StreamCursor(this, entry, args, timeoutMs);
+  openStream(entry: MethodEntry, args: unknown[], lane: Lane): StreamCursor<unknown> {
+    return new StreamCursor(this, entry, args, lane);
   }
 
-  step(stream: StreamCursor<unknown>, timeoutMs: number): Promise<unknown> {
-    return this.ask(STEP, stream.entry.name, stream.entry, undefined, timeoutMs, stream);
+  step(stream: StreamCursor<unknown>): Promise<unknown> {
+    return this.ask(STEP, stream.entry.name, stream.entry, undefined, stream.lane, stream);
   }
 
-  close(stream: StreamCursor<unknown>, timeoutMs: number): Promise<unknown> {
-    return this.ask(CLOSE, stream.entry.name, stream.entry, undefined, timeoutMs, stream);
+  close(stream: StreamCursor<unknown>): Promise<unknown> {
+    return this.ask(CLOSE, stream.entry.name, stream.entry, undefined, stream.lane, stream);
   }
 
   abandon(stream: StreamCursor<unknown>): void {
@@ -194,7 +201,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
       const message = mailbox.shift();
       if (message === undefined) break;
       count++;
-      if (this.#waiting !== undefined && this.#waiting.length > 0) this.#admit(this.#waiting);
+      const waiting = this.#waiting;
+      if (waiting !== undefined && waiting.length > 0) this.#admit(waiting);
       if (!message.settled) this.#turn(message);
     }
     this.#reschedule();
@@ -264,8 +272,15 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   #complete(message: Message, value: unknown): void {
-    if (message.kind === STEP && (value as IteratorResult<unknown>).done) this.#streamFinished(message.stream as StreamState);
-    else if (message.kind === CLOSE) value = DONE;
+    switch (message.kind) {
+      case TELL:
+        return;
+      case STEP:
+        if ((value as IteratorResult<unknown>).done) this.#streamFinished(message.stream as StreamState);
+        break;
+      case CLOSE:
+        value = DONE;
+    }
     message.reply(value);
   }
 

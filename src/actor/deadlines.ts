@@ -15,10 +15,14 @@ export interface Expirable {
 /**
  * All items of one lane share a timeout and are appended in time order, so the
  * lane's head always has the earliest deadline: a sweep only looks at heads.
+ * A ref keeps its lane, so tracking an ask needs no lookup.
  */
 export class Lane {
   head: Expirable | undefined;
   tail: Expirable | undefined;
+  /** Whether the sweep sees this lane; an empty lane is dropped and comes back on use. */
+  registered = false;
+  constructor(readonly timeoutMs: number) {}
 }
 
 export function untrack(item: Expirable): void {
@@ -38,16 +42,29 @@ export function untrack(item: Expirable): void {
  * earliest head and does not keep the process alive.
  */
 export class Deadlines {
-  readonly #lanes = new Map<number, Lane>();
+  /** Lanes the sweep looks at: those that may hold items. */
+  readonly #active = new Set<Lane>();
+  /** For handing out one lane per timeout. */
+  readonly #byTimeout = new Map<number, Lane>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #armedFor = Infinity;
 
-  track(item: Expirable, timeoutMs: number): void {
-    item.deadline = coarseNow() + timeoutMs;
-    let lane = this.#lanes.get(timeoutMs);
+  /** The lane for a timeout; keep it and pass it to `track`. */
+  lane(timeoutMs: number): Lane {
+    let lane = this.#byTimeout.get(timeoutMs);
     if (lane === undefined) {
-      lane = new Lane();
-      this.#lanes.set(timeoutMs, lane);
+      lane = new Lane(timeoutMs);
+      this.#byTimeout.set(timeoutMs, lane);
+    }
+    return lane;
+  }
+
+  track(item: Expirable, lane: Lane): void {
+    item.deadline = coarseNow() + lane.timeoutMs;
+    if (!lane.registered) {
+      // A lane dropped while empty comes back when a ref that kept it is used again.
+      this.#active.add(lane);
+      lane.registered = true;
     }
     item.lane = lane;
     item.nextDue = undefined;
@@ -73,12 +90,17 @@ export class Deadlines {
     this.#armedFor = Infinity;
     const now = Date.now();
     let next = Infinity;
-    for (const [timeoutMs, lane] of this.#lanes) {
+    for (const lane of this.#active) {
       for (let item = lane.head; item !== undefined && item.deadline <= now; item = lane.head) {
         untrack(item);
         item.expire();
       }
-      if (lane.head === undefined) this.#lanes.delete(timeoutMs);
+      if (lane.head === undefined) {
+        // Empty lanes are dropped so that many distinct timeouts cannot pile up.
+        this.#active.delete(lane);
+        if (this.#byTimeout.get(lane.timeoutMs) === lane) this.#byTimeout.delete(lane.timeoutMs);
+        lane.registered = false;
+      }
       else if (lane.head.deadline < next) next = lane.head.deadline;
     }
     if (next !== Infinity) this.#arm(next);

@@ -33,10 +33,11 @@ export interface StreamState {
  * so an ask allocates this object and its promise, and nothing else.
  */
 export class Message implements Expirable {
-  deadline = 0;
-  prevDue: Expirable | undefined = undefined;
-  nextDue: Expirable | undefined = undefined;
-  lane: Lane | undefined = undefined;
+  // Only asks get these (deadlines.track sets them): a tell stays a smaller object.
+  declare deadline: number;
+  declare prevDue: Expirable | undefined;
+  declare nextDue: Expirable | undefined;
+  declare lane: Lane | undefined;
   settled = false;
 
   constructor(

@@ -1,4 +1,5 @@
 import type { Cell } from "./cell.ts";
+import { deadlines, type Lane } from "./deadlines.ts";
 import type { DispatchTable, MethodEntry } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
 import { ASK } from "./message.ts";
@@ -6,7 +7,7 @@ import type { ActorRef } from "./types.ts";
 
 // Symbol keys keep a ref's internals from ever shadowing an actor's method names.
 const CELL = Symbol("pulsing.cell");
-const TIMEOUT = Symbol("pulsing.timeout");
+const LANE = Symbol("pulsing.lane"); // the timeout of this ref's asks
 const TELLS = Symbol("pulsing.tells");
 
 export const MAX_TIMEOUT_MS = 2_147_483_647; // what setTimeout can wait
@@ -25,7 +26,7 @@ function unknownMessage(cell: Cell, type: string): ActorError {
 /** The members every local ref has; per-class prototypes add one method per actor method. */
 export class LocalRef {
   declare [CELL]: Cell;
-  declare [TIMEOUT]: number;
+  declare [LANE]: Lane;
   declare [TELLS]: object | undefined;
 
   get $name(): string | undefined {
@@ -55,10 +56,10 @@ export class LocalRef {
       if (entry.kind === "stream") {
         return Promise.reject(new ActorError("BAD_REQUEST", `"${msgType}" is a stream: call it as a method and iterate it`));
       }
-      return cell.ask(ASK, msgType, entry, payload ?? [], this[TIMEOUT]);
+      return cell.ask(ASK, msgType, entry, payload ?? [], this[LANE]);
     }
     if (cell.table.receive === undefined) return Promise.reject(unknownMessage(cell, msgType));
-    return cell.ask(ASK, msgType, undefined, payload, this[TIMEOUT]);
+    return cell.ask(ASK, msgType, undefined, payload, this[LANE]);
   }
 
   $send(msgType: string, payload?: unknown): Promise<void> {
@@ -101,12 +102,12 @@ function prototypesOf(table: DispatchTable): Prototypes {
 function askMethod(entry: MethodEntry): (this: LocalRef, ...args: unknown[]) => unknown {
   if (entry.kind === "stream") {
     return function (this: LocalRef, ...args: unknown[]) {
-      return this[CELL].openStream(entry, args, this[TIMEOUT]);
+      return this[CELL].openStream(entry, args, this[LANE]);
     };
   }
   const name = entry.name;
   return function (this: LocalRef, ...args: unknown[]) {
-    return this[CELL].ask(ASK, name, entry, args, this[TIMEOUT]);
+    return this[CELL].ask(ASK, name, entry, args, this[LANE]);
   };
 }
 
@@ -126,7 +127,7 @@ function makeTells(cell: Cell): object {
 export function makeRef<T>(cell: Cell, timeoutMs: number): ActorRef<T> {
   const ref = Object.create(prototypesOf(cell.table).ref) as LocalRef;
   ref[CELL] = cell;
-  ref[TIMEOUT] = timeoutMs;
+  ref[LANE] = deadlines.lane(timeoutMs);
   return ref as unknown as ActorRef<T>;
 }
 

@@ -1,3 +1,4 @@
+import type { Lane } from "./deadlines.ts";
 import type { MethodEntry } from "./dispatch.ts";
 import type { ActorError } from "./errors.ts";
 import type { StreamState } from "./message.ts";
@@ -9,8 +10,8 @@ const toDone = () => DONE;
 
 /** What a stream cursor needs from the actor's cell. */
 export interface StreamHost {
-  step(stream: StreamCursor<unknown>, timeoutMs: number): Promise<unknown>;
-  close(stream: StreamCursor<unknown>, timeoutMs: number): Promise<unknown>;
+  step(stream: StreamCursor<unknown>): Promise<unknown>;
+  close(stream: StreamCursor<unknown>): Promise<unknown>;
   /** Closes without waiting: for a caller that is gone (its step timed out). */
   abandon(stream: StreamCursor<unknown>): void;
 }
@@ -29,7 +30,8 @@ export class StreamCursor<T> implements ActorStream<T>, StreamState {
     readonly host: StreamHost,
     readonly entry: MethodEntry,
     readonly args: unknown[],
-    readonly timeoutMs: number,
+    /** The timeout of each step. */
+    readonly lane: Lane,
   ) {}
 
   get finished(): boolean {
@@ -51,7 +53,7 @@ export class StreamCursor<T> implements ActorStream<T>, StreamState {
       return Promise.reject(error);
     }
     if (this.#finished) return DONE_PROMISE;
-    return this.host.step(this as StreamCursor<unknown>, this.timeoutMs) as Promise<IteratorResult<T>>;
+    return this.host.step(this as StreamCursor<unknown>) as Promise<IteratorResult<T>>;
   }
 
   /** Ends the stream early; resolves once the generator's `finally` ran. Never rejects. */
@@ -60,7 +62,7 @@ export class StreamCursor<T> implements ActorStream<T>, StreamState {
     this.#finished = true;
     // A step still queued sees `finished` and does not start the generator.
     if (this.#generator === undefined) return DONE_PROMISE;
-    return this.host.close(this as StreamCursor<unknown>, this.timeoutMs).then(toDone, toDone);
+    return this.host.close(this as StreamCursor<unknown>).then(toDone, toDone);
   }
 
   // The actor's side, always inside one of its turns.
