@@ -429,7 +429,15 @@ export class Cell implements Runnable, ActorContext, StreamHost {
    * turn ends first and onStop runs. Either way every queued message is refused.
    */
   stop(reason: StopReason, error?: ActorError): Promise<void> {
-    if (this.#stopped !== undefined) return this.#stopped;
+    if (this.#stopped !== undefined) {
+      if (reason === "killed") {
+        // A kill during a graceful stop stops waiting for the running turn.
+        const onIdle = this.#onIdle;
+        this.#onIdle = undefined;
+        onIdle?.();
+      }
+      return this.#stopped;
+    }
     this.#stopped = this.#stop(reason, error);
     return this.#stopped;
   }

@@ -10,6 +10,8 @@ const CELL = Symbol("pulsing.cell");
 const LANE = Symbol("pulsing.lane"); // the timeout of this ref's asks
 const TELLS = Symbol("pulsing.tells");
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export const MAX_TIMEOUT_MS = 2_147_483_647; // what setTimeout can wait
 
 export function checkTimeout(timeoutMs: unknown, what = "timeout"): number {
@@ -64,13 +66,18 @@ export class LocalRef {
 
   $send(msgType: string, payload?: unknown): Promise<void> {
     const cell = this[CELL];
-    const entry = cell.table.methods.get(msgType);
-    if (entry === undefined && cell.table.receive === undefined) {
-      // A fire-and-forget send has no caller to reject; it is logged, never dropped silently.
-      cell.deadLetter(String(msgType), "no handler");
-      return Promise.resolve();
+    const entry = typeof msgType === "string" ? cell.table.methods.get(msgType) : undefined;
+    // A fire-and-forget send has no caller to reject: what cannot be delivered is logged, never dropped silently.
+    let problem: string | undefined;
+    if (typeof msgType !== "string") problem = "message type is not a string";
+    else if (entry === undefined) problem = cell.table.receive === undefined ? "no handler" : undefined;
+    else if (entry.kind === "stream") problem = "a stream method cannot be told; iterate it";
+    else if (payload !== undefined && !Array.isArray(payload)) problem = "the payload of a method must be its argument array";
+    if (problem !== undefined) {
+      cell.deadLetter(String(msgType), problem);
+      return RESOLVED;
     }
-    return cell.tell(msgType, entry, entry !== undefined ? (Array.isArray(payload) ? payload : []) : payload);
+    return cell.tell(msgType, entry, entry === undefined ? payload : (payload ?? []));
   }
 
   toString(): string {
@@ -113,6 +120,12 @@ function askMethod(entry: MethodEntry): (this: LocalRef, ...args: unknown[]) => 
 
 function tellMethod(entry: MethodEntry): (this: { [CELL]: Cell }, ...args: unknown[]) => Promise<void> {
   const name = entry.name;
+  if (entry.kind === "stream") {
+    return function (this: { [CELL]: Cell }) {
+      this[CELL].deadLetter(name, "a stream method cannot be told; iterate it");
+      return RESOLVED;
+    };
+  }
   return function (this: { [CELL]: Cell }, ...args: unknown[]) {
     return this[CELL].tell(name, entry, args);
   };

@@ -29,7 +29,14 @@ export type RefMethod<F> = F extends (...args: infer A) => infer R
       : (...args: A) => Promise<Awaited<R>>
   : never;
 
-export type TellMethod<F> = F extends (...args: infer A) => unknown ? (...args: A) => Promise<void> : never;
+/** A stream method has no tell form: its items need a reader. */
+export type TellMethod<F> = F extends (...args: infer A) => infer R
+  ? [R] extends [never]
+    ? (...args: A) => Promise<void>
+    : R extends AsyncGenerator<unknown, unknown, unknown>
+      ? never
+      : (...args: A) => Promise<void>
+  : never;
 
 /**
  * The items of a streaming method. Leaving a `for await` early (break, return,

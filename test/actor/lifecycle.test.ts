@@ -138,6 +138,17 @@ describe("stop, kill and shutdown", () => {
     expect(events.map((e) => e.reason)).toEqual(["killed"]);
   });
 
+  test("a kill during a graceful stop stops waiting for the running turn", async () => {
+    const { system } = await startSystem({ stopTimeoutMs: 60_000 });
+    const worker = await system.spawn(Worker);
+    const hung = worker.hold(new Promise(() => {})).catch((e: ActorError) => e.code);
+    await Bun.sleep(1);
+    const stopping = system.stop(worker);
+    await system.kill(worker);
+    await stopping;
+    expect(await hung).toBe("ACTOR_STOPPED");
+  });
+
   test("stopping an unknown name fails with ACTOR_NOT_FOUND; stopping twice is fine", async () => {
     const { system } = await startSystem();
     expect(((await system.stop("ghost").catch((e: unknown) => e)) as ActorError).code).toBe("ACTOR_NOT_FOUND");

@@ -183,6 +183,35 @@ describe("message-style actors", () => {
 });
 
 describe("tell", () => {
+  test("what a tell cannot deliver is logged as a dead letter", async () => {
+    class Streamer extends Actor {
+      calls = 0;
+      async *items(): AsyncGenerator<number> {
+        this.calls++;
+        yield 1;
+      }
+      add(x: number): number {
+        return (this.calls += x);
+      }
+      count(): number {
+        return this.calls;
+      }
+    }
+    const { system, log } = await startSystem();
+    const streamer = await system.spawn(Streamer, { name: "streamer" });
+    // @ts-expect-error a stream method has no tell form
+    await streamer.$tell.items();
+    await streamer.$send("items");
+    await streamer.$send("add", 5); // not an argument array
+    expect(await streamer.count()).toBe(0);
+    const why = log.lines.filter((line) => line.event === "dead letter").map((line) => line.fields?.why);
+    expect(why).toEqual([
+      "a stream method cannot be told; iterate it",
+      "a stream method cannot be told; iterate it",
+      "the payload of a method must be its argument array",
+    ]);
+  });
+
   test("$tell is fire-and-forget and keeps order", async () => {
     const { system } = await startSystem();
     const counter = await system.spawn(Counter);
