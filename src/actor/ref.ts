@@ -3,7 +3,7 @@ import { deadlines, type Lane } from "./deadlines.ts";
 import type { DispatchTable, MethodEntry } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
 import { ASK } from "./message.ts";
-import type { ActorRef } from "./types.ts";
+import type { ActorRef, ActorStream } from "./types.ts";
 
 // Symbol keys keep a ref's internals from ever shadowing an actor's method names.
 const CELL = Symbol("pulsing.cell");
@@ -48,36 +48,18 @@ export class LocalRef {
   }
 
   $ask(msgType: string, payload?: unknown): Promise<unknown> {
-    const cell = this[CELL];
-    if (typeof msgType !== "string") return Promise.reject(new ActorError("BAD_REQUEST", "a message type must be a string"));
-    const entry = cell.table.methods.get(msgType);
-    if (entry !== undefined) {
-      if (payload !== undefined && !Array.isArray(payload)) {
-        return Promise.reject(new ActorError("BAD_REQUEST", `the payload of method "${msgType}" must be its argument array`));
-      }
-      if (entry.kind === "stream") {
-        return Promise.reject(new ActorError("BAD_REQUEST", `"${msgType}" is a stream: call it as a method and iterate it`));
-      }
-      return cell.ask(ASK, msgType, entry, payload ?? [], this[LANE]);
+    try {
+      const delivery = deliver(this, msgType, payload);
+      if (!delivery.stream) return delivery.result;
+      void delivery.items.return();
+      throw new ActorError("BAD_REQUEST", `"${msgType}" is a stream: call it as a method and iterate it`);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (cell.table.receive === undefined) return Promise.reject(unknownMessage(cell, msgType));
-    return cell.ask(ASK, msgType, undefined, payload, this[LANE]);
   }
 
   $send(msgType: string, payload?: unknown): Promise<void> {
-    const cell = this[CELL];
-    const entry = typeof msgType === "string" ? cell.table.methods.get(msgType) : undefined;
-    // A fire-and-forget send has no caller to reject: what cannot be delivered is logged, never dropped silently.
-    let problem: string | undefined;
-    if (typeof msgType !== "string") problem = "message type is not a string";
-    else if (entry === undefined) problem = cell.table.receive === undefined ? "no handler" : undefined;
-    else if (entry.kind === "stream") problem = "a stream method cannot be told; iterate it";
-    else if (payload !== undefined && !Array.isArray(payload)) problem = "the payload of a method must be its argument array";
-    if (problem !== undefined) {
-      cell.deadLetter(String(msgType), problem);
-      return RESOLVED;
-    }
-    return cell.tell(msgType, entry, entry === undefined ? payload : (payload ?? []));
+    return deliverTell(this, msgType, payload);
   }
 
   toString(): string {
@@ -147,4 +129,53 @@ export function makeRef<T>(cell: Cell, timeoutMs: number): ActorRef<T> {
 /** The cell behind a ref made by this runtime, or undefined for anything else. */
 export function cellOf(value: unknown): Cell | undefined {
   return value instanceof LocalRef ? value[CELL] : undefined;
+}
+
+/** How a message arrives by type and payload (`$ask`, the wire): what handles it, or why nothing can. */
+function route(cell: Cell, type: unknown, payload: unknown): MethodEntry | undefined {
+  if (typeof type !== "string") throw new ActorError("BAD_REQUEST", "a message type must be a string");
+  const entry = cell.table.methods.get(type);
+  if (entry !== undefined) {
+    if (payload !== undefined && !Array.isArray(payload)) {
+      throw new ActorError("BAD_REQUEST", `the payload of method "${type}" must be its argument array`);
+    }
+    return entry;
+  }
+  if (cell.table.receive === undefined) throw unknownMessage(cell, type);
+  return undefined; // receive handles it
+}
+
+/** What a message by type and payload turned into: a reply to wait for, or a stream to read. */
+export type Delivery = { readonly stream: false; readonly result: Promise<unknown> } | { readonly stream: true; readonly items: ActorStream<unknown> };
+
+/**
+ * Delivers a message by type and payload, as `$ask` and every transport do: a
+ * method gets the payload as its argument array, anything else goes to
+ * `receive`. Throws an ActorError when nothing can handle it.
+ */
+export function deliver(ref: unknown, type: unknown, payload: unknown, timeoutMs?: number): Delivery {
+  const cell = cellOf(ref);
+  if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
+  const entry = route(cell, type, payload);
+  const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : deadlines.lane(checkTimeout(timeoutMs));
+  if (entry?.kind === "stream") return { stream: true, items: cell.openStream(entry, (payload as unknown[] | undefined) ?? [], lane) as ActorStream<unknown> };
+  return { stream: false, result: cell.ask(ASK, type as string, entry, entry === undefined ? payload : (payload ?? []), lane) };
+}
+
+/** The tell form of `deliver`; what cannot be delivered is logged as a dead letter. */
+export function deliverTell(ref: unknown, type: unknown, payload: unknown): Promise<void> {
+  const cell = cellOf(ref);
+  if (cell === undefined) return RESOLVED;
+  let entry: MethodEntry | undefined;
+  try {
+    entry = route(cell, type, payload);
+  } catch (error) {
+    cell.deadLetter(String(type), (error as ActorError).code === "UNKNOWN_MESSAGE" ? "no handler" : (error as Error).message);
+    return RESOLVED;
+  }
+  if (entry?.kind === "stream") {
+    cell.deadLetter(entry.name, "a stream method cannot be told; iterate it");
+    return RESOLVED;
+  }
+  return cell.tell(type as string, entry, entry === undefined ? payload : (payload ?? []));
 }

@@ -208,7 +208,7 @@ describe("tell", () => {
     expect(why).toEqual([
       "a stream method cannot be told; iterate it",
       "a stream method cannot be told; iterate it",
-      "the payload of a method must be its argument array",
+      'the payload of method "add" must be its argument array',
     ]);
   });
 

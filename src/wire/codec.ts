@@ -1,0 +1,107 @@
+import { Decoder, Encoder } from "@msgpack/msgpack";
+import { ActorError } from "../actor/index.ts";
+import { type Envelope, envelopeProblem } from "./envelope.ts";
+
+/** Limits on what a node decodes from the network. */
+export interface WireLimits {
+  /** Largest HTTP body or link frame, in bytes. */
+  maxMessageBytes: number;
+  /** Deepest nesting of arrays and maps in a payload. */
+  maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: WireLimits = { maxMessageBytes: 4 * 1024 * 1024, maxDepth: 64 };
+
+export function badRequest(message: string): ActorError {
+  return new ActorError("BAD_REQUEST", message);
+}
+
+/** Whether `value` nests arrays and objects deeper than `maxDepth`. Iterative: no stack to overflow. */
+export function tooDeep(value: unknown, maxDepth: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const stack: unknown[] = [value];
+  const depths: number[] = [1];
+  while (stack.length > 0) {
+    const item = stack.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth > maxDepth) return true;
+    const children = Array.isArray(item) ? item : item instanceof Uint8Array ? [] : Object.values(item);
+    for (const child of children) {
+      if (child !== null && typeof child === "object") {
+        stack.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * msgpack in and out, with limits. One instance per node: the decoder's length
+ * limits follow `maxMessageBytes`, since no element takes less than a byte, so a
+ * forged length cannot make it allocate more than the frame could hold.
+ */
+export class Codec {
+  readonly limits: WireLimits;
+  readonly #encoder = new Encoder({ ignoreUndefined: false });
+  readonly #decoder: Decoder;
+
+  constructor(limits: Partial<WireLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    const max = this.limits.maxMessageBytes;
+    this.#decoder = new Decoder({ maxStrLength: max, maxBinLength: max, maxArrayLength: max, maxMapLength: max, maxExtLength: max });
+  }
+
+  encode(value: unknown): Uint8Array {
+    return this.#encoder.encode(value);
+  }
+
+  /** Decodes untrusted bytes; throws BAD_REQUEST (too large, malformed, too deep). */
+  decode(bytes: Uint8Array): unknown {
+    if (bytes.byteLength > this.limits.maxMessageBytes) {
+      throw new ActorError("BAD_REQUEST", `message of ${bytes.byteLength} bytes is over the limit of ${this.limits.maxMessageBytes}`);
+    }
+    let value: unknown;
+    try {
+      value = this.#decoder.decode(bytes);
+    } catch (error) {
+      throw badRequest(`malformed msgpack: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (tooDeep(value, this.limits.maxDepth)) throw badRequest(`message nests deeper than ${this.limits.maxDepth} levels`);
+    return value;
+  }
+
+  /** A link frame: every envelope checked for shape before anything acts on it. */
+  decodeFrame(bytes: Uint8Array): Envelope[] {
+    const frame = this.decode(bytes);
+    if (!Array.isArray(frame)) throw badRequest("a frame must be an array of envelopes");
+    for (const envelope of frame) {
+      const problem = envelopeProblem(envelope);
+      if (problem !== undefined) throw badRequest(problem);
+    }
+    return frame as Envelope[];
+  }
+
+  /**
+   * Encodes a batch as one frame. An envelope whose payload cannot be encoded
+   * (a function, a symbol…) is replaced by what `fallback` makes of it, so one
+   * bad value never costs the rest of the batch.
+   */
+  encodeFrame(batch: Envelope[], fallback: (envelope: Envelope, error: unknown) => Envelope | undefined): Uint8Array {
+    try {
+      return this.#encoder.encode(batch);
+    } catch {
+      const kept: Envelope[] = [];
+      for (const envelope of batch) {
+        try {
+          this.#encoder.encode(envelope);
+          kept.push(envelope);
+        } catch (error) {
+          const replacement = fallback(envelope, error);
+          if (replacement !== undefined) kept.push(replacement);
+        }
+      }
+      return this.#encoder.encode(kept);
+    }
+  }
+}

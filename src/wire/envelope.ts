@@ -1,0 +1,76 @@
+/**
+ * What travels on a node-to-node link: frames, each a msgpack array of
+ * envelopes, each envelope a small array whose first element is its kind.
+ * docs/protocol.md describes the same thing for people.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Caller -> callee: a method call or message-style ask; the answer is a REPLY, a FAIL, or ITEMs and an END. */
+export const CALL = 0;
+/** Caller -> callee: fire-and-forget. */
+export const TELL = 1;
+/** Callee -> caller: the result of a CALL. */
+export const REPLY = 2;
+/** Callee -> caller: a CALL failed, or its stream failed part-way. */
+export const FAIL = 3;
+/** Callee -> caller: one item of a stream. */
+export const ITEM = 4;
+/** Callee -> caller: the stream ended. */
+export const END = 5;
+/** Caller -> callee: the caller can take this many more items. */
+export const CREDIT = 6;
+/** Caller -> callee: the caller stopped waiting (stream left early, ask timed out). */
+export const CANCEL = 7;
+/** Callee -> caller, once, first on a new link: who answered. */
+export const HELLO = 8;
+
+export type CallEnvelope = [kind: typeof CALL, id: number, target: string, type: string, payload: unknown, credit: number];
+export type TellEnvelope = [kind: typeof TELL, target: string, type: string, payload: unknown];
+export type ReplyEnvelope = [kind: typeof REPLY, id: number, value: unknown];
+export type FailEnvelope = [kind: typeof FAIL, id: number, code: string, message: string, errorName: string | null];
+export type ItemEnvelope = [kind: typeof ITEM, id: number, value: unknown];
+export type EndEnvelope = [kind: typeof END, id: number];
+export type CreditEnvelope = [kind: typeof CREDIT, id: number, count: number];
+export type CancelEnvelope = [kind: typeof CANCEL, id: number];
+export type HelloEnvelope = [kind: typeof HELLO, nodeId: string, version: number];
+
+export type Envelope =
+  | CallEnvelope
+  | TellEnvelope
+  | ReplyEnvelope
+  | FailEnvelope
+  | ItemEnvelope
+  | EndEnvelope
+  | CreditEnvelope
+  | CancelEnvelope
+  | HelloEnvelope;
+
+const isId = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= 0x7fffffff;
+const isText = (value: unknown): value is string => typeof value === "string";
+
+/** Says what is wrong with a decoded envelope, or undefined when its shape is right. */
+export function envelopeProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return "an envelope must be a non-empty array";
+  const [kind, a, b, c, , f] = value as unknown[];
+  switch (kind) {
+    case CALL:
+      return value.length === 6 && isId(a) && isText(b) && isText(c) && isCount(f) ? undefined : "CALL is [0, id, target, type, payload, credit]";
+    case TELL:
+      return value.length === 4 && isText(a) && isText(b) ? undefined : "TELL is [1, target, type, payload]";
+    case REPLY:
+    case ITEM:
+      return value.length === 3 && isId(a) ? undefined : "REPLY/ITEM is [kind, id, value]";
+    case FAIL:
+      return value.length === 5 && isId(a) && isText(b) && isText(c) && (value[4] === null || isText(value[4])) ? undefined : "FAIL is [3, id, code, message, errorName|null]";
+    case END:
+    case CANCEL:
+      return value.length === 2 && isId(a) ? undefined : "END/CANCEL is [kind, id]";
+    case CREDIT:
+      return value.length === 3 && isId(a) && isCount(b) ? undefined : "CREDIT is [6, id, count]";
+    case HELLO:
+      return value.length === 3 && isText(a) && isCount(b) ? undefined : "HELLO is [8, nodeId, version]";
+    default:
+      return `unknown envelope kind ${JSON.stringify(kind)}`;
+  }
+}

@@ -1,0 +1,2 @@
+export { Codec, DEFAULT_LIMITS, badRequest, tooDeep, type WireLimits } from "./codec.ts";
+export * from "./envelope.ts";
