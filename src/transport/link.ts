@@ -1,0 +1,330 @@
+import { ActorError, type ActorStream, deliver, deliverTell, isErrorCode, type Lane, type Logger } from "../actor/index.ts";
+import {
+  CALL,
+  CANCEL,
+  type Codec,
+  CREDIT,
+  END,
+  type Envelope,
+  FAIL,
+  HELLO,
+  ITEM,
+  PROTOCOL_VERSION,
+  REPLY,
+  TELL,
+} from "../wire/index.ts";
+import { RemoteCall, STREAM_WINDOW, type CallLink } from "./remote-call.ts";
+
+/** The socket under a link: Bun's server-side or client-side WebSocket. */
+export interface LinkSocket {
+  send(data: Uint8Array): unknown;
+  close(code?: number, reason?: string): void;
+}
+
+/** What a link needs from its node. */
+export interface LinkHost {
+  readonly logger: Logger;
+  readonly codec: Codec;
+  /** The local actor by that name, as a ref, if any. */
+  lookup(name: string): unknown;
+  /** The link is gone; it will never be used again. */
+  closed(link: Link): void;
+}
+
+/** A stream this node serves to the peer: its cursor and how many items the peer can take. */
+interface ServedStream {
+  readonly items: ActorStream<unknown>;
+  credit: number;
+  pumping: boolean;
+  done: boolean;
+}
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+
+/**
+ * One WebSocket to a peer node, whichever side dialled it. It batches every
+ * envelope sent in one event-loop turn into one frame, matches replies to calls,
+ * and runs streams both ways with credit-based flow control.
+ */
+export class Link implements CallLink {
+  /** The peer's node id, once known (from its headers or its HELLO). */
+  peerId: string | undefined;
+  readonly peerAddr: string | undefined;
+  readonly dialled: boolean;
+  #state = CONNECTING;
+  #socket: LinkSocket | undefined;
+  readonly #host: LinkHost;
+  #outbox: Envelope[] = [];
+  #flushArmed = false;
+  #nextId = 1;
+  readonly #calls = new Map<number, RemoteCall>();
+  readonly #served = new Map<number, ServedStream>();
+  #closeError: ActorError | undefined;
+
+  constructor(host: LinkHost, options: { peerAddr: string | undefined; peerId?: string; dialled: boolean }) {
+    this.#host = host;
+    this.peerAddr = options.peerAddr;
+    this.peerId = options.peerId;
+    this.dialled = options.dialled;
+  }
+
+  get isOpen(): boolean {
+    return this.#state === OPEN;
+  }
+
+  get isClosed(): boolean {
+    return this.#state === CLOSED;
+  }
+
+  /** Calls waiting for an answer on this link. */
+  get inFlight(): number {
+    return this.#calls.size;
+  }
+
+  /** The socket is up: send what waited for it. */
+  open(socket: LinkSocket): void {
+    if (this.#state !== CONNECTING) return;
+    this.#socket = socket;
+    this.#state = OPEN;
+    if (this.#outbox.length > 0) this.#armFlush();
+  }
+
+  /** An accepting node says who it is, first thing on a new link. */
+  hello(nodeId: string): void {
+    this.#send([HELLO, nodeId, PROTOCOL_VERSION]);
+  }
+
+  // ---- sending -------------------------------------------------------------
+
+  call(target: string, type: string, payload: unknown, timeout: Lane): RemoteCall {
+    const id = this.#nextId++;
+    const call = new RemoteCall(id, this, timeout);
+    if (this.#state === CLOSED) {
+      call.fail(this.#closeError ?? unreachable(this.peerAddr, "link closed"));
+      return call;
+    }
+    this.#calls.set(id, call);
+    this.#send([CALL, id, target, type, payload, STREAM_WINDOW]);
+    return call;
+  }
+
+  tell(target: string, type: string, payload: unknown): void {
+    if (this.#state === CLOSED) {
+      this.#host.logger.warn("dead letter", { actor: target, message: type, why: "link closed", peer: this.peerAddr });
+      return;
+    }
+    this.#send([TELL, target, type, payload]);
+  }
+
+  grant(id: number, count: number): void {
+    if (this.#calls.has(id)) this.#send([CREDIT, id, count]);
+  }
+
+  cancel(id: number): void {
+    if (this.#calls.delete(id) && this.#state !== CLOSED) this.#send([CANCEL, id]);
+  }
+
+  #send(envelope: Envelope): void {
+    this.#outbox.push(envelope);
+    if (this.#state === OPEN) this.#armFlush();
+  }
+
+  #armFlush(): void {
+    if (this.#flushArmed) return;
+    this.#flushArmed = true;
+    // An immediate runs once this turn's microtasks are done: everything they
+    // sent leaves in one frame.
+    setImmediate(this.#flush);
+  }
+
+  readonly #flush = (): void => {
+    this.#flushArmed = false;
+    if (this.#state !== OPEN || this.#outbox.length === 0) return;
+    const batch = this.#outbox;
+    this.#outbox = [];
+    const frame = this.#host.codec.encodeFrame(batch, (envelope, error) => this.#unencodable(envelope, error));
+    try {
+      (this.#socket as LinkSocket).send(frame);
+    } catch (error) {
+      this.close(unreachable(this.peerAddr, `send failed: ${(error as Error).message}`));
+    }
+  };
+
+  /** A value that msgpack cannot carry fails its own call, not the batch. */
+  #unencodable(envelope: Envelope, error: unknown): Envelope | undefined {
+    const why = `cannot encode for the wire: ${error instanceof Error ? error.message : String(error)}`;
+    switch (envelope[0]) {
+      case REPLY:
+      case ITEM:
+        return [FAIL, envelope[1], "HANDLER_ERROR", why, "EncodeError"];
+      case CALL: {
+        const call = this.#calls.get(envelope[1]);
+        this.#calls.delete(envelope[1]);
+        queueMicrotask(() => call?.fail(new ActorError("BAD_REQUEST", why)));
+        return undefined;
+      }
+      default:
+        this.#host.logger.warn("envelope dropped", { why, kind: envelope[0] });
+        return undefined;
+    }
+  }
+
+  // ---- receiving -----------------------------------------------------------
+
+  receive(data: Uint8Array): void {
+    if (this.#state === CLOSED) return;
+    let frame: Envelope[];
+    try {
+      frame = this.#host.codec.decodeFrame(data);
+    } catch (error) {
+      this.#host.logger.warn("bad frame; closing link", { peer: this.peerAddr, error });
+      this.close(new ActorError("NODE_UNREACHABLE", `link closed: the peer sent a bad frame (${(error as Error).message})`), 4400, "bad frame");
+      return;
+    }
+    for (const envelope of frame) this.#dispatch(envelope);
+  }
+
+  #dispatch(envelope: Envelope): void {
+    switch (envelope[0]) {
+      case CALL:
+        return this.#serveCall(envelope[1], envelope[2], envelope[3], envelope[4], envelope[5]);
+      case TELL: {
+        const ref = this.#host.lookup(envelope[1]);
+        if (ref === undefined) this.#host.logger.warn("dead letter", { actor: envelope[1], message: envelope[2], why: "no such actor" });
+        else void deliverTell(ref, envelope[2], envelope[3]);
+        return;
+      }
+      case REPLY:
+        this.#calls.get(envelope[1])?.reply(envelope[2]);
+        this.#calls.delete(envelope[1]);
+        return;
+      case FAIL: {
+        const [, id, code, message, errorName] = envelope;
+        const error = new ActorError(isErrorCode(code) ? code : "HANDLER_ERROR", message, errorName === null ? {} : { errorName });
+        this.#calls.get(id)?.fail(error);
+        this.#calls.delete(id);
+        return;
+      }
+      case ITEM:
+        this.#calls.get(envelope[1])?.item(envelope[2]);
+        return;
+      case END:
+        this.#calls.get(envelope[1])?.end();
+        this.#calls.delete(envelope[1]);
+        return;
+      case CREDIT: {
+        const stream = this.#served.get(envelope[1]);
+        if (stream !== undefined) {
+          stream.credit += envelope[2];
+          this.#pump(envelope[1], stream);
+        }
+        return;
+      }
+      case CANCEL: {
+        const stream = this.#served.get(envelope[1]);
+        if (stream !== undefined) {
+          this.#served.delete(envelope[1]);
+          stream.done = true;
+          void stream.items.return();
+        }
+        return;
+      }
+      case HELLO:
+        if (envelope[2] !== PROTOCOL_VERSION) {
+          this.close(unreachable(this.peerAddr, `peer speaks protocol ${envelope[2]}, this node ${PROTOCOL_VERSION}`), 4400, "incompatible protocol version");
+          return;
+        }
+        this.peerId = envelope[1];
+        return;
+    }
+  }
+
+  #serveCall(id: number, target: string, type: string, payload: unknown, credit: number): void {
+    const ref = this.#host.lookup(target);
+    if (ref === undefined) {
+      this.#send([FAIL, id, "ACTOR_NOT_FOUND", `no actor named "${target}" on this node`, null]);
+      return;
+    }
+    try {
+      const delivery = deliver(ref, type, payload);
+      if (!delivery.stream) {
+        delivery.result.then(
+          (value) => this.#answer([REPLY, id, value]),
+          (error: unknown) => this.#answer(failEnvelope(id, error)),
+        );
+        return;
+      }
+      const stream: ServedStream = { items: delivery.items, credit, pumping: false, done: false };
+      this.#served.set(id, stream);
+      this.#pump(id, stream);
+    } catch (error) {
+      this.#send(failEnvelope(id, error));
+    }
+  }
+
+  #answer(envelope: Envelope): void {
+    if (this.#state !== CLOSED) this.#send(envelope);
+  }
+
+  /** Sends items while the peer has credit; pauses when it has none. */
+  #pump(id: number, stream: ServedStream): void {
+    if (stream.pumping || stream.done || stream.credit <= 0) return;
+    stream.pumping = true;
+    stream.items.next().then(
+      (result) => {
+        stream.pumping = false;
+        if (stream.done || this.#state === CLOSED) return;
+        if (result.done) {
+          stream.done = true;
+          this.#served.delete(id);
+          this.#send([END, id]);
+          return;
+        }
+        stream.credit--;
+        this.#send([ITEM, id, result.value]);
+        this.#pump(id, stream);
+      },
+      (error: unknown) => {
+        stream.pumping = false;
+        stream.done = true;
+        this.#served.delete(id);
+        this.#answer(failEnvelope(id, error));
+      },
+    );
+  }
+
+  // ---- closing -------------------------------------------------------------
+
+  /** Ends the link: calls in flight fail at once, streams served to the peer are cancelled. */
+  close(error: ActorError = unreachable(this.peerAddr, "link closed"), code = 1000, reason = "closing"): void {
+    if (this.#state === CLOSED) return;
+    this.#state = CLOSED;
+    this.#closeError = error;
+    this.#outbox = [];
+    const calls = [...this.#calls.values()];
+    this.#calls.clear();
+    for (const call of calls) call.fail(error);
+    for (const stream of this.#served.values()) {
+      stream.done = true;
+      void stream.items.return();
+    }
+    this.#served.clear();
+    try {
+      this.#socket?.close(code, reason);
+    } catch {
+      // already closed
+    }
+    this.#host.closed(this);
+  }
+}
+
+export function unreachable(peer: string | undefined, why: string): ActorError {
+  return new ActorError("NODE_UNREACHABLE", `node ${peer ?? "(unknown)"} unreachable: ${why}`);
+}
+
+function failEnvelope(id: number, error: unknown): Envelope {
+  const wrapped = ActorError.fromHandler(error);
+  return [FAIL, id, wrapped.code, wrapped.message, wrapped.errorName ?? null];
+}

@@ -1,0 +1,169 @@
+import { ActorError, type Logger } from "../actor/index.ts";
+import { type Codec, PROTOCOL_VERSION } from "../wire/index.ts";
+import { Link, type LinkHost, unreachable } from "./link.ts";
+
+/** Headers of a link's WebSocket upgrade: who dials, and which protocol it speaks. */
+export const NODE_HEADER = "x-pulsing-node";
+export const ADDR_HEADER = "x-pulsing-addr";
+export const PROTOCOL_HEADER = "x-pulsing-protocol";
+export const LINK_PATH = "/cluster/link";
+
+export interface LinksOptions {
+  nodeId: string;
+  /** This node's own address, told to peers so they can reuse the link; undefined for a client-only node. */
+  addr: string | undefined;
+  codec: Codec;
+  logger: Logger;
+  lookup(name: string): unknown;
+  /** Backoff between failed dials to one peer, doubling from min to max. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  connectTimeoutMs?: number;
+}
+
+interface Peer {
+  /** The link new calls use. */
+  link: Link | undefined;
+  /** Every live link to this peer (two when both dialled at once). */
+  links: Set<Link>;
+  failures: number;
+  retryAt: number;
+}
+
+/**
+ * One link per peer, made on first use and reused for calls both ways. When two
+ * nodes dial each other at once, both keep sending on the link dialled by the
+ * node with the smaller id; the other one is closed by its dialler once idle.
+ */
+export class Links {
+  readonly #options: LinksOptions;
+  readonly #peers = new Map<string, Peer>();
+  readonly #host: LinkHost;
+  #closed = false;
+
+  constructor(options: LinksOptions) {
+    this.#options = options;
+    this.#host = {
+      logger: options.logger,
+      codec: options.codec,
+      lookup: options.lookup,
+      closed: (link) => this.#forget(link),
+    };
+  }
+
+  get host(): LinkHost {
+    return this.#host;
+  }
+
+  /** Live links, for health and metrics. */
+  get size(): number {
+    let count = 0;
+    for (const peer of this.#peers.values()) count += peer.links.size;
+    return count;
+  }
+
+  #peer(addr: string): Peer {
+    let peer = this.#peers.get(addr);
+    if (peer === undefined) {
+      peer = { link: undefined, links: new Set(), failures: 0, retryAt: 0 };
+      this.#peers.set(addr, peer);
+    }
+    return peer;
+  }
+
+  /** The link to use for `addr`: open, connecting, or closed (during backoff, or when shut down). */
+  to(addr: string): Link {
+    const peer = this.#peer(addr);
+    if (peer.link !== undefined && !peer.link.isClosed) return peer.link;
+    if (this.#closed || Date.now() < peer.retryAt) {
+      const link = new Link(this.#host, { peerAddr: addr, dialled: true });
+      link.close(this.#closed ? new ActorError("SHUTTING_DOWN", "this node is shutting down") : unreachable(addr, "recent dial failed; retrying after backoff"));
+      return link;
+    }
+    return this.#dial(addr, peer);
+  }
+
+  #dial(addr: string, peer: Peer): Link {
+    const link = new Link(this.#host, { peerAddr: addr, dialled: true });
+    peer.link = link;
+    peer.links.add(link);
+    const { nodeId, connectTimeoutMs = 5000 } = this.#options;
+    const headers: Record<string, string> = { [NODE_HEADER]: nodeId, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
+    if (this.#options.addr !== undefined) headers[ADDR_HEADER] = this.#options.addr;
+    const socket = new WebSocket(`ws://${addr}${LINK_PATH}`, { headers } as unknown as string[]);
+    socket.binaryType = "arraybuffer";
+    const timer = setTimeout(() => link.close(unreachable(addr, `no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    socket.onopen = () => {
+      clearTimeout(timer);
+      peer.failures = 0;
+      link.open(socket);
+    };
+    socket.onmessage = (event: MessageEvent) => {
+      const data = event.data;
+      if (data instanceof ArrayBuffer) link.receive(new Uint8Array(data));
+      else link.close(unreachable(addr, "peer sent a text frame"), 4400, "text frames are not part of the protocol");
+    };
+    socket.onclose = (event: CloseEvent) => {
+      clearTimeout(timer);
+      if (!link.isOpen && !link.isClosed) this.#failed(addr, peer);
+      const why = event.reason ? `closed by peer: ${event.reason} (${event.code})` : `connection closed (${event.code})`;
+      link.close(unreachable(addr, why));
+    };
+    socket.onerror = () => {
+      // onclose follows and says why
+    };
+    return link;
+  }
+
+  #failed(addr: string, peer: Peer): void {
+    const { minBackoffMs = 100, maxBackoffMs = 5000 } = this.#options;
+    const delay = Math.min(maxBackoffMs, minBackoffMs * 2 ** peer.failures);
+    peer.failures++;
+    peer.retryAt = Date.now() + delay;
+    this.#options.logger.info("link dial failed", { peer: addr, retryInMs: delay });
+  }
+
+  /** A peer dialled us: the new link serves its calls, and ours too unless a better one exists. */
+  accepted(link: Link): void {
+    const addr = link.peerAddr;
+    if (addr === undefined) return; // a client-only peer: we only answer it
+    const peer = this.#peer(addr);
+    peer.links.add(link);
+    peer.failures = 0;
+    peer.retryAt = 0;
+    const current = peer.link;
+    if (current === undefined || current.isClosed || this.#prefer(link, current)) peer.link = link;
+    this.#dropDuplicates(peer);
+  }
+
+  /** Of two links to one peer, keep the one dialled by the smaller node id: both ends agree. */
+  #prefer(candidate: Link, current: Link): boolean {
+    const dialler = (link: Link) => (link.dialled ? this.#options.nodeId : link.peerId ?? "");
+    return dialler(candidate) < dialler(current);
+  }
+
+  /** A dialled link that lost the tie-break closes once nothing waits on it. */
+  #dropDuplicates(peer: Peer): void {
+    for (const link of peer.links) {
+      if (link !== peer.link && link.dialled && link.isOpen && link.inFlight === 0) link.close(undefined, 1000, "duplicate link");
+    }
+  }
+
+  #forget(link: Link): void {
+    if (link.peerAddr === undefined) return;
+    const peer = this.#peers.get(link.peerAddr);
+    if (peer === undefined) return;
+    peer.links.delete(link);
+    if (peer.link === link) {
+      peer.link = undefined;
+      for (const other of peer.links) if (!other.isClosed) peer.link = other;
+    }
+  }
+
+  /** Closes every link; calls in flight fail with NODE_UNREACHABLE. */
+  close(): void {
+    this.#closed = true;
+    for (const peer of this.#peers.values()) for (const link of [...peer.links]) link.close(undefined, 1001, "node shutting down");
+    this.#peers.clear();
+  }
+}

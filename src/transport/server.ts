@@ -1,0 +1,119 @@
+import type { Server, ServerWebSocket } from "bun";
+import { Hono } from "hono";
+import { ActorError, type Logger } from "../actor/index.ts";
+import { type Codec, errorBody, PROTOCOL_VERSION } from "../wire/index.ts";
+import { ACTOR_PATH, actorRoute } from "./actor-route.ts";
+import { Link, unreachable } from "./link.ts";
+import { ADDR_HEADER, LINK_PATH, type Links, NODE_HEADER, PROTOCOL_HEADER } from "./links.ts";
+
+export interface NodeServerOptions {
+  hostname: string;
+  port: number;
+  nodeId: string;
+  codec: Codec;
+  logger: Logger;
+  /** The node's links, once it has them (the server starts first, to learn its port). */
+  links(): Links;
+  lookup(name: string): unknown;
+  shuttingDown(): boolean;
+}
+
+export interface NodeServer {
+  /** The address it really listens on, `host:port` (port 0 picked a free one). */
+  readonly addr: string;
+  readonly app: Hono;
+  stop(): Promise<void>;
+}
+
+/** What an upgraded link socket carries: the link, or why it is refused. */
+interface SocketData {
+  link: Link | undefined;
+  refusal: string | undefined;
+  peerId: string | undefined;
+  peerAddr: string | undefined;
+}
+
+/** Why a dialling peer cannot have a link, or undefined. */
+function refusal(headers: Headers): string | undefined {
+  const version = headers.get(PROTOCOL_HEADER);
+  if (version === null) return `missing ${PROTOCOL_HEADER} header`;
+  if (Number(version) !== PROTOCOL_VERSION) return `incompatible protocol version ${version}: this node speaks ${PROTOCOL_VERSION}`;
+  const node = headers.get(NODE_HEADER);
+  if (node === null || node.length === 0 || node.length > 128) return `missing or invalid ${NODE_HEADER} header`;
+  return undefined;
+}
+
+/** One port per node: Hono routes on Bun.serve, and the link WebSockets. */
+export function startServer(options: NodeServerOptions): NodeServer {
+  const { codec, logger } = options;
+  const app = new Hono();
+
+  app.get("/health", (c) =>
+    options.shuttingDown() ? c.json({ status: "shutting-down", node: options.nodeId }, 503) : c.json({ status: "ok", node: options.nodeId }),
+  );
+
+  app.get(LINK_PATH, (c) => {
+    const server = c.env as Server<SocketData>;
+    if (options.shuttingDown()) return c.json(errorBody(new ActorError("SHUTTING_DOWN", "this node is shutting down")), 503);
+    const headers = c.req.raw.headers;
+    const data: SocketData = {
+      link: undefined,
+      refusal: refusal(headers),
+      peerId: headers.get(NODE_HEADER) ?? undefined,
+      peerAddr: headers.get(ADDR_HEADER) ?? undefined,
+    };
+    // A refused peer is still upgraded, so that it reads the reason in the close frame.
+    if (server.upgrade(c.req.raw, { data })) return new Response(null);
+    return c.json(errorBody(new ActorError("BAD_REQUEST", "a link needs a WebSocket upgrade")), 400);
+  });
+
+  app.post(`${ACTOR_PATH}*`, actorRoute({ codec, lookup: options.lookup, shuttingDown: options.shuttingDown }));
+
+  app.notFound((c) => c.json(errorBody(new ActorError("BAD_REQUEST", `no route ${c.req.method} ${c.req.path}`)), 404));
+  app.onError((error, c) => {
+    logger.error("route failed", { path: c.req.path, error });
+    return c.json(errorBody(new ActorError("HANDLER_ERROR", "internal error")), 500);
+  });
+
+  const server = Bun.serve<SocketData>({
+    hostname: options.hostname,
+    port: options.port,
+    maxRequestBodySize: codec.limits.maxMessageBytes + 1024,
+    fetch: (request, srv) => app.fetch(request, srv),
+    websocket: {
+      maxPayloadLength: codec.limits.maxMessageBytes,
+      open(ws: ServerWebSocket<SocketData>) {
+        const { refusal: why, peerId, peerAddr } = ws.data;
+        if (why !== undefined) {
+          logger.warn("link refused", { peer: peerAddr, why });
+          ws.close(4400, why);
+          return;
+        }
+        const links = options.links();
+        const link = new Link(links.host, { peerAddr, dialled: false, ...(peerId === undefined ? {} : { peerId }) });
+        ws.data.link = link;
+        link.open(ws);
+        link.hello(options.nodeId);
+        links.accepted(link);
+        logger.info("link up", { peer: peerAddr, peerId });
+      },
+      message(ws: ServerWebSocket<SocketData>, message: string | Buffer) {
+        const link = ws.data.link;
+        if (link === undefined) return;
+        if (typeof message === "string") link.close(unreachable(link.peerAddr, "peer sent a text frame"), 4400, "text frames are not part of the protocol");
+        else link.receive(message);
+      },
+      close(ws: ServerWebSocket<SocketData>, code: number, reason: string) {
+        ws.data.link?.close(unreachable(ws.data.peerAddr, `connection closed (${code}${reason ? `: ${reason}` : ""})`));
+      },
+    },
+  });
+
+  return {
+    addr: `${options.hostname}:${server.port}`,
+    app,
+    async stop() {
+      await server.stop(true);
+    },
+  };
+}

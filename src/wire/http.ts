@@ -1,0 +1,90 @@
+import { ActorError, type ErrorCode } from "../actor/index.ts";
+import { badRequest, type Codec, tooDeep } from "./codec.ts";
+
+/**
+ * The public HTTP route's formats: `POST /actor/{name}` with a JSON or msgpack
+ * body `{ msg_type, payload }`, answered in the same encoding.
+ */
+export type BodyEncoding = "json" | "msgpack";
+
+export const JSON_TYPE = "application/json";
+export const MSGPACK_TYPE = "application/msgpack";
+export const NDJSON_TYPE = "application/x-ndjson";
+export const MSGPACK_STREAM_TYPE = "application/vnd.pulsing.msgpack-stream";
+
+export interface ActorRequest {
+  msgType: string;
+  payload: unknown;
+}
+
+export function encodingOf(contentType: string | undefined): BodyEncoding | undefined {
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type === MSGPACK_TYPE || type === "application/x-msgpack") return "msgpack";
+  if (type === JSON_TYPE || type === "" || type === "text/plain") return "json";
+  return undefined;
+}
+
+/** Parses and checks a request body; throws BAD_REQUEST saying what is wrong. */
+export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, codec: Codec): ActorRequest {
+  if (body.byteLength > codec.limits.maxMessageBytes) {
+    throw new ActorError("BAD_REQUEST", `body of ${body.byteLength} bytes is over the limit of ${codec.limits.maxMessageBytes}`);
+  }
+  let value: unknown;
+  if (encoding === "msgpack") {
+    value = codec.decode(body);
+  } else {
+    try {
+      value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    } catch (error) {
+      throw badRequest(`malformed JSON: ${(error as Error).message}`);
+    }
+    if (tooDeep(value, codec.limits.maxDepth)) throw badRequest(`body nests deeper than ${codec.limits.maxDepth} levels`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw badRequest('the body must be an object: {"msg_type": "...", "payload": ...}');
+  const { msg_type: msgType, payload } = value as Record<string, unknown>;
+  if (typeof msgType !== "string" || msgType.length === 0) throw badRequest('"msg_type" must be a non-empty string');
+  return { msgType, payload };
+}
+
+export function encodeBody(value: unknown, encoding: BodyEncoding, codec: Codec): Uint8Array | string {
+  return encoding === "msgpack" ? codec.encode(value) : JSON.stringify(value);
+}
+
+export function errorBody(error: ActorError): { error: { code: ErrorCode; message: string; errorName?: string } } {
+  return { error: error.toJSON() };
+}
+
+/** One record of a streamed reply: NDJSON lines, or msgpack records each behind a 4-byte big-endian length. */
+export function encodeStreamRecord(record: object, encoding: BodyEncoding, codec: Codec): Uint8Array {
+  if (encoding === "json") return new TextEncoder().encode(`${JSON.stringify(record)}\n`);
+  const body = codec.encode(record);
+  const framed = new Uint8Array(4 + body.byteLength);
+  new DataView(framed.buffer).setUint32(0, body.byteLength);
+  framed.set(body, 4);
+  return framed;
+}
+
+/** The HTTP status that fits an error code. */
+export function statusOf(code: ErrorCode): number {
+  switch (code) {
+    case "ACTOR_NOT_FOUND":
+      return 404;
+    case "UNKNOWN_MESSAGE":
+    case "BAD_REQUEST":
+    case "INVALID_NAME":
+    case "INVALID_OPTION":
+      return 400;
+    case "UNAUTHORIZED":
+      return 401;
+    case "TIMEOUT":
+      return 504;
+    case "MAILBOX_FULL":
+    case "SHUTTING_DOWN":
+    case "ACTOR_STOPPED":
+      return 503;
+    case "NODE_UNREACHABLE":
+      return 502;
+    default:
+      return 500;
+  }
+}
