@@ -135,6 +135,8 @@ export class ActorSystem implements ActorSystemApi {
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
       await this.#local.shutdown();
+      // Let replies the actors just sent leave before the links close.
+      await new Promise((resolve) => setImmediate(resolve));
       this.#links.close();
       await this.#server?.stop();
     })();

@@ -78,7 +78,8 @@ export function startServer(options: NodeServerOptions): NodeServer {
   const server = Bun.serve<SocketData>({
     hostname: options.hostname,
     port: options.port,
-    maxRequestBodySize: codec.limits.maxMessageBytes + 1024,
+    // The route answers oversized bodies with a coded 413 itself; far larger ones Bun refuses before reading them.
+    maxRequestBodySize: 2 * codec.limits.maxMessageBytes + 64 * 1024,
     fetch: (request, srv) => app.fetch(request, srv),
     websocket: {
       maxPayloadLength: codec.limits.maxMessageBytes,

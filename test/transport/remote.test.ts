@@ -1,0 +1,276 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { Actor, ActorError, type ActorRef, ActorSystem } from "pulsing";
+import { STREAM_WINDOW } from "../../src/transport/index.ts";
+import { Counter } from "../fixtures/actors.ts";
+import { memoryLogger } from "../helpers.ts";
+
+const systems: ActorSystem[] = [];
+afterEach(async () => {
+  await Promise.all(systems.splice(0).map((s) => s.shutdown()));
+});
+
+async function node(options: Parameters<typeof ActorSystem.start>[0] = {}): Promise<ActorSystem> {
+  const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger(), stopTimeoutMs: 200, ...options });
+  systems.push(system);
+  return system;
+}
+
+async function pair(): Promise<{ server: ActorSystem; client: ActorSystem; counter: ActorRef<Counter> }> {
+  const server = await node();
+  const client = await node();
+  await server.spawn(Counter, { name: "counter" });
+  return { server, client, counter: client.remote<Counter>(server.addr as string, "counter") };
+}
+
+describe("listening", () => {
+  test("port 0 picks a free port and addr tells it", async () => {
+    const system = await node();
+    expect(system.addr).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(system.addr?.endsWith(":0")).toBe(false);
+    const health = await fetch(`http://${system.addr}/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { status: string }).status).toBe("ok");
+  });
+
+  test("an invalid address is refused", async () => {
+    await expect(ActorSystem.start({ addr: "nonsense" })).rejects.toThrow(ActorError);
+  });
+});
+
+describe("remote refs", () => {
+  test("ask, tell and message-style ask work like local ones", async () => {
+    const { counter } = await pair();
+    expect(await counter.inc(2)).toBe(2);
+    expect(await counter.inc()).toBe(3);
+    await counter.$tell.inc(10);
+    expect(await counter.inc(0)).toBe(13);
+    expect(await counter.$ask("Ping", { seq: 1 })).toEqual({ type: "Pong", payload: { seq: 1 } });
+    expect(await counter.echo({ nested: [1, "two", null, true], bytes: new Uint8Array([1, 2]) })).toEqual({ nested: [1, "two", null, true], bytes: new Uint8Array([1, 2]) });
+    expect(counter.$name).toBe("counter");
+  });
+
+  test("errors keep their codes and names across the network", async () => {
+    const { counter, client, server } = await pair();
+    const handler = (await counter.fail("boom").catch((e: unknown) => e)) as ActorError;
+    expect(handler).toBeInstanceOf(ActorError);
+    expect([handler.code, handler.errorName, handler.message]).toEqual(["HANDLER_ERROR", "TypeError", "boom"]);
+    expect(((await counter.coded().catch((e: unknown) => e)) as ActorError).code).toBe("BAD_REQUEST");
+    expect(((await counter.$ask("Nope").catch((e: unknown) => e)) as ActorError).code).toBe("UNKNOWN_MESSAGE");
+    expect(((await counter.$ask("inc", 5).catch((e: unknown) => e)) as ActorError).code).toBe("BAD_REQUEST");
+    const ghost = client.remote(server.addr as string, "ghost");
+    expect(((await ghost.$ask("inc", []).catch((e: unknown) => e)) as ActorError).code).toBe("ACTOR_NOT_FOUND");
+    // the actor keeps serving
+    expect(await counter.inc(1)).toBe(1);
+  });
+
+  test("private and inherited names cannot be reached", async () => {
+    const { counter } = await pair();
+    for (const name of ["_private", "constructor", "onStart", "toString", "__proto__", "hasOwnProperty", "isFatal"]) {
+      const error = (await counter.$ask(name, []).catch((e: unknown) => e)) as ActorError;
+      expect(error.code === "UNKNOWN_MESSAGE" || error.code === "BAD_REQUEST").toBe(true);
+    }
+    // @ts-expect-error not on the type either
+    expect(counter._private).toBeUndefined();
+    expect((counter as unknown as { then: unknown }).then).toBeUndefined();
+  });
+
+  test("a result that cannot be encoded fails that call only", async () => {
+    const { counter } = await pair();
+    const [bad, good] = await Promise.all([counter.unencodable().catch((e: ActorError) => e.code), counter.inc(1)]);
+    expect(bad).toBe("HANDLER_ERROR");
+    expect(good).toBe(1);
+  });
+
+  test("timeouts apply to remote asks", async () => {
+    const { counter } = await pair();
+    const error = (await counter.$withTimeout(50).hang().catch((e: unknown) => e)) as ActorError;
+    expect(error.code).toBe("TIMEOUT");
+  });
+
+  test("100,000 tells over a link all arrive, in order", async () => {
+    const { counter } = await pair();
+    const total = 100_000;
+    for (let i = 0; i < total; i++) void counter.$tell.record(i);
+    const seen = await counter.$withTimeout(20_000).history();
+    expect(seen.length).toBe(total);
+    let ordered = true;
+    for (let i = 0; i < total; i++) if (seen[i] !== i) ordered = false;
+    expect(ordered).toBe(true);
+  });
+
+  test("concurrent asks from many callers all get their own answers", async () => {
+    const { counter } = await pair();
+    const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => counter.echo(i)));
+    expect(answers).toEqual(Array.from({ length: 500 }, (_, i) => i));
+  });
+});
+
+describe("remote streams", () => {
+  test("a stream's items arrive in order, then it ends", async () => {
+    const { counter } = await pair();
+    const items: number[] = [];
+    for await (const i of counter.countTo(500)) items.push(i);
+    expect(items).toEqual(Array.from({ length: 500 }, (_, i) => i));
+  });
+
+  test("a failing stream delivers the items before the failure, then the error", async () => {
+    const { counter } = await pair();
+    const items: number[] = [];
+    const error = await (async () => {
+      for await (const i of counter.failAfter(3)) items.push(i);
+    })().catch((e: unknown) => e);
+    expect(items).toEqual([0, 1, 2]);
+    expect((error as ActorError).code).toBe("HANDLER_ERROR");
+    expect((error as ActorError).errorName).toBe("RangeError");
+  });
+
+  test("leaving a for-await early runs the generator's finally on the far side", async () => {
+    const { counter } = await pair();
+    for await (const i of counter.forever()) if (i === 5) break;
+    let stats = await counter.stats();
+    for (let i = 0; i < 100 && stats.closed === 0; i++) {
+      await Bun.sleep(5);
+      stats = await counter.stats();
+    }
+    expect(stats.closed).toBe(1);
+  });
+
+  test("a slow reader holds the producer to the credit window", async () => {
+    const { counter } = await pair();
+    const stream = counter.forever();
+    for (let i = 0; i < 10; i++) await stream.next();
+    await Bun.sleep(50); // the producer would run far ahead here without flow control
+    const { produced } = await counter.stats();
+    expect(produced).toBeLessThanOrEqual(10 + STREAM_WINDOW + 1);
+    await stream.return();
+  });
+
+  test("awaiting a stream or iterating a value is a clear BAD_REQUEST", async () => {
+    const { counter } = await pair();
+    const awaited = (await (counter.countTo(3) as unknown as Promise<unknown>).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as ActorError;
+    expect(awaited.code).toBe("BAD_REQUEST");
+    const iterated = await (async () => {
+      for await (const _ of counter.inc(1) as unknown as AsyncIterable<unknown>);
+    })().catch((e: unknown) => e);
+    expect((iterated as ActorError).code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("links", () => {
+  test("a graceful shutdown still answers what is in flight, with codes", async () => {
+    const server = await node();
+    const client = await node({ askTimeoutMs: 60_000 });
+    await server.spawn(Counter, { name: "counter" });
+    await server.spawn(Counter, { name: "streamer" });
+    const counter = client.remote<Counter>(server.addr as string, "counter");
+    expect(await counter.inc(1)).toBe(1);
+    const hanging = counter.hang().catch((e: ActorError) => e.code);
+    const stream = client.remote<Counter>(server.addr as string, "streamer").forever();
+    await stream.next();
+    await Bun.sleep(10);
+    await server.shutdown();
+    expect(await hanging).toBe("ACTOR_STOPPED");
+    // Items that arrived before the stop are still read, then an error: the
+    // actor stopped, or (when the stream was waiting for credit) the link closed.
+    let error: unknown;
+    for (let i = 0; i <= STREAM_WINDOW && error === undefined; i++) error = await stream.next().then(() => undefined, (e: unknown) => e);
+    expect(["ACTOR_STOPPED", "NODE_UNREACHABLE"]).toContain((error as ActorError).code);
+  });
+
+  test("asks and streams in flight fail at once with NODE_UNREACHABLE when the link drops", async () => {
+    // A fake peer: takes the link, never answers, and hangs up once it has two calls.
+    let frames = 0;
+    const fake = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request, server) => (server.upgrade(request, { data: undefined }) ? undefined : new Response("no", { status: 400 })),
+      websocket: {
+        message(ws) {
+          if (++frames >= 1) setTimeout(() => ws.close(1011, "going away"), 20);
+        },
+      },
+    });
+    try {
+      const client = await node({ askTimeoutMs: 60_000 });
+      const remote = client.remote<Counter>(`127.0.0.1:${fake.port}`, "counter");
+      const started = Date.now();
+      const [ask, streamed] = await Promise.all([
+        remote.inc(1).catch((e: ActorError) => e),
+        (async () => {
+          for await (const _ of remote.countTo(3));
+        })().catch((e: ActorError) => e),
+      ]);
+      expect((ask as ActorError).code).toBe("NODE_UNREACHABLE");
+      expect((ask as ActorError).message).toContain("going away");
+      expect((streamed as ActorError).code).toBe("NODE_UNREACHABLE");
+      expect(Date.now() - started).toBeLessThan(60_000); // failed on the drop, not on the ask timeout
+    } finally {
+      fake.stop(true);
+    }
+  });
+
+  test("a call to a node that is not there fails with NODE_UNREACHABLE, then the link comes back", async () => {
+    const server = await node();
+    const addr = server.addr as string;
+    await server.shutdown();
+    const client = await node();
+    const counter = client.remote<Counter>(addr, "counter");
+    expect(((await counter.inc(1).catch((e: unknown) => e)) as ActorError).code).toBe("NODE_UNREACHABLE");
+    // The same address serves again: after the backoff, calls go through.
+    const again = await node({ addr });
+    await again.spawn(Counter, { name: "counter" });
+    let answer: unknown;
+    for (let i = 0; i < 100 && answer === undefined; i++) {
+      answer = await counter.inc(5).catch(() => undefined);
+      if (answer === undefined) await Bun.sleep(50);
+    }
+    expect(answer).toBe(5);
+  });
+
+  test("two nodes calling each other at once both get answers", async () => {
+    const a = await node();
+    const b = await node();
+    await a.spawn(Counter, { name: "counter" });
+    await b.spawn(Counter, { name: "counter" });
+    const toB = a.remote<Counter>(b.addr as string, "counter");
+    const toA = b.remote<Counter>(a.addr as string, "counter");
+    const results = await Promise.all([toB.inc(1), toA.inc(2), toB.inc(3), toA.inc(4)]);
+    expect(results).toEqual([1, 2, 4, 6]);
+    expect(await Promise.all([toB.inc(0), toA.inc(0)])).toEqual([4, 6]);
+  });
+
+  test("a peer with another protocol version is refused with a clear reason", async () => {
+    const server = await node();
+    const closed = await new Promise<CloseEvent>((resolve) => {
+      const socket = new WebSocket(`ws://${server.addr}/cluster/link`, {
+        headers: { "x-pulsing-node": "rogue", "x-pulsing-protocol": "999" },
+      } as unknown as string[]);
+      socket.onclose = resolve;
+    });
+    expect(closed.code).toBe(4400);
+    expect(closed.reason).toContain("incompatible protocol version 999");
+  });
+
+  test("a remote ref to this node's own address is the local ref", async () => {
+    const system = await node();
+    const local = await system.spawn(Counter, { name: "counter" });
+    expect(system.remote(system.addr as string, "counter")).toBe(local);
+  });
+
+  test("an actor can hold a remote ref and call through it", async () => {
+    class Forwarder extends Actor {
+      constructor(readonly target: ActorRef<Counter>) {
+        super();
+      }
+      async forward(by: number): Promise<number> {
+        return this.target.inc(by);
+      }
+    }
+    const { client, counter } = await pair();
+    const forwarder = await client.spawn(Forwarder, { args: [counter] });
+    expect(await forwarder.forward(7)).toBe(7);
+  });
+});
