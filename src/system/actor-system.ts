@@ -82,6 +82,11 @@ export class ActorSystem implements ActorSystemApi {
     return this.#server?.addr;
   }
 
+  /** Open links to other nodes (a link serves calls both ways). */
+  get linksUp(): number {
+    return this.#links.size;
+  }
+
   get logger(): Logger {
     return this.#local.logger;
   }

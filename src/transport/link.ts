@@ -53,6 +53,10 @@ export class Link implements CallLink {
   peerId: string | undefined;
   readonly peerAddr: string | undefined;
   readonly dialled: boolean;
+  /** Another link to the same peer won the tie-break: close this one once nothing waits on it. */
+  #superseded = false;
+  /** Asks from the peer that this node is still answering. */
+  #answering = 0;
   #state = CONNECTING;
   #socket: LinkSocket | undefined;
   readonly #host: LinkHost;
@@ -78,9 +82,19 @@ export class Link implements CallLink {
     return this.#state === CLOSED;
   }
 
-  /** Calls waiting for an answer on this link. */
+  /** Calls waiting for an answer on this link, either way. */
   get inFlight(): number {
-    return this.#calls.size;
+    return this.#calls.size + this.#answering + this.#served.size;
+  }
+
+  /** Stops taking new calls from this side and closes once idle (a duplicate link). */
+  supersede(): void {
+    this.#superseded = true;
+    this.#closeIfIdle();
+  }
+
+  #closeIfIdle(): void {
+    if (this.#superseded && this.#state === OPEN && this.inFlight === 0) this.close(undefined, 1000, "duplicate link");
   }
 
   /** The socket is up: send what waited for it. */
@@ -124,6 +138,7 @@ export class Link implements CallLink {
 
   cancel(id: number): void {
     if (this.#calls.delete(id) && this.#state !== CLOSED) this.#send([CANCEL, id]);
+    this.#closeIfIdle();
   }
 
   #send(envelope: Envelope): void {
@@ -198,13 +213,13 @@ export class Link implements CallLink {
       }
       case REPLY:
         this.#calls.get(envelope[1])?.reply(envelope[2]);
-        this.#calls.delete(envelope[1]);
+        this.#settled(envelope[1]);
         return;
       case FAIL: {
         const [, id, code, message, errorName] = envelope;
         const error = new ActorError(isErrorCode(code) ? code : "HANDLER_ERROR", message, errorName === null ? {} : { errorName });
         this.#calls.get(id)?.fail(error);
-        this.#calls.delete(id);
+        this.#settled(id);
         return;
       }
       case ITEM:
@@ -212,7 +227,7 @@ export class Link implements CallLink {
         return;
       case END:
         this.#calls.get(envelope[1])?.end();
-        this.#calls.delete(envelope[1]);
+        this.#settled(envelope[1]);
         return;
       case CREDIT: {
         const stream = this.#served.get(envelope[1]);
@@ -241,6 +256,11 @@ export class Link implements CallLink {
     }
   }
 
+  #settled(id: number): void {
+    this.#calls.delete(id);
+    this.#closeIfIdle();
+  }
+
   #serveCall(id: number, target: string, type: string, payload: unknown, credit: number): void {
     const ref = this.#host.lookup(target);
     if (ref === undefined) {
@@ -250,6 +270,7 @@ export class Link implements CallLink {
     try {
       const delivery = deliver(ref, type, payload);
       if (!delivery.stream) {
+        this.#answering++;
         delivery.result.then(
           (value) => this.#answer([REPLY, id, value]),
           (error: unknown) => this.#answer(failEnvelope(id, error)),
@@ -265,7 +286,9 @@ export class Link implements CallLink {
   }
 
   #answer(envelope: Envelope): void {
+    this.#answering--;
     if (this.#state !== CLOSED) this.#send(envelope);
+    this.#closeIfIdle();
   }
 
   /** Sends items while the peer has credit; pauses when it has none. */
@@ -280,6 +303,7 @@ export class Link implements CallLink {
           stream.done = true;
           this.#served.delete(id);
           this.#send([END, id]);
+          this.#closeIfIdle();
           return;
         }
         stream.credit--;
@@ -290,7 +314,7 @@ export class Link implements CallLink {
         stream.pumping = false;
         stream.done = true;
         this.#served.delete(id);
-        this.#answer(failEnvelope(id, error));
+        if (this.#state !== CLOSED) this.#send(failEnvelope(id, error));
       },
     );
   }

@@ -55,10 +55,10 @@ export class Links {
     return this.#host;
   }
 
-  /** Live links, for health and metrics. */
+  /** Open links, for health and metrics. */
   get size(): number {
     let count = 0;
-    for (const peer of this.#peers.values()) count += peer.links.size;
+    for (const peer of this.#peers.values()) for (const link of peer.links) if (link.isOpen) count++;
     return count;
   }
 
@@ -142,11 +142,9 @@ export class Links {
     return dialler(candidate) < dialler(current);
   }
 
-  /** A dialled link that lost the tie-break closes once nothing waits on it. */
+  /** A dialled link that lost the tie-break closes once nothing waits on it; its dialler closes it. */
   #dropDuplicates(peer: Peer): void {
-    for (const link of peer.links) {
-      if (link !== peer.link && link.dialled && link.isOpen && link.inFlight === 0) link.close(undefined, 1000, "duplicate link");
-    }
+    for (const link of peer.links) if (link !== peer.link && link.dialled) link.supersede();
   }
 
   #forget(link: Link): void {

@@ -240,6 +240,10 @@ describe("links", () => {
     const results = await Promise.all([toB.inc(1), toA.inc(2), toB.inc(3), toA.inc(4)]);
     expect(results).toEqual([1, 2, 4, 6]);
     expect(await Promise.all([toB.inc(0), toA.inc(0)])).toEqual([4, 6]);
+    // Both dialled: the link dialled by the smaller node id stays, the other closes once idle.
+    for (let i = 0; i < 200 && (a.linksUp !== 1 || b.linksUp !== 1); i++) await Bun.sleep(5);
+    expect([a.linksUp, b.linksUp]).toEqual([1, 1]);
+    expect(await Promise.all([toB.inc(1), toA.inc(1)])).toEqual([5, 7]);
   });
 
   test("a peer with another protocol version is refused with a clear reason", async () => {
