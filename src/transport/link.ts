@@ -159,9 +159,9 @@ export class Link implements CallLink {
     if (this.#state !== OPEN || this.#outbox.length === 0) return;
     const batch = this.#outbox;
     this.#outbox = [];
-    const frame = this.#host.codec.encodeFrame(batch, (envelope, error) => this.#unencodable(envelope, error));
+    const frames = this.#host.codec.encodeFrames(batch, (envelope, error) => this.#unencodable(envelope, error));
     try {
-      (this.#socket as LinkSocket).send(frame);
+      for (const frame of frames) (this.#socket as LinkSocket).send(frame);
     } catch (error) {
       this.close(unreachable(this.peerAddr, `send failed: ${(error as Error).message}`));
     }

@@ -83,25 +83,38 @@ export class Codec {
   }
 
   /**
-   * Encodes a batch as one frame. An envelope whose payload cannot be encoded
-   * (a function, a symbol…) is replaced by what `fallback` makes of it, so one
-   * bad value never costs the rest of the batch.
+   * Encodes a batch as frames of at most `maxMessageBytes` each (one frame
+   * unless the batch is large). An envelope that cannot be encoded (a function,
+   * a symbol…) or is too large alone is replaced by what `fallback` makes of it,
+   * so one bad value never costs the rest of the batch.
    */
-  encodeFrame(batch: Envelope[], fallback: (envelope: Envelope, error: unknown) => Envelope | undefined): Uint8Array {
+  encodeFrames(batch: Envelope[], fallback: (envelope: Envelope, error: unknown) => Envelope | undefined): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    this.#encodeInto(batch, fallback, frames);
+    return frames;
+  }
+
+  #encodeInto(batch: Envelope[], fallback: (envelope: Envelope, error: unknown) => Envelope | undefined, frames: Uint8Array[]): void {
+    let frame: Uint8Array | undefined;
+    let failure: unknown;
     try {
-      return this.#encoder.encode(batch);
-    } catch {
-      const kept: Envelope[] = [];
-      for (const envelope of batch) {
-        try {
-          this.#encoder.encode(envelope);
-          kept.push(envelope);
-        } catch (error) {
-          const replacement = fallback(envelope, error);
-          if (replacement !== undefined) kept.push(replacement);
-        }
-      }
-      return this.#encoder.encode(kept);
+      frame = this.#encoder.encode(batch);
+    } catch (error) {
+      failure = error;
     }
+    if (frame !== undefined && frame.byteLength <= this.limits.maxMessageBytes) {
+      frames.push(frame);
+      return;
+    }
+    if (batch.length > 1) {
+      const half = batch.length >> 1;
+      this.#encodeInto(batch.slice(0, half), fallback, frames);
+      this.#encodeInto(batch.slice(half), fallback, frames);
+      return;
+    }
+    const envelope = batch[0] as Envelope;
+    const why = failure ?? new Error(`${frame?.byteLength} bytes is over the limit of ${this.limits.maxMessageBytes}`);
+    const replacement = fallback(envelope, why);
+    if (replacement !== undefined) this.#encodeInto([replacement], () => undefined, frames);
   }
 }

@@ -98,6 +98,19 @@ describe("remote refs", () => {
     expect(ordered).toBe(true);
   });
 
+  test("a batch larger than a frame may be is split into frames; a message too large alone fails alone", async () => {
+    const limits = { maxMessageBytes: 16 * 1024 };
+    const server = await node({ limits });
+    const client = await node({ limits });
+    await server.spawn(Counter, { name: "counter" });
+    const counter = client.remote<Counter>(server.addr as string, "counter");
+    for (let i = 0; i < 5000; i++) void counter.$tell.record(i); // ~60 KB in one turn
+    const tooLarge = counter.echo("x".repeat(20 * 1024)).catch((e: ActorError) => e.code);
+    expect((await counter.history()).length).toBe(5000);
+    expect(await tooLarge).toBe("BAD_REQUEST");
+    expect(await counter.echo("still fine")).toBe("still fine");
+  });
+
   test("concurrent asks from many callers all get their own answers", async () => {
     const { counter } = await pair();
     const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => counter.echo(i)));
