@@ -11,14 +11,39 @@ export interface CallLink {
 /** Items a stream may send ahead of the reader; more are granted as it reads. */
 export const STREAM_WINDOW = 64;
 
+/** What a remote method call returns: a native promise of the reply that is also the stream of its items. */
+export type CallResult = Promise<unknown> & ActorStream<unknown>;
+
 type Waiter = { resolve: (value: IteratorResult<unknown>) => void; reject: (error: unknown) => void };
-type Deferred = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 const PENDING = 0;
 const REPLIED = 1;
 const STREAMING = 2;
 const ENDED = 3;
 const FAILED = 4;
+
+const OWNER = Symbol("pulsing.call");
+const DONE: IteratorResult<unknown> = Object.freeze({ done: true, value: undefined });
+const noop = () => {};
+
+// A promise's executor runs synchronously: one shared executor hands the resolvers over.
+let resolveNext: (value: unknown) => void = noop;
+let rejectNext: (error: unknown) => void = noop;
+function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  resolveNext = resolve;
+  rejectNext = reject;
+}
+
+// Shared by every call's promise, so a call adds properties, not closures.
+function next(this: { [OWNER]: RemoteCall }): Promise<IteratorResult<unknown>> {
+  return this[OWNER].next();
+}
+function stop(this: { [OWNER]: RemoteCall }): Promise<IteratorResult<unknown>> {
+  return this[OWNER].return();
+}
+function self<T>(this: T): T {
+  return this;
+}
 
 function notAStream(): ActorError {
   return new ActorError("BAD_REQUEST", "the reply is a single value, not a stream: await it");
@@ -29,29 +54,38 @@ function isAStream(): ActorError {
 
 /**
  * The caller's end of one CALL on a link. It is sent at once, like a local
- * ask; what comes back decides what it is: a REPLY makes it a promise's value,
- * ITEMs make it a stream. Awaiting it asks, iterating it reads the stream.
+ * ask, and its result is a native promise (so `await` is as cheap as for any
+ * promise) that is also an async iterator: what comes back decides which one
+ * holds. A REPLY settles the promise; ITEMs make it a stream to read.
  */
-export class RemoteCall implements PromiseLike<unknown>, ActorStream<unknown>, Expirable {
-  deadline = 0;
-  prevDue: Expirable | undefined = undefined;
-  nextDue: Expirable | undefined = undefined;
-  lane: Lane | undefined = undefined;
+export class RemoteCall implements Expirable {
+  declare deadline: number;
+  declare prevDue: Expirable | undefined;
+  declare nextDue: Expirable | undefined;
+  declare lane: Lane | undefined;
+  readonly result: CallResult;
   #state = PENDING;
-  #value: unknown;
-  #error: ActorError | undefined;
-  #items: unknown[] = [];
+  readonly #resolve: (value: unknown) => void;
+  readonly #reject: (error: unknown) => void;
+  #items: unknown[] | undefined;
   #read = 0;
   #unGranted = 0;
-  #asked: Deferred | undefined;
-  #promise: Promise<unknown> | undefined;
   #waiter: Waiter | undefined;
+  #error: ActorError | undefined;
 
   constructor(
     readonly id: number,
     readonly link: CallLink,
     readonly timeout: Lane,
   ) {
+    const result = new Promise(capture) as CallResult & { [OWNER]: RemoteCall };
+    this.#resolve = resolveNext;
+    this.#reject = rejectNext;
+    result[OWNER] = this;
+    result.next = next;
+    result.return = stop;
+    result[Symbol.asyncIterator] = self;
+    this.result = result;
     deadlines.track(this, timeout);
   }
 
@@ -65,53 +99,39 @@ export class RemoteCall implements PromiseLike<unknown>, ActorStream<unknown>, E
     if (this.#state !== PENDING) return;
     untrack(this);
     this.#state = REPLIED;
-    this.#value = value;
-    this.#asked?.resolve(value);
-    this.#waiter?.reject(notAStream());
-    this.#waiter = undefined;
+    this.#resolve(value);
+    this.#takeWaiter()?.reject(notAStream());
   }
 
   fail(error: ActorError): void {
     if (this.settled) return;
     untrack(this);
+    if (this.#state === PENDING) this.#reject(error);
     this.#state = FAILED;
-    this.#error = error;
-    this.#asked?.reject(error);
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.reject(error);
+    const waiter = this.#takeWaiter();
+    if (waiter === undefined) this.#error = error;
+    else waiter.reject(error);
   }
 
   item(value: unknown): void {
-    if (this.#state !== PENDING && this.#state !== STREAMING) return;
+    if (this.#state === PENDING) this.#becomeStream();
+    else if (this.#state !== STREAMING) return;
     untrack(this);
-    if (this.#state === PENDING) {
-      this.#state = STREAMING;
-      if (this.#asked !== undefined) {
-        this.#asked.reject(isAStream());
-        this.link.cancel(this.id);
-        return;
-      }
-    }
-    const waiter = this.#waiter;
+    const waiter = this.#takeWaiter();
     if (waiter !== undefined) {
-      this.#waiter = undefined;
       this.#consumed();
       waiter.resolve({ done: false, value });
     } else {
-      this.#items.push(value);
+      (this.#items ??= []).push(value);
     }
   }
 
   end(): void {
-    if (this.#state !== PENDING && this.#state !== STREAMING) return;
+    if (this.#state === PENDING) this.#becomeStream();
+    else if (this.#state !== STREAMING) return;
     untrack(this);
-    const wasPending = this.#state === PENDING;
     this.#state = ENDED;
-    if (wasPending && this.#asked !== undefined) this.#asked.reject(isAStream());
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.resolve({ done: true, value: undefined });
+    this.#takeWaiter()?.resolve(DONE);
   }
 
   expire(): void {
@@ -120,50 +140,28 @@ export class RemoteCall implements PromiseLike<unknown>, ActorStream<unknown>, E
     this.fail(new ActorError("TIMEOUT", "no reply in time"));
   }
 
-  // ---- ask ----------------------------------------------------------------
-
-  then<A = unknown, B = never>(onValue?: ((value: unknown) => A | PromiseLike<A>) | null, onError?: ((error: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
-    this.#promise ??= this.#settle();
-    return this.#promise.then(onValue, onError);
+  /** A stream was answered: whoever awaits the promise learns so; nobody else is bothered. */
+  #becomeStream(): void {
+    this.#state = STREAMING;
+    this.result.catch(noop);
+    this.#reject(isAStream());
   }
 
-  catch<B = never>(onError?: ((error: unknown) => B | PromiseLike<B>) | null): Promise<unknown> {
-    return this.then(undefined, onError);
+  #takeWaiter(): Waiter | undefined {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    return waiter;
   }
 
-  finally(onFinally?: (() => void) | null): Promise<unknown> {
-    this.#promise ??= this.#settle();
-    return this.#promise.finally(onFinally);
-  }
-
-  #settle(): Promise<unknown> {
-    switch (this.#state) {
-      case REPLIED:
-        return Promise.resolve(this.#value);
-      case FAILED:
-        return Promise.reject(this.#error);
-      case STREAMING:
-      case ENDED:
-        return Promise.reject(isAStream());
-      default:
-        return new Promise((resolve, reject) => {
-          this.#asked = { resolve, reject };
-        });
-    }
-  }
-
-  // ---- stream -------------------------------------------------------------
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
+  // ---- the stream side -----------------------------------------------------
 
   next(): Promise<IteratorResult<unknown>> {
-    if (this.#read < this.#items.length) {
-      const value = this.#items[this.#read];
-      this.#items[this.#read++] = undefined;
-      if (this.#read === this.#items.length) {
-        this.#items.length = 0;
+    const items = this.#items;
+    if (items !== undefined && this.#read < items.length) {
+      const value = items[this.#read];
+      items[this.#read++] = undefined;
+      if (this.#read === items.length) {
+        items.length = 0;
         this.#read = 0;
       }
       this.#consumed();
@@ -173,16 +171,20 @@ export class RemoteCall implements PromiseLike<unknown>, ActorStream<unknown>, E
       case REPLIED:
         return Promise.reject(notAStream());
       case FAILED: {
-        const error = this.#error as ActorError;
-        this.#error = new ActorError("ACTOR_STOPPED", "the stream already failed");
+        const error = this.#error;
+        this.#error = undefined;
         this.#state = ENDED;
-        return Promise.reject(error);
+        return error === undefined ? Promise.resolve(DONE) : Promise.reject(error);
       }
       case ENDED:
-        return Promise.resolve({ done: true, value: undefined });
+        return Promise.resolve(DONE);
+      case PENDING:
+        this.result.catch(noop); // read as a stream: a failure reaches the reader, not an unhandled promise
+        break;
+      default:
+        deadlines.track(this, this.timeout);
     }
     if (this.#waiter !== undefined) return Promise.reject(new ActorError("BAD_REQUEST", "next() called again before the last one settled"));
-    if (this.#state === STREAMING) deadlines.track(this, this.timeout);
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });
@@ -193,13 +195,12 @@ export class RemoteCall implements PromiseLike<unknown>, ActorStream<unknown>, E
     if (!this.settled) {
       untrack(this);
       this.link.cancel(this.id);
+      if (this.#state === PENDING) this.#becomeStream();
       this.#state = ENDED;
-      this.#items.length = 0;
-      const waiter = this.#waiter;
-      this.#waiter = undefined;
-      waiter?.resolve({ done: true, value: undefined });
+      this.#items = undefined;
+      this.#takeWaiter()?.resolve(DONE);
     }
-    return Promise.resolve({ done: true, value: undefined });
+    return Promise.resolve(DONE);
   }
 
   #consumed(): void {

@@ -18,7 +18,7 @@ function isMessageName(prop: string | symbol): prop is string {
 export function remoteRef(links: Links, addr: string, name: string, lane: Lane): unknown {
   const id = `${name}@${addr}`;
   const methods = new Map<string, (...args: unknown[]) => unknown>();
-  const call = (type: string, payload: unknown) => links.to(addr).call(name, type, payload, lane);
+  const call = (type: string, payload: unknown) => links.to(addr).call(name, type, payload, lane).result;
   const send = (type: string, payload: unknown): Promise<void> => {
     links.to(addr).tell(name, type, payload);
     return RESOLVED;
@@ -33,7 +33,7 @@ export function remoteRef(links: Links, addr: string, name: string, lane: Lane):
     $tell: tells,
     $withTimeout: (timeoutMs: number) => remoteRef(links, addr, name, deadlines.lane(checkTimeout(timeoutMs))),
     $ask: (msgType: string, payload?: unknown) =>
-      typeof msgType === "string" ? Promise.resolve(call(msgType, payload)) : Promise.reject(new ActorError("BAD_REQUEST", "a message type must be a string")),
+      typeof msgType === "string" ? call(msgType, payload) : Promise.reject(new ActorError("BAD_REQUEST", "a message type must be a string")),
     $send: (msgType: string, payload?: unknown) => send(String(msgType), payload),
     toString: () => `ActorRef(${id})`,
   };

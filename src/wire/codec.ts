@@ -16,22 +16,24 @@ export function badRequest(message: string): ActorError {
   return new ActorError("BAD_REQUEST", message);
 }
 
-/** Whether `value` nests arrays and objects deeper than `maxDepth`. Iterative: no stack to overflow. */
+/**
+ * Whether `value` nests arrays and objects deeper than `maxDepth`. Recursion
+ * stops at `maxDepth`, so it cannot overflow the stack, and allocates nothing.
+ */
 export function tooDeep(value: unknown, maxDepth: number): boolean {
   if (value === null || typeof value !== "object") return false;
-  const stack: unknown[] = [value];
-  const depths: number[] = [1];
-  while (stack.length > 0) {
-    const item = stack.pop() as object;
-    const depth = depths.pop() as number;
-    if (depth > maxDepth) return true;
-    const children = Array.isArray(item) ? item : item instanceof Uint8Array ? [] : Object.values(item);
-    for (const child of children) {
-      if (child !== null && typeof child === "object") {
-        stack.push(child);
-        depths.push(depth + 1);
-      }
+  if (maxDepth <= 0) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (child !== null && typeof child === "object" && tooDeep(child, maxDepth - 1)) return true;
     }
+    return false;
+  }
+  if (ArrayBuffer.isView(value)) return false;
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (child !== null && typeof child === "object" && tooDeep(child, maxDepth - 1)) return true;
   }
   return false;
 }
