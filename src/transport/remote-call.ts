@@ -9,7 +9,7 @@ export interface CallLink {
 }
 
 /** Items a stream may send ahead of the reader; more are granted as it reads. */
-export const STREAM_WINDOW = 64;
+export const STREAM_WINDOW = 256;
 
 /** What a remote method call returns: a native promise of the reply that is also the stream of its items. */
 export type CallResult = Promise<unknown> & ActorStream<unknown>;

@@ -12,6 +12,9 @@ export const MSGPACK_TYPE = "application/msgpack";
 export const NDJSON_TYPE = "application/x-ndjson";
 export const MSGPACK_STREAM_TYPE = "application/vnd.pulsing.msgpack-stream";
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const ENCODER = new TextEncoder();
+
 export interface ActorRequest {
   msgType: string;
   payload: unknown;
@@ -34,7 +37,7 @@ export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, code
     value = codec.decode(body);
   } else {
     try {
-      value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+      value = JSON.parse(UTF8.decode(body));
     } catch (error) {
       throw badRequest(`malformed JSON: ${(error as Error).message}`);
     }
@@ -56,7 +59,7 @@ export function errorBody(error: ActorError): { error: { code: ErrorCode; messag
 
 /** One record of a streamed reply: NDJSON lines, or msgpack records each behind a 4-byte big-endian length. */
 export function encodeStreamRecord(record: object, encoding: BodyEncoding, codec: Codec): Uint8Array {
-  if (encoding === "json") return new TextEncoder().encode(`${JSON.stringify(record)}\n`);
+  if (encoding === "json") return ENCODER.encode(`${JSON.stringify(record)}\n`);
   const body = codec.encode(record);
   const framed = new Uint8Array(4 + body.byteLength);
   new DataView(framed.buffer).setUint32(0, body.byteLength);
