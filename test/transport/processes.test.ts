@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { type ActorError, ActorSystem } from "pulsing";
+import { STREAM_WINDOW } from "../../src/transport/index.ts";
 import type { Counter } from "../fixtures/actors.ts";
 import { killAll, startNodeProcess } from "../fixtures/processes.ts";
 import { memoryLogger } from "../helpers.ts";
@@ -45,7 +46,7 @@ test(
       expect(outcome.code).toBe("NODE_UNREACHABLE");
       expect(Date.now() - killedAt).toBeLessThan(30_000); // failed on the drop, not on the 60 s timeout
       let streamError: unknown;
-      for (let i = 0; i < 100 && streamError === undefined; i++) streamError = await stream.next().then(() => undefined, (e: unknown) => e);
+      for (let i = 0; i <= STREAM_WINDOW && streamError === undefined; i++) streamError = await stream.next().then(() => undefined, (e: unknown) => e);
       expect((streamError as ActorError).code).toBe("NODE_UNREACHABLE");
     } finally {
       await client.shutdown();
