@@ -11,7 +11,9 @@ import { ServiceBroker } from "moleculer";
 import { Actor, type ActorRef, ActorSystem } from "pulsing";
 
 const quick = process.argv.includes("--quick");
-const SECONDS = quick ? 0.5 : 2;
+const SECONDS = quick ? 0.4 : 1;
+/** Rounds per figure: the contenders take turns and each keeps its best, so drift on a shared machine hits all alike. */
+const ROUNDS = quick ? 2 : 3;
 const HERE = new URL(".", import.meta.url).pathname;
 
 class Counter extends Actor {
@@ -87,6 +89,18 @@ async function measure(callers: number, call: () => Promise<unknown>, latencies 
   return { rate, p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] };
 }
 
+/** Measures every contender ROUNDS times, in turns, and keeps each one's best figure. */
+async function contest(callers: number, contenders: Record<string, () => Promise<unknown>>, latencies = false): Promise<Record<string, Figure>> {
+  const best: Record<string, Figure> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, call] of Object.entries(contenders)) {
+      const figure = await measure(callers, call, latencies);
+      if (best[name] === undefined || figure.rate > (best[name] as Figure).rate) best[name] = figure;
+    }
+  }
+  return best;
+}
+
 /** A client for the bare WebSocket echo: envelopes batched per microtask. */
 async function bareEchoClient(addr: string): Promise<{ call: () => Promise<unknown>; close: () => void }> {
   const socket = new WebSocket(`ws://${addr}`);
@@ -148,16 +162,15 @@ try {
   await broker.waitForServices("counter", 10_000);
   const moleculer = () => broker.call("counter.inc", { by: 1 });
 
-  const echoSeq = (await measure(1, echo.call)).rate;
-  const molSeq = (await measure(1, moleculer)).rate;
-  row("sequential ask", await measure(1, () => counter.inc(1), true), [["bare WS echo", echoSeq], ["Moleculer", molSeq]], ">= 90% of bare echo");
+  const ours = () => counter.inc(1);
+  const seq = await contest(1, { echo: echo.call, moleculer, ours }, true);
+  row("sequential ask", seq.ours as Figure, [["bare WS echo", (seq.echo as Figure).rate], ["Moleculer", (seq.moleculer as Figure).rate]], ">= 90% of bare echo");
 
-  const echo64 = (await measure(64, echo.call)).rate;
-  const mol64 = (await measure(64, moleculer)).rate;
-  row("ask, 64 callers", await measure(64, () => counter.inc(1)), [["bare WS echo", echo64], ["Moleculer", mol64]], ">= 70% of echo, >= 4x Moleculer");
+  const c64 = await contest(64, { echo: echo.call, moleculer, ours });
+  row("ask, 64 callers", c64.ours as Figure, [["bare WS echo", (c64.echo as Figure).rate], ["Moleculer", (c64.moleculer as Figure).rate]], ">= 70% of echo, >= 4x Moleculer");
 
-  const echo1024 = (await measure(1024, echo.call)).rate;
-  row("ask, 1024 callers", await measure(1024, () => counter.inc(1)), [["bare WS echo", echo1024]], "");
+  const c1024 = await contest(1024, { echo: echo.call, ours });
+  row("ask, 1024 callers", c1024.ours as Figure, [["bare WS echo", (c1024.echo as Figure).rate]], "");
 
   const tells = quick ? 100_000 : 500_000;
   const tellStart = performance.now();
@@ -174,8 +187,13 @@ try {
   row("stream items", { rate: (items * 1000) / (performance.now() - streamStart) }, [], ">= 1 M/s");
 
   const body = JSON.stringify({ msg_type: "inc", payload: [1] });
-  const barePost = await load(`http://${postAddr}/`, body, 64);
-  row("POST /actor/{name}, 64 connections", { rate: await load(`http://${pulsingAddr}/actor/counter`, body, 64) }, [["bare Bun.serve POST", barePost]], ">= 80% of bare POST");
+  let barePost = 0;
+  let ourPost = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    barePost = Math.max(barePost, await load(`http://${postAddr}/`, body, 64));
+    ourPost = Math.max(ourPost, await load(`http://${pulsingAddr}/actor/counter`, body, 64));
+  }
+  row("POST /actor/{name}, 64 connections", { rate: ourPost }, [["bare Bun.serve POST", barePost]], ">= 80% of bare POST");
 
   echo.close();
   await broker.stop();

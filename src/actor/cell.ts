@@ -3,7 +3,7 @@ import { deadlines, type Lane } from "./deadlines.ts";
 import type { DispatchTable, MethodEntry } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
 import type { Logger } from "./log.ts";
-import { ASK, CLOSE, Message, STEP, TELL, type MessageKind, type StreamState } from "./message.ts";
+import { ASK, CLOSE, Message, type MessageKind, type Reject, type Resolve, STEP, type StreamState, TELL } from "./message.ts";
 import { Ring } from "./ring.ts";
 import { scheduler, type Runnable } from "./scheduler.ts";
 import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
@@ -137,6 +137,21 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     return promise;
   }
 
+  /**
+   * An ask whose reply goes to `resolve` / `reject` with `tag` instead of to a
+   * promise: what a transport uses, so that a remote ask costs no promise and no
+   * closure here. Both are called exactly once.
+   */
+  askInto(type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, resolve: Resolve, reject: Reject, tag: number): void {
+    if (this.#state >= STOPPING) {
+      reject(this.#stoppedError(), tag);
+      return;
+    }
+    const message = new Message(ASK, type, entry, args, undefined, resolve, reject, tag);
+    deadlines.track(message, lane);
+    this.#post(message);
+  }
+
   /** Resolves once the mailbox took the message: at once unless it is full. */
   tell(type: string, entry: MethodEntry | undefined, args: unknown): Promise<void> {
     if (this.#state >= STOPPING) {
@@ -186,7 +201,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     for (let message = waiting.shift(); message !== undefined; message = waiting.shift()) {
       if (message.settled) continue; // its ask timed out while it waited
       this.#mailbox.push(message);
-      if (message.kind === TELL) message.resolve?.(undefined);
+      if (message.kind === TELL) message.resolve?.(undefined, 0);
       return;
     }
   }
@@ -500,7 +515,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     for (const message of queued) {
       if (message.kind === TELL) {
         this.deadLetter(message.type);
-        message.resolve?.(undefined); // a sender waiting for room must not wait forever
+        message.resolve?.(undefined, 0); // a sender waiting for room must not wait forever
       } else {
         message.fail(this.#stoppedError());
       }

@@ -9,8 +9,9 @@ export const STEP = 2; // advance a stream by one item
 export const CLOSE = 3; // end a stream early (runs the generator's finally)
 export type MessageKind = typeof ASK | typeof TELL | typeof STEP | typeof CLOSE;
 
-type Resolve = (value: unknown) => void;
-type Reject = (error: unknown) => void;
+/** Where a reply goes. `tag` lets one shared function serve many messages (a link's replies by call id). */
+export type Resolve = (value: unknown, tag: number) => void;
+export type Reject = (error: unknown, tag: number) => void;
 
 /** The actor-side state of one stream; the cursor a caller iterates implements it. */
 export interface StreamState {
@@ -52,26 +53,27 @@ export class Message implements Expirable {
     /** For asks: settles the caller's promise. For tells: lets a sender that waits for room go on. */
     public resolve: Resolve | undefined,
     public reject: Reject | undefined,
+    readonly tag = 0,
   ) {}
 
   reply(value: unknown): void {
     if (this.settled) return;
     this.settled = true;
     untrack(this);
-    this.resolve?.(value);
+    this.resolve?.(value, this.tag);
   }
 
   fail(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
     untrack(this);
-    this.reject?.(error);
+    this.reject?.(error, this.tag);
   }
 
   expire(): void {
     if (this.settled) return;
     this.settled = true;
-    this.reject?.(new ActorError("TIMEOUT", `no reply to "${this.type}" in time`));
+    this.reject?.(new ActorError("TIMEOUT", `no reply to "${this.type}" in time`), this.tag);
     // The caller stopped waiting; a stream it no longer reads must not stay open.
     this.stream?.abandon();
   }

@@ -162,6 +162,27 @@ export function deliver(ref: unknown, type: unknown, payload: unknown, timeoutMs
   return { stream: false, result: cell.ask(ASK, type as string, entry, entry === undefined ? payload : (payload ?? []), lane) };
 }
 
+/** Where `deliverInto` sends a reply: shared functions told which message by `tag`. */
+export interface ReplySink {
+  resolve(value: unknown, tag: number): void;
+  reject(error: unknown, tag: number): void;
+}
+
+/**
+ * `deliver` for transports: the reply of an ask goes to `sink` with `tag`, with
+ * no promise in between; a stream is returned for the caller to read. Throws an
+ * ActorError when nothing can handle the message.
+ */
+export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number): ActorStream<unknown> | undefined {
+  const cell = cellOf(ref);
+  if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
+  const entry = route(cell, type, payload);
+  const lane = (ref as LocalRef)[LANE];
+  if (entry?.kind === "stream") return cell.openStream(entry, (payload as unknown[] | undefined) ?? [], lane) as ActorStream<unknown>;
+  cell.askInto(type as string, entry, entry === undefined ? payload : (payload ?? []), lane, sink.resolve, sink.reject, tag);
+  return undefined;
+}
+
 /** The tell form of `deliver`; what cannot be delivered is logged as a dead letter. */
 export function deliverTell(ref: unknown, type: unknown, payload: unknown): Promise<void> {
   const cell = cellOf(ref);

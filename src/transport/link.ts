@@ -1,4 +1,4 @@
-import { ActorError, type ActorStream, deliver, deliverTell, isErrorCode, type Lane, type Logger } from "../actor/index.ts";
+import { ActorError, type ActorStream, deliverInto, deliverTell, isErrorCode, type Lane, type Logger, type ReplySink } from "../actor/index.ts";
 import {
   CALL,
   CANCEL,
@@ -61,7 +61,8 @@ export class Link implements CallLink {
   #socket: LinkSocket | undefined;
   readonly #host: LinkHost;
   #outbox: Envelope[] = [];
-  #flushArmed = false;
+  #flushSoon = false;
+  #flushLater = false;
   #nextId = 1;
   readonly #calls = new Map<number, RemoteCall>();
   readonly #served = new Map<number, ServedStream>();
@@ -102,7 +103,7 @@ export class Link implements CallLink {
     if (this.#state !== CONNECTING) return;
     this.#socket = socket;
     this.#state = OPEN;
-    if (this.#outbox.length > 0) this.#armFlush();
+    if (this.#outbox.length > 0) queueMicrotask(this.#flushNow);
   }
 
   /** An accepting node says who it is, first thing on a new link. */
@@ -141,21 +142,38 @@ export class Link implements CallLink {
     this.#closeIfIdle();
   }
 
-  #send(envelope: Envelope): void {
+  /**
+   * Queues an envelope for the next frame. Calls and replies leave in a
+   * microtask: the callers resumed by one frame all run before it, so their calls
+   * share a frame, with no added latency. Stream items leave in an immediate:
+   * each takes a few microtasks to produce, and waiting for the event-loop turn
+   * to finish puts many in one frame.
+   */
+  #send(envelope: Envelope, soon = true): void {
     this.#outbox.push(envelope);
-    if (this.#state === OPEN) this.#armFlush();
+    if (this.#state !== OPEN) return;
+    if (soon) {
+      if (this.#flushSoon) return;
+      this.#flushSoon = true;
+      queueMicrotask(this.#flushNow);
+    } else {
+      if (this.#flushLater) return;
+      this.#flushLater = true;
+      setImmediate(this.#flushAtTurnEnd);
+    }
   }
 
-  #armFlush(): void {
-    if (this.#flushArmed) return;
-    this.#flushArmed = true;
-    // An immediate runs once this turn's microtasks are done: everything they
-    // sent leaves in one frame.
-    setImmediate(this.#flush);
-  }
+  readonly #flushNow = (): void => {
+    this.#flushSoon = false;
+    this.#flush();
+  };
 
-  readonly #flush = (): void => {
-    this.#flushArmed = false;
+  readonly #flushAtTurnEnd = (): void => {
+    this.#flushLater = false;
+    this.#flush();
+  };
+
+  #flush(): void {
     if (this.#state !== OPEN || this.#outbox.length === 0) return;
     const batch = this.#outbox;
     this.#outbox = [];
@@ -165,7 +183,7 @@ export class Link implements CallLink {
     } catch (error) {
       this.close(unreachable(this.peerAddr, `send failed: ${(error as Error).message}`));
     }
-  };
+  }
 
   /** A value that msgpack cannot carry fails its own call, not the batch. */
   #unencodable(envelope: Envelope, error: unknown): Envelope | undefined {
@@ -268,22 +286,24 @@ export class Link implements CallLink {
       return;
     }
     try {
-      const delivery = deliver(ref, type, payload);
-      if (!delivery.stream) {
-        this.#answering++;
-        delivery.result.then(
-          (value) => this.#answer([REPLY, id, value]),
-          (error: unknown) => this.#answer(failEnvelope(id, error)),
-        );
-        return;
-      }
-      const stream: ServedStream = { items: delivery.items, credit, pumping: false, done: false };
+      this.#answering++;
+      const items = deliverInto(ref, type, payload, this.#replies, id);
+      if (items === undefined) return; // the reply comes through this.#replies
+      this.#answering--;
+      const stream: ServedStream = { items, credit, pumping: false, done: false };
       this.#served.set(id, stream);
       this.#pump(id, stream);
     } catch (error) {
+      this.#answering--;
       this.#send(failEnvelope(id, error));
     }
   }
+
+  /** Where the local actors' replies to the peer's calls go, by call id. */
+  readonly #replies: ReplySink = {
+    resolve: (value, id) => this.#answer([REPLY, id, value]),
+    reject: (error, id) => this.#answer(failEnvelope(id, error)),
+  };
 
   #answer(envelope: Envelope): void {
     this.#answering--;
@@ -302,19 +322,19 @@ export class Link implements CallLink {
         if (result.done) {
           stream.done = true;
           this.#served.delete(id);
-          this.#send([END, id]);
+          this.#send([END, id], false);
           this.#closeIfIdle();
           return;
         }
         stream.credit--;
-        this.#send([ITEM, id, result.value]);
+        this.#send([ITEM, id, result.value], false);
         this.#pump(id, stream);
       },
       (error: unknown) => {
         stream.pumping = false;
         stream.done = true;
         this.#served.delete(id);
-        if (this.#state !== CLOSED) this.#send(failEnvelope(id, error));
+        if (this.#state !== CLOSED) this.#send(failEnvelope(id, error), false);
       },
     );
   }
