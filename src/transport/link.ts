@@ -13,6 +13,7 @@ import {
   REPLY,
   TELL,
 } from "../wire/index.ts";
+import { CallTable } from "./calls.ts";
 import { RemoteCall, STREAM_WINDOW, type CallLink } from "./remote-call.ts";
 
 /** The socket under a link: Bun's server-side or client-side WebSocket. */
@@ -64,7 +65,7 @@ export class Link implements CallLink {
   #flushSoon = false;
   #flushLater = false;
   #nextId = 1;
-  readonly #calls = new Map<number, RemoteCall>();
+  readonly #calls = new CallTable<RemoteCall>();
   readonly #served = new Map<number, ServedStream>();
   #closeError: ActorError | undefined;
 
@@ -81,6 +82,11 @@ export class Link implements CallLink {
 
   get isClosed(): boolean {
     return this.#state === CLOSED;
+  }
+
+  /** Whether new calls may go on this link: not closed, and not a duplicate on its way out. */
+  get usable(): boolean {
+    return this.#state !== CLOSED && !this.#superseded;
   }
 
   /** Calls waiting for an answer on this link, either way. */
@@ -120,7 +126,7 @@ export class Link implements CallLink {
       call.fail(this.#closeError ?? unreachable(this.peerAddr, "link closed"));
       return call;
     }
-    this.#calls.set(id, call);
+    this.#calls.set(call);
     this.#send([CALL, id, target, type, payload, STREAM_WINDOW]);
     return call;
   }
@@ -134,11 +140,11 @@ export class Link implements CallLink {
   }
 
   grant(id: number, count: number): void {
-    if (this.#calls.has(id)) this.#send([CREDIT, id, count]);
+    if (this.#calls.get(id) !== undefined) this.#send([CREDIT, id, count]);
   }
 
   cancel(id: number): void {
-    if (this.#calls.delete(id) && this.#state !== CLOSED) this.#send([CANCEL, id]);
+    if (this.#calls.take(id) !== undefined && this.#state !== CLOSED) this.#send([CANCEL, id]);
     this.#closeIfIdle();
   }
 
@@ -193,8 +199,7 @@ export class Link implements CallLink {
       case ITEM:
         return [FAIL, envelope[1], "HANDLER_ERROR", why, "EncodeError"];
       case CALL: {
-        const call = this.#calls.get(envelope[1]);
-        this.#calls.delete(envelope[1]);
+        const call = this.#calls.take(envelope[1]);
         queueMicrotask(() => call?.fail(new ActorError("BAD_REQUEST", why)));
         return undefined;
       }
@@ -230,22 +235,22 @@ export class Link implements CallLink {
         return;
       }
       case REPLY:
-        this.#calls.get(envelope[1])?.reply(envelope[2]);
-        this.#settled(envelope[1]);
+        this.#calls.take(envelope[1])?.reply(envelope[2]);
+        this.#closeIfIdle();
         return;
       case FAIL: {
         const [, id, code, message, errorName] = envelope;
         const error = new ActorError(isErrorCode(code) ? code : "HANDLER_ERROR", message, errorName === null ? {} : { errorName });
-        this.#calls.get(id)?.fail(error);
-        this.#settled(id);
+        this.#calls.take(id)?.fail(error);
+        this.#closeIfIdle();
         return;
       }
       case ITEM:
         this.#calls.get(envelope[1])?.item(envelope[2]);
         return;
       case END:
-        this.#calls.get(envelope[1])?.end();
-        this.#settled(envelope[1]);
+        this.#calls.take(envelope[1])?.end();
+        this.#closeIfIdle();
         return;
       case CREDIT: {
         const stream = this.#served.get(envelope[1]);
@@ -272,11 +277,6 @@ export class Link implements CallLink {
         this.peerId = envelope[1];
         return;
     }
-  }
-
-  #settled(id: number): void {
-    this.#calls.delete(id);
-    this.#closeIfIdle();
   }
 
   #serveCall(id: number, target: string, type: string, payload: unknown, credit: number): void {
@@ -347,7 +347,7 @@ export class Link implements CallLink {
     this.#state = CLOSED;
     this.#closeError = error;
     this.#outbox = [];
-    const calls = [...this.#calls.values()];
+    const calls = this.#calls.values();
     this.#calls.clear();
     for (const call of calls) call.fail(error);
     for (const stream of this.#served.values()) {

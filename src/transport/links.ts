@@ -74,7 +74,7 @@ export class Links {
   /** The link to use for `addr`: open, connecting, or closed (during backoff, or when shut down). */
   to(addr: string): Link {
     const peer = this.#peer(addr);
-    if (peer.link !== undefined && !peer.link.isClosed) return peer.link;
+    if (peer.link !== undefined && peer.link.usable) return peer.link;
     if (this.#closed || Date.now() < peer.retryAt) {
       const link = new Link(this.#host, { peerAddr: addr, dialled: true });
       link.close(this.#closed ? new ActorError("SHUTTING_DOWN", "this node is shutting down") : unreachable(addr, "recent dial failed; retrying after backoff"));

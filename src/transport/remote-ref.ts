@@ -1,4 +1,5 @@
 import { ActorError, checkTimeout, deadlines, type Lane } from "../actor/index.ts";
+import type { Link } from "./link.ts";
 import type { Links } from "./links.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -18,9 +19,11 @@ function isMessageName(prop: string | symbol): prop is string {
 export function remoteRef(links: Links, addr: string, name: string, lane: Lane): unknown {
   const id = `${name}@${addr}`;
   const methods = new Map<string, (...args: unknown[]) => unknown>();
-  const call = (type: string, payload: unknown) => links.to(addr).call(name, type, payload, lane).result;
+  let cached: Link | undefined;
+  const link = (): Link => (cached !== undefined && cached.usable ? cached : (cached = links.to(addr)));
+  const call = (type: string, payload: unknown) => link().call(name, type, payload, lane).result;
   const send = (type: string, payload: unknown): Promise<void> => {
-    links.to(addr).tell(name, type, payload);
+    link().tell(name, type, payload);
     return RESOLVED;
   };
   const tells = new Proxy(Object.create(null) as object, {
