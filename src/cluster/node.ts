@@ -1,0 +1,568 @@
+import { Broadcasts } from "./broadcasts.ts";
+import { suspicionBounds, suspicionTimeout } from "./suspicion.ts";
+import {
+  ACK,
+  ALIVE,
+  type ClusterConfig,
+  type Clock,
+  DEAD,
+  DEFAULT_CLUSTER_CONFIG,
+  GOSSIP,
+  type GossipMessage,
+  LEFT,
+  type Member,
+  type MemberState,
+  NAMES,
+  type NamesUpdate,
+  type Network,
+  PING,
+  PING_REQ,
+  SUSPECT,
+  SYNC,
+  SYNC_REPLY,
+  type Update,
+} from "./types.ts";
+
+interface Record {
+  id: string;
+  addr: string;
+  state: MemberState;
+  incarnation: number;
+  /** When it last changed state (for forgetting dead members). */
+  since: number;
+}
+
+interface Suspicion {
+  readonly started: number;
+  readonly confirmers: Set<string>;
+  cancel: () => void;
+}
+
+interface Names {
+  version: number;
+  names: ReadonlySet<string>;
+}
+
+export interface ClusterNodeOptions {
+  id: string;
+  addr: string;
+  /** Addresses to join through; unreachable ones and this node's own are fine. */
+  seeds?: readonly string[];
+  clock: Clock;
+  network: Network;
+  /** Seeded in the simulator, Math.random otherwise. */
+  random?: () => number;
+  config?: Partial<ClusterConfig>;
+}
+
+export interface MemberChange {
+  readonly member: Member;
+  readonly previous: MemberState | undefined;
+}
+
+type Listener<T> = (event: T) => void;
+
+/**
+ * One node's view of the cluster, and its part in keeping everyone's view right:
+ * SWIM probing (direct, then through others), suspicion with Lifeguard's
+ * confirmations, refutation, gossip piggybacked on every message, periodic
+ * full-state sync, graceful leave, and the named-actor registry spread by the
+ * same gossip. It touches the world only through `clock` and `network`.
+ */
+export class ClusterNode {
+  readonly id: string;
+  readonly addr: string;
+  readonly config: ClusterConfig;
+  readonly #clock: Clock;
+  readonly #network: Network;
+  readonly #random: () => number;
+  readonly #seeds: readonly string[];
+  readonly #members = new Map<string, Record>();
+  readonly #names = new Map<string, Names>();
+  /** name -> ids of the nodes that host an actor by that name. */
+  readonly #hosts = new Map<string, Set<string>>();
+  readonly #broadcasts = new Broadcasts();
+  readonly #suspicions = new Map<string, Suspicion>();
+  readonly #acks = new Map<number, () => void>();
+  readonly #timers = new Set<() => void>();
+  readonly #memberListeners = new Set<Listener<MemberChange>>();
+  readonly #nameListeners = new Set<Listener<string>>();
+  #incarnation = 0;
+  #seq = 0;
+  #probeOrder: string[] = [];
+  #probeAt = 0;
+  #running = false;
+  #leaving = false;
+
+  constructor(options: ClusterNodeOptions) {
+    this.id = options.id;
+    this.addr = options.addr;
+    this.config = { ...DEFAULT_CLUSTER_CONFIG, ...options.config };
+    this.#clock = options.clock;
+    this.#network = options.network;
+    this.#random = options.random ?? Math.random;
+    this.#seeds = (options.seeds ?? []).filter((seed) => seed !== options.addr);
+    this.#members.set(this.id, { id: this.id, addr: this.addr, state: "alive", incarnation: 0, since: this.#clock.now() });
+    this.#names.set(this.id, { version: 0, names: new Set() });
+  }
+
+  // ---- public view ---------------------------------------------------------
+
+  members(): Member[] {
+    return [...this.#members.values()].map(({ id, addr, state, incarnation }) => ({ id, addr, state, incarnation }));
+  }
+
+  member(id: string): Member | undefined {
+    const record = this.#members.get(id);
+    return record === undefined ? undefined : { id: record.id, addr: record.addr, state: record.state, incarnation: record.incarnation };
+  }
+
+  /** Alive members (this one included) that host an actor named `name`. */
+  hostsOf(name: string): Member[] {
+    const ids = this.#hosts.get(name);
+    if (ids === undefined) return [];
+    const out: Member[] = [];
+    for (const id of ids) {
+      const record = this.#members.get(id);
+      if (record !== undefined && record.state === "alive") out.push({ id, addr: record.addr, state: record.state, incarnation: record.incarnation });
+    }
+    return out;
+  }
+
+  /** Every node's named actors, as this node knows them. */
+  registry(): { node: string; version: number; names: string[] }[] {
+    return [...this.#names].map(([node, { version, names }]) => ({ node, version, names: [...names] }));
+  }
+
+  onMemberChange(listener: Listener<MemberChange>): () => void {
+    this.#memberListeners.add(listener);
+    return () => this.#memberListeners.delete(listener);
+  }
+
+  /** Told the id of a node whose named actors changed. */
+  onNamesChange(listener: Listener<string>): () => void {
+    this.#nameListeners.add(listener);
+    return () => this.#nameListeners.delete(listener);
+  }
+
+  /** This node's named actors changed: spread the new set. */
+  setLocalNames(names: Iterable<string>): void {
+    const own = this.#names.get(this.id) as Names;
+    const next: Names = { version: own.version + 1, names: new Set(names) };
+    this.#replaceNames(this.id, next);
+    this.#broadcasts.enqueue(`n:${this.id}`, [NAMES, this.id, next.version, [...next.names]]);
+  }
+
+  // ---- lifecycle -----------------------------------------------------------
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#every(this.config.probeIntervalMs, () => this.#probe());
+    this.#every(this.config.gossipIntervalMs, () => this.#gossip());
+    this.#every(this.config.syncIntervalMs, () => this.#syncWith((r) => r.state === "alive"));
+    // A dead member may only have been cut off: if it answers, both sides refute and merge.
+    this.#every(this.config.reconnectIntervalMs, () => this.#syncWith((r) => r.state === "dead"));
+    this.#every(this.config.joinRetryMs, () => {
+      if (this.#others() === 0) this.#join();
+    });
+    this.#every(Math.max(1000, this.config.forgetAfterMs / 4), () => this.#forgetOld());
+    this.#join();
+  }
+
+  /** Stops taking part, without telling anyone (what a crash looks like to the others). */
+  stop(): void {
+    this.#running = false;
+    for (const cancel of this.#timers) cancel();
+    this.#timers.clear();
+    for (const suspicion of this.#suspicions.values()) suspicion.cancel();
+    this.#suspicions.clear();
+    this.#acks.clear();
+  }
+
+  /** Graceful leave: every member hears it now and forgets this node at once. */
+  leave(): void {
+    if (!this.#running) return;
+    this.#leaving = true;
+    const self = this.#members.get(this.id) as Record;
+    self.state = "left";
+    const update: Update = [LEFT, this.id, this.#incarnation];
+    for (const record of this.#members.values()) {
+      if (record.id !== this.id && (record.state === "alive" || record.state === "suspect")) {
+        this.#network.send(record.addr, [GOSSIP, this.id, [update]]);
+      }
+    }
+    this.stop();
+  }
+
+  #every(ms: number, run: () => void): void {
+    const tick = () => {
+      if (!this.#running) return;
+      run();
+      this.#later(ms, tick);
+    };
+    // A random first delay keeps nodes that start together from probing in lockstep.
+    this.#later(ms * this.#random(), tick);
+  }
+
+  #later(ms: number, run: () => void): () => void {
+    const cancel = this.#clock.after(ms, () => {
+      this.#timers.delete(cancel);
+      run();
+    });
+    this.#timers.add(cancel);
+    return () => {
+      this.#timers.delete(cancel);
+      cancel();
+    };
+  }
+
+  #others(): number {
+    let count = 0;
+    for (const record of this.#members.values()) if (record.id !== this.id && (record.state === "alive" || record.state === "suspect")) count++;
+    return count;
+  }
+
+  // ---- probing (SWIM) --------------------------------------------------------
+
+  #probe(): void {
+    const target = this.#nextTarget();
+    if (target === undefined) return;
+    const seq = ++this.#seq;
+    let acked = false;
+    this.#acks.set(seq, () => {
+      acked = true;
+    });
+    this.#network.send(target.addr, [PING, seq, this.id, this.addr, target.id, this.#piggyback()]);
+    this.#later(this.config.probeTimeoutMs, () => {
+      if (acked || !this.#running) return;
+      // No ack in time: ask others to try, in case the trouble is between us two.
+      for (const helper of this.#pick(this.config.indirectChecks, (r) => r.id !== target.id && r.state === "alive")) {
+        this.#network.send(helper.addr, [PING_REQ, seq, this.id, this.addr, target.id, target.addr, this.#piggyback()]);
+      }
+    });
+    this.#later(this.config.probeIntervalMs, () => {
+      this.#acks.delete(seq);
+      if (!acked && this.#running) {
+        const current = this.#members.get(target.id);
+        if (current !== undefined) this.#suspect(current.id, current.incarnation, this.id);
+      }
+    });
+  }
+
+  /** Round-robin over a shuffled list of the members worth probing. */
+  #nextTarget(): Record | undefined {
+    for (let tries = 0; tries < 2; tries++) {
+      while (this.#probeAt < this.#probeOrder.length) {
+        const record = this.#members.get(this.#probeOrder[this.#probeAt++] as string);
+        if (record !== undefined && record.id !== this.id && (record.state === "alive" || record.state === "suspect")) return record;
+      }
+      this.#probeOrder = this.#shuffle([...this.#members.keys()]);
+      this.#probeAt = 0;
+    }
+    return undefined;
+  }
+
+  #shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.#random() * (i + 1));
+      [items[i], items[j]] = [items[j] as T, items[i] as T];
+    }
+    return items;
+  }
+
+  /** Up to `count` random members that pass `keep`. */
+  #pick(count: number, keep: (record: Record) => boolean): Record[] {
+    const candidates: Record[] = [];
+    for (const record of this.#members.values()) if (record.id !== this.id && keep(record)) candidates.push(record);
+    if (candidates.length <= count) return candidates;
+    return this.#shuffle(candidates).slice(0, count);
+  }
+
+  #retransmitLimit(): number {
+    return this.config.retransmitMult * Math.ceil(Math.log10(this.#members.size + 1));
+  }
+
+  #piggyback(): Update[] {
+    return this.#broadcasts.size === 0 ? [] : this.#broadcasts.take(this.config.maxPiggyback, this.#retransmitLimit());
+  }
+
+  #gossip(): void {
+    if (this.#broadcasts.size === 0) return;
+    const targets = this.#pick(this.config.gossipFanout, (r) => r.state === "alive" || r.state === "suspect");
+    for (const target of targets) {
+      const updates = this.#piggyback();
+      if (updates.length === 0) return;
+      this.#network.send(target.addr, [GOSSIP, this.id, updates]);
+    }
+  }
+
+  // ---- joining and anti-entropy ---------------------------------------------
+
+  #join(): void {
+    for (const seed of this.#seeds) this.#network.send(seed, [SYNC, this.id, this.addr, this.#stateUpdates(), this.#allNames()]);
+  }
+
+  #syncWith(keep: (record: Record) => boolean): void {
+    const [peer] = this.#pick(1, keep);
+    if (peer !== undefined) this.#network.send(peer.addr, [SYNC, this.id, this.addr, this.#stateUpdates(), this.#allNames()]);
+  }
+
+  #stateUpdates(): Update[] {
+    const out: Update[] = [];
+    for (const r of this.#members.values()) {
+      switch (r.state) {
+        case "alive":
+          out.push([ALIVE, r.id, r.addr, r.incarnation]);
+          break;
+        case "suspect":
+          out.push([ALIVE, r.id, r.addr, r.incarnation], [SUSPECT, r.id, r.incarnation, this.id]);
+          break;
+        case "dead":
+          out.push([DEAD, r.id, r.incarnation, this.id]);
+          break;
+        case "left":
+          out.push([LEFT, r.id, r.incarnation]);
+      }
+    }
+    return out;
+  }
+
+  #allNames(): NamesUpdate[] {
+    const out: NamesUpdate[] = [];
+    for (const [id, { version, names }] of this.#names) {
+      const record = this.#members.get(id);
+      if (record !== undefined && record.state !== "dead" && record.state !== "left") out.push([NAMES, id, version, [...names]]);
+    }
+    return out;
+  }
+
+  #forgetOld(): void {
+    const horizon = this.#clock.now() - this.config.forgetAfterMs;
+    for (const [id, record] of this.#members) {
+      if ((record.state === "dead" || record.state === "left") && record.since < horizon) this.#members.delete(id);
+    }
+  }
+
+  // ---- receiving ---------------------------------------------------------------
+
+  receive(message: GossipMessage): void {
+    if (!this.#running) return;
+    switch (message[0]) {
+      case PING: {
+        const [, seq, , fromAddr, target, updates] = message;
+        this.#apply(updates);
+        // A probe for a previous node at this address is not ours to answer.
+        if (target === this.id) this.#network.send(fromAddr, [ACK, seq, this.id, this.#piggyback()]);
+        return;
+      }
+      case ACK: {
+        const [, seq, , updates] = message;
+        this.#apply(updates);
+        const onAck = this.#acks.get(seq);
+        this.#acks.delete(seq);
+        onAck?.();
+        return;
+      }
+      case PING_REQ: {
+        const [, seq, , fromAddr, target, targetAddr, updates] = message;
+        this.#apply(updates);
+        const mine = ++this.#seq;
+        this.#acks.set(mine, () => this.#network.send(fromAddr, [ACK, seq, this.id, this.#piggyback()]));
+        this.#network.send(targetAddr, [PING, mine, this.id, this.addr, target, this.#piggyback()]);
+        this.#later(this.config.probeIntervalMs, () => this.#acks.delete(mine));
+        return;
+      }
+      case GOSSIP:
+        this.#apply(message[2]);
+        return;
+      case SYNC: {
+        const [, , fromAddr, members, names] = message;
+        this.#merge(members, names);
+        this.#network.send(fromAddr, [SYNC_REPLY, this.id, this.#stateUpdates(), this.#allNames()]);
+        return;
+      }
+      case SYNC_REPLY:
+        this.#merge(message[2], message[3]);
+        return;
+    }
+  }
+
+  /** Full state from a peer: remote deaths only make us suspect, so the member may still refute. */
+  #merge(members: Update[], names: NamesUpdate[]): void {
+    for (const update of members) {
+      if (update[0] === DEAD) this.#suspect(update[1], update[2], update[3]);
+      else this.#applyOne(update);
+    }
+    for (const update of names) this.#applyOne(update);
+  }
+
+  #apply(updates: Update[]): void {
+    for (const update of updates) this.#applyOne(update);
+  }
+
+  #applyOne(update: Update): void {
+    switch (update[0]) {
+      case ALIVE:
+        return this.#alive(update[1], update[2], update[3]);
+      case SUSPECT:
+        return this.#suspect(update[1], update[2], update[3]);
+      case DEAD:
+        return this.#dead(update[1], update[2], update[3]);
+      case LEFT:
+        return this.#left(update[1], update[2]);
+      case NAMES:
+        return this.#namesUpdate(update);
+    }
+  }
+
+  // ---- state changes -------------------------------------------------------
+
+  #alive(id: string, addr: string, incarnation: number): void {
+    if (id === this.id) return;
+    const record = this.#members.get(id);
+    if (record === undefined) {
+      this.#members.set(id, { id, addr, state: "alive", incarnation, since: this.#clock.now() });
+      // A new member goes somewhere random in the probe order, not all at its end.
+      this.#probeOrder.splice(this.#probeAt + Math.floor(this.#random() * (this.#probeOrder.length - this.#probeAt + 1)), 0, id);
+      this.#changed(id, undefined);
+      this.#broadcasts.enqueue(`m:${id}`, [ALIVE, id, addr, incarnation]);
+      return;
+    }
+    if (incarnation <= record.incarnation || record.state === "left") return;
+    const previous = record.state;
+    record.incarnation = incarnation;
+    record.addr = addr;
+    this.#endSuspicion(id);
+    this.#broadcasts.enqueue(`m:${id}`, [ALIVE, id, addr, incarnation]);
+    if (previous !== "alive") {
+      record.state = "alive";
+      record.since = this.#clock.now();
+      this.#changed(id, previous);
+    }
+  }
+
+  #suspect(id: string, incarnation: number, from: string): void {
+    const record = this.#members.get(id);
+    if (record === undefined || record.state === "dead" || record.state === "left" || incarnation < record.incarnation) return;
+    if (id === this.id) return this.#refute(incarnation);
+    if (record.state === "suspect") {
+      const suspicion = this.#suspicions.get(id);
+      if (suspicion !== undefined && from !== this.id && !suspicion.confirmers.has(from)) {
+        suspicion.confirmers.add(from);
+        this.#armSuspicion(id, suspicion);
+        this.#broadcasts.enqueue(`m:${id}`, [SUSPECT, id, incarnation, from]);
+      }
+      return;
+    }
+    const previous = record.state;
+    record.state = "suspect";
+    record.incarnation = incarnation;
+    record.since = this.#clock.now();
+    const suspicion: Suspicion = { started: this.#clock.now(), confirmers: new Set(), cancel: () => {} };
+    this.#suspicions.set(id, suspicion);
+    this.#armSuspicion(id, suspicion);
+    this.#broadcasts.enqueue(`m:${id}`, [SUSPECT, id, incarnation, from]);
+    this.#changed(id, previous);
+  }
+
+  #armSuspicion(id: string, suspicion: Suspicion): void {
+    suspicion.cancel();
+    const { min, max } = suspicionBounds(this.#members.size, this.config.probeIntervalMs, this.config.suspicionMult, this.config.suspicionMaxMult);
+    const expected = Math.min(this.config.indirectChecks, Math.max(0, this.#others() - 1));
+    const timeout = suspicionTimeout(min, max, suspicion.confirmers.size, expected);
+    const left = Math.max(0, suspicion.started + timeout - this.#clock.now());
+    suspicion.cancel = this.#later(left, () => {
+      const record = this.#members.get(id);
+      if (record !== undefined && record.state === "suspect") this.#dead(id, record.incarnation, this.id);
+    });
+  }
+
+  #endSuspicion(id: string): void {
+    const suspicion = this.#suspicions.get(id);
+    if (suspicion === undefined) return;
+    suspicion.cancel();
+    this.#suspicions.delete(id);
+  }
+
+  #dead(id: string, incarnation: number, from: string): void {
+    const record = this.#members.get(id);
+    if (record === undefined || record.state === "dead" || record.state === "left" || incarnation < record.incarnation) return;
+    if (id === this.id) {
+      if (!this.#leaving) this.#refute(incarnation);
+      return;
+    }
+    this.#down(record, "dead", incarnation);
+    this.#broadcasts.enqueue(`m:${id}`, [DEAD, id, incarnation, from]);
+  }
+
+  #left(id: string, incarnation: number): void {
+    if (id === this.id) return;
+    const record = this.#members.get(id);
+    if (record === undefined || record.state === "left" || incarnation < record.incarnation) return;
+    this.#down(record, "left", incarnation);
+    this.#broadcasts.enqueue(`m:${id}`, [LEFT, id, incarnation]);
+  }
+
+  /** A member is gone: its suspicion ends, its named actors vanish. */
+  #down(record: Record, state: "dead" | "left", incarnation: number): void {
+    const previous = record.state;
+    record.state = state;
+    record.incarnation = incarnation;
+    record.since = this.#clock.now();
+    this.#endSuspicion(record.id);
+    if (this.#names.has(record.id)) this.#replaceNames(record.id, undefined);
+    this.#changed(record.id, previous);
+  }
+
+  /** Someone thinks this node is suspect or dead: it is not, and says so louder. */
+  #refute(incarnation: number): void {
+    this.#incarnation = Math.max(this.#incarnation, incarnation) + 1;
+    const self = this.#members.get(this.id) as Record;
+    self.incarnation = this.#incarnation;
+    this.#broadcasts.enqueue(`m:${this.id}`, [ALIVE, this.id, this.addr, this.#incarnation]);
+    // Whoever wrote this node off also dropped its named actors: say them again.
+    const own = this.#names.get(this.id) as Names;
+    this.#broadcasts.enqueue(`n:${this.id}`, [NAMES, this.id, own.version, [...own.names]]);
+  }
+
+  #namesUpdate([, id, version, names]: NamesUpdate): void {
+    if (id === this.id) return;
+    const record = this.#members.get(id);
+    if (record === undefined || record.state === "dead" || record.state === "left") return;
+    const current = this.#names.get(id);
+    if (current !== undefined && current.version >= version) return;
+    this.#replaceNames(id, { version, names: new Set(names) });
+    this.#broadcasts.enqueue(`n:${id}`, [NAMES, id, version, names]);
+  }
+
+  #replaceNames(id: string, next: Names | undefined): void {
+    const previous = this.#names.get(id);
+    if (previous !== undefined) {
+      for (const name of previous.names) {
+        const hosts = this.#hosts.get(name);
+        hosts?.delete(id);
+        if (hosts?.size === 0) this.#hosts.delete(name);
+      }
+    }
+    if (next === undefined) {
+      this.#names.delete(id);
+    } else {
+      this.#names.set(id, next);
+      for (const name of next.names) {
+        let hosts = this.#hosts.get(name);
+        if (hosts === undefined) {
+          hosts = new Set();
+          this.#hosts.set(name, hosts);
+        }
+        hosts.add(id);
+      }
+    }
+    for (const listener of this.#nameListeners) listener(id);
+  }
+
+  #changed(id: string, previous: MemberState | undefined): void {
+    const member = this.member(id) as Member;
+    for (const listener of this.#memberListeners) listener({ member, previous });
+  }
+}
