@@ -129,9 +129,14 @@ export class ClusterNode {
     return out;
   }
 
-  /** Every node's named actors, as this node knows them. */
-  registry(): { node: string; version: number; names: string[] }[] {
-    return [...this.#names].map(([node, { version, names }]) => ({ node, version, names: [...names] }));
+  /** The named actors of every alive member (this one included), as this node knows them. */
+  registry(): { node: string; addr: string; version: number; names: string[] }[] {
+    const out: { node: string; addr: string; version: number; names: string[] }[] = [];
+    for (const [node, { version, names }] of this.#names) {
+      const record = this.#members.get(node);
+      if (record?.state === "alive") out.push({ node, addr: record.addr, version, names: [...names] });
+    }
+    return out;
   }
 
   onMemberChange(listener: Listener<MemberChange>): () => void {
@@ -228,12 +233,27 @@ export class ClusterNode {
   #probe(): void {
     const target = this.#nextTarget();
     if (target === undefined) return;
+    this.#probeOnce(target, (acked) => {
+      const current = this.#members.get(target.id);
+      if (!acked && current !== undefined) this.#suspect(current.id, current.incarnation, this.id);
+    });
+  }
+
+  /**
+   * One SWIM probe: a direct ping, then, if no ack came within the probe
+   * timeout, pings through `indirectChecks` others; `done` hears by the end of
+   * the probe interval whether any ack came back.
+   */
+  #probeOnce(target: Record, done: (acked: boolean) => void): void {
     const seq = ++this.#seq;
     let acked = false;
     this.#acks.set(seq, () => {
       acked = true;
     });
-    this.#network.send(target.addr, [PING, seq, this.id, this.addr, target.id, this.#piggyback()]);
+    const updates = this.#piggyback();
+    // A suspect being probed hears of its suspicion first thing, so it can refute.
+    if (target.state === "suspect") updates.unshift([SUSPECT, target.id, target.incarnation, this.id]);
+    this.#network.send(target.addr, [PING, seq, this.id, this.addr, target.id, updates]);
     this.#later(this.config.probeTimeoutMs, () => {
       if (acked || !this.#running) return;
       // No ack in time: ask others to try, in case the trouble is between us two.
@@ -243,10 +263,7 @@ export class ClusterNode {
     });
     this.#later(this.config.probeIntervalMs, () => {
       this.#acks.delete(seq);
-      if (!acked && this.#running) {
-        const current = this.#members.get(target.id);
-        if (current !== undefined) this.#suspect(current.id, current.incarnation, this.id);
-      }
+      if (this.#running) done(acked);
     });
   }
 
@@ -340,7 +357,10 @@ export class ClusterNode {
   #forgetOld(): void {
     const horizon = this.#clock.now() - this.config.forgetAfterMs;
     for (const [id, record] of this.#members) {
-      if ((record.state === "dead" || record.state === "left") && record.since < horizon) this.#members.delete(id);
+      if ((record.state === "dead" || record.state === "left") && record.since < horizon) {
+        this.#members.delete(id);
+        if (this.#names.has(id)) this.#replaceNames(id, undefined);
+      }
     }
   }
 
@@ -443,10 +463,10 @@ export class ClusterNode {
   }
 
   #suspect(id: string, incarnation: number, from: string): void {
+    if (id === this.id) return this.#refute(incarnation);
     const record = this.#members.get(id);
     if (record === undefined || record.state === "dead" || record.state === "left" || incarnation < record.incarnation) return;
-    if (id === this.id) return this.#refute(incarnation);
-    if (record.state === "suspect") {
+    if (record.state === "suspect" && incarnation === record.incarnation) {
       const suspicion = this.#suspicions.get(id);
       if (suspicion !== undefined && from !== this.id && !suspicion.confirmers.has(from)) {
         suspicion.confirmers.add(from);
@@ -455,15 +475,20 @@ export class ClusterNode {
       }
       return;
     }
+    // A new suspicion, or one of a later incarnation: its clock starts now.
     const previous = record.state;
     record.state = "suspect";
     record.incarnation = incarnation;
     record.since = this.#clock.now();
+    this.#endSuspicion(id);
     const suspicion: Suspicion = { started: this.#clock.now(), confirmers: new Set(), cancel: () => {} };
     this.#suspicions.set(id, suspicion);
     this.#armSuspicion(id, suspicion);
-    this.#broadcasts.enqueue(`m:${id}`, [SUSPECT, id, incarnation, from]);
-    this.#changed(id, previous);
+    const update: Update = [SUSPECT, id, incarnation, from];
+    this.#broadcasts.enqueue(`m:${id}`, update);
+    // Tell the suspect itself at once: if it is alive it refutes before anyone's timer runs out.
+    if (from === this.id) this.#network.send(record.addr, [GOSSIP, this.id, [update]]);
+    if (previous !== "suspect") this.#changed(id, previous);
   }
 
   #armSuspicion(id: string, suspicion: Suspicion): void {
@@ -472,9 +497,25 @@ export class ClusterNode {
     const expected = Math.min(this.config.indirectChecks, Math.max(0, this.#others() - 1));
     const timeout = suspicionTimeout(min, max, suspicion.confirmers.size, expected);
     const left = Math.max(0, suspicion.started + timeout - this.#clock.now());
-    suspicion.cancel = this.#later(left, () => {
-      const record = this.#members.get(id);
-      if (record !== undefined && record.state === "suspect") this.#dead(id, record.incarnation, this.id);
+    suspicion.cancel = this.#later(left, () => this.#lastChance(id));
+  }
+
+  /**
+   * The suspicion timed out here. Two more probes before declaring death: a
+   * live member that missed every gossip of its suspicion hears of it in this
+   * ping and answers with its refutation, which a lossy network makes the
+   * difference between a slow member and a false death.
+   */
+  #lastChance(id: string, tries = 2): void {
+    const record = this.#members.get(id);
+    if (record === undefined || record.state !== "suspect") return;
+    const incarnation = record.incarnation;
+    this.#probeOnce(record, (acked) => {
+      const current = this.#members.get(id);
+      if (current === undefined || current.state !== "suspect" || current.incarnation !== incarnation) return;
+      if (!acked) return tries > 1 ? this.#lastChance(id, tries - 1) : this.#dead(id, incarnation, this.id);
+      const suspicion = this.#suspicions.get(id);
+      if (suspicion !== undefined) this.#armSuspicion(id, suspicion); // it answered: its refutation is on its way
     });
   }
 
@@ -486,12 +527,12 @@ export class ClusterNode {
   }
 
   #dead(id: string, incarnation: number, from: string): void {
-    const record = this.#members.get(id);
-    if (record === undefined || record.state === "dead" || record.state === "left" || incarnation < record.incarnation) return;
     if (id === this.id) {
       if (!this.#leaving) this.#refute(incarnation);
       return;
     }
+    const record = this.#members.get(id);
+    if (record === undefined || record.state === "dead" || record.state === "left" || incarnation < record.incarnation) return;
     this.#down(record, "dead", incarnation);
     this.#broadcasts.enqueue(`m:${id}`, [DEAD, id, incarnation, from]);
   }
@@ -504,20 +545,29 @@ export class ClusterNode {
     this.#broadcasts.enqueue(`m:${id}`, [LEFT, id, incarnation]);
   }
 
-  /** A member is gone: its suspicion ends, its named actors vanish. */
+  /**
+   * A member is gone: its suspicion ends and its named actors vanish from every
+   * lookup (which shows alive members only). A dead member's names are kept
+   * until it is forgotten, since a member cut off by a partition comes back with
+   * the same ones; a member that left takes them along.
+   */
   #down(record: Record, state: "dead" | "left", incarnation: number): void {
     const previous = record.state;
     record.state = state;
     record.incarnation = incarnation;
     record.since = this.#clock.now();
     this.#endSuspicion(record.id);
-    if (this.#names.has(record.id)) this.#replaceNames(record.id, undefined);
+    if (state === "left" && this.#names.has(record.id)) this.#replaceNames(record.id, undefined);
     this.#changed(record.id, previous);
   }
 
-  /** Someone thinks this node is suspect or dead: it is not, and says so louder. */
+  /**
+   * Someone thinks this node is suspect or dead: it is not, and says so louder.
+   * About an incarnation already refuted, the refutation is only said again:
+   * whoever suspects missed it.
+   */
   #refute(incarnation: number): void {
-    this.#incarnation = Math.max(this.#incarnation, incarnation) + 1;
+    if (incarnation >= this.#incarnation) this.#incarnation = incarnation + 1;
     const self = this.#members.get(this.id) as Record;
     self.incarnation = this.#incarnation;
     this.#broadcasts.enqueue(`m:${this.id}`, [ALIVE, this.id, this.addr, this.#incarnation]);
@@ -529,7 +579,7 @@ export class ClusterNode {
   #namesUpdate([, id, version, names]: NamesUpdate): void {
     if (id === this.id) return;
     const record = this.#members.get(id);
-    if (record === undefined || record.state === "dead" || record.state === "left") return;
+    if (record === undefined || record.state === "left") return;
     const current = this.#names.get(id);
     if (current !== undefined && current.version >= version) return;
     this.#replaceNames(id, { version, names: new Set(names) });
