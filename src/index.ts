@@ -20,4 +20,5 @@ export {
   type SupervisionOptions,
   type TellRef,
 } from "./actor/index.ts";
-export { ActorSystem, type ActorSystemOptions } from "./system/index.ts";
+export { ActorSystem, type ActorSystemOptions, ClusterView, type ResolveOptions } from "./system/index.ts";
+export type { ClusterConfig, Member, MemberChange, MemberState, Policy, PolicyContext, PolicyName } from "./cluster/index.ts";

@@ -49,6 +49,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
   readonly #starting = new Set<string>();
   #nextId = 0;
   #shuttingDown: Promise<void> | undefined;
+  readonly #nameListeners = new Set<() => void>();
 
   constructor(options: RuntimeOptions = {}) {
     this.askTimeoutMs = checkTimeout(options.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS, "askTimeoutMs");
@@ -96,13 +97,34 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     } finally {
       if (name !== undefined) this.#starting.delete(name);
     }
-    if (name !== undefined && !cell.isStopped) this.#names.set(name, cell);
+    if (name !== undefined && !cell.isStopped) {
+      this.#names.set(name, cell);
+      this.#namesChanged();
+    }
     return ref;
   }
 
   forget(cell: Cell): void {
     this.#cells.delete(cell.id);
-    if (cell.name !== undefined && this.#names.get(cell.name) === cell) this.#names.delete(cell.name);
+    if (cell.name !== undefined && this.#names.get(cell.name) === cell) {
+      this.#names.delete(cell.name);
+      this.#namesChanged();
+    }
+  }
+
+  /** The names of the actors running here. */
+  names(): string[] {
+    return [...this.#names.keys()];
+  }
+
+  /** Calls `listener` whenever a named actor starts or stops here; returns a function that stops it. */
+  onNamesChange(listener: () => void): () => void {
+    this.#nameListeners.add(listener);
+    return () => this.#nameListeners.delete(listener);
+  }
+
+  #namesChanged(): void {
+    for (const listener of this.#nameListeners) listener();
   }
 
   /** The local actor by that name, if any. */

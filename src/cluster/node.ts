@@ -89,6 +89,7 @@ export class ClusterNode {
   readonly #nameListeners = new Set<Listener<string>>();
   #incarnation = 0;
   #seq = 0;
+  #version = 0;
   #probeOrder: string[] = [];
   #probeAt = 0;
   #running = false;
@@ -107,6 +108,11 @@ export class ClusterNode {
   }
 
   // ---- public view ---------------------------------------------------------
+
+  /** Counts every change to members or names: a cache of lookups is good while it stays the same. */
+  get version(): number {
+    return this.#version;
+  }
 
   members(): Member[] {
     return [...this.#members.values()].map(({ id, addr, state, incarnation }) => ({ id, addr, state, incarnation }));
@@ -129,12 +135,12 @@ export class ClusterNode {
     return out;
   }
 
-  /** The named actors of every alive member (this one included), as this node knows them. */
+  /** The named actors of every alive member that has any (this one included), as this node knows them. */
   registry(): { node: string; addr: string; version: number; names: string[] }[] {
     const out: { node: string; addr: string; version: number; names: string[] }[] = [];
     for (const [node, { version, names }] of this.#names) {
       const record = this.#members.get(node);
-      if (record?.state === "alive") out.push({ node, addr: record.addr, version, names: [...names] });
+      if (record?.state === "alive" && names.size > 0) out.push({ node, addr: record.addr, version, names: [...names] });
     }
     return out;
   }
@@ -608,10 +614,12 @@ export class ClusterNode {
         hosts.add(id);
       }
     }
+    this.#version++;
     for (const listener of this.#nameListeners) listener(id);
   }
 
   #changed(id: string, previous: MemberState | undefined): void {
+    this.#version++;
     const member = this.member(id) as Member;
     for (const listener of this.#memberListeners) listener({ member, previous });
   }

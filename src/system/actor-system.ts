@@ -5,6 +5,7 @@ import {
   type ActorRef,
   type ActorSystemApi,
   type ActorTarget,
+  checkTimeout,
   deadlines,
   LocalRuntime,
   type Logger,
@@ -12,12 +13,17 @@ import {
   type SpawnOptions,
   type StopEvent,
 } from "../actor/index.ts";
-import { formatAddr, Links, type NodeServer, parseAddr, remoteRef, startServer } from "../transport/index.ts";
+import { type ClusterConfig, ClusterNode, type GossipMessage, type Member, type Policy, type PolicyName, policyOf } from "../cluster/index.ts";
+import { formatAddr, GossipSender, linkRoute, Links, type NodeServer, parseAddr, type Route, routedRef, startServer } from "../transport/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
+import { ClusterView } from "./cluster-view.ts";
+import { realClock } from "./real-clock.ts";
 
 export interface ActorSystemOptions {
-  /** `host:port` to serve on (port 0 picks a free one). Without it the system is in-process only, though it can still call other nodes. */
+  /** `host:port` to serve on (port 0 picks a free one). A system with an address is a cluster node; without, it is in-process only (it can still call other nodes). */
   addr?: string;
+  /** Nodes to join the cluster through (`host:port`, host names allowed). Down ones and this node's own address are fine; none starts a new cluster. */
+  seeds?: readonly string[];
   /** Default timeout of every ask and stream step, in ms (default 30 000). */
   askTimeoutMs?: number;
   /** Default mailbox capacity of spawned actors (default 256). */
@@ -26,42 +32,70 @@ export interface ActorSystemOptions {
   stopTimeoutMs?: number;
   /** Limits on what this node decodes from the network (default 4 MiB a message, 64 levels deep). */
   limits?: Partial<WireLimits>;
+  /** Tuning of the cluster protocol; see docs/cluster.md. */
+  cluster?: Partial<ClusterConfig>;
   /** Where log lines go; by default JSON lines on stderr, warnings and up. */
   logger?: Logger;
 }
 
+export interface ResolveOptions {
+  /** Wait this long for an instance to appear (default 0: answer from what is known now). */
+  timeoutMs?: number;
+  /** Which instance a call goes to when the name has several and none is local (default round robin). */
+  policy?: PolicyName | Policy;
+  /** For `consistent-hash`: calls with one key go to one instance while it lives. */
+  key?: string;
+}
+
+/** How often a waiting `resolve` looks again. */
+const RESOLVE_POLL_MS = 10;
+
 /**
  * The composition root: one per node. It holds the local actors, serves them
- * over HTTP and links when given an address, and hands out refs to actors on
- * other nodes.
+ * over HTTP and links when given an address, takes part in the gossip cluster,
+ * and hands out refs to actors anywhere in it.
  */
 export class ActorSystem implements ActorSystemApi {
-  /** This node's identity: new at every start, so a restarted node is a new node. */
+  /** This node's identity: new at every start, so a restarted node is a new member. */
   readonly nodeId: string;
+  /** The cluster as this node sees it. */
+  readonly cluster: ClusterView;
   readonly #local: LocalRuntime;
   readonly #links: Links;
   readonly #server: NodeServer | undefined;
+  readonly #node: ClusterNode | undefined;
+  readonly #gossip: GossipSender | undefined;
   #shutdown: Promise<void> | undefined;
 
-  private constructor(nodeId: string, local: LocalRuntime, codec: Codec, server: NodeServer | undefined) {
+  private constructor(parts: { nodeId: string; local: LocalRuntime; codec: Codec; server?: NodeServer; seeds?: readonly string[]; cluster?: Partial<ClusterConfig> }) {
+    const { nodeId, local, codec, server } = parts;
     this.nodeId = nodeId;
     this.#local = local;
     this.#server = server;
     local.system = this;
-    this.#links = new Links({
-      nodeId,
-      addr: server?.addr,
-      codec,
-      logger: local.logger,
-      lookup: (name) => local.lookup(name),
-    });
+    this.#links = new Links({ nodeId, addr: server?.addr, codec, logger: local.logger, lookup: (name) => local.lookup(name) });
+    if (server !== undefined) {
+      const gossip = new GossipSender(codec, local.logger);
+      this.#gossip = gossip;
+      this.#node = new ClusterNode({
+        id: nodeId,
+        addr: server.addr,
+        seeds: (parts.seeds ?? []).map((seed) => formatAddr(parseAddr(seed))),
+        clock: realClock,
+        network: gossip,
+        config: parts.cluster,
+      });
+      this.#joinCluster(this.#node);
+    }
+    this.cluster = new ClusterView(this.#node);
   }
 
   static async start(options: ActorSystemOptions = {}): Promise<ActorSystem> {
     const nodeId = crypto.randomUUID();
     const local = new LocalRuntime(options);
     const codec = new Codec(options.limits);
-    if (options.addr === undefined) return new ActorSystem(nodeId, local, codec, undefined);
+    for (const seed of options.seeds ?? []) parseAddr(seed); // a bad seed is an error now, not a silent miss later
+    if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec });
     // The real port is known only once listening, and links advertise it: bind first.
     let system: ActorSystem | undefined;
     const server = startServer({
@@ -72,9 +106,41 @@ export class ActorSystem implements ActorSystemApi {
       links: () => (system as ActorSystem).#links,
       lookup: (name) => local.lookup(name),
       shuttingDown: () => system === undefined || system.#shutdown !== undefined,
+      gossip: (message) => {
+        if (system !== undefined) system.#node?.receive(message as GossipMessage);
+      },
+      routes: (app) => {
+        app.get("/cluster/members", (c) => c.json(system?.cluster.members() ?? []));
+        app.get("/actors", (c) => c.json({ node: nodeId, addr: system?.addr, local: local.list(), registry: system?.cluster.registry() ?? [] }));
+      },
     });
-    system = new ActorSystem(nodeId, local, codec, server);
+    system = new ActorSystem({ nodeId, local, codec, server, seeds: options.seeds, cluster: options.cluster });
     return system;
+  }
+
+  #joinCluster(node: ClusterNode): void {
+    const local = this.#local;
+    let pending = false;
+    // A burst of spawns is one registry update: the names are read once the burst is over.
+    local.onNamesChange(() => {
+      if (pending) return;
+      pending = true;
+      queueMicrotask(() => {
+        pending = false;
+        node.setLocalNames(local.names());
+      });
+    });
+    node.onMemberChange(({ member, previous }) => {
+      if (member.state === "dead" || member.state === "left") {
+        // Whatever is in flight to it fails now, not at its timeout.
+        this.#links.closeTo(member.addr, `member ${member.state}`);
+      }
+      if (member.id !== this.nodeId && previous !== member.state) {
+        const level = member.state === "alive" ? "info" : "warn";
+        local.logger[level]("member state", { member: member.id, addr: member.addr, state: member.state, previous: previous ?? "new" });
+      }
+    });
+    node.start();
   }
 
   /** The `host:port` this node serves on, or undefined when it does not listen. */
@@ -87,6 +153,11 @@ export class ActorSystem implements ActorSystemApi {
     return this.#links.size;
   }
 
+  /** Bytes of cluster protocol this node has sent (gossip, probes, syncs). */
+  get gossipBytesSent(): number {
+    return this.#gossip?.bytesSent ?? 0;
+  }
+
   get logger(): Logger {
     return this.#local.logger;
   }
@@ -95,15 +166,51 @@ export class ActorSystem implements ActorSystemApi {
     return this.#local.spawn(cls, options);
   }
 
-  /** The actor with that name; fails with ACTOR_NOT_FOUND when there is none. */
-  resolve<T = unknown>(name: string): Promise<ActorRef<T>> {
-    return this.#local.resolve<T>(name);
+  /**
+   * A ref to the actor named `name`. In a cluster it finds the name on any node
+   * and routes every call at the time of the call: a local instance first, else
+   * one picked by the policy among the alive members that host it, so the ref
+   * keeps working when an instance goes and another remains. Without a cluster
+   * it is the local actor's own ref. Fails with ACTOR_NOT_FOUND when no instance
+   * exists (after waiting up to `timeoutMs`).
+   */
+  async resolve<T = unknown>(name: string, options: ResolveOptions = {}): Promise<ActorRef<T>> {
+    const problem = nameProblem(name);
+    if (problem !== undefined) throw new ActorError("INVALID_NAME", problem);
+    const timeoutMs = options.timeoutMs === undefined ? 0 : checkTimeout(Math.max(1, options.timeoutMs), "timeoutMs");
+    const deadline = Date.now() + timeoutMs;
+    const node = this.#node;
+    const exists = () => this.#local.lookup(name) !== undefined || (node !== undefined && node.hostsOf(name).length > 0);
+    while (!exists()) {
+      if (Date.now() >= deadline) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${name}"${node === undefined ? "" : " in the cluster"}`);
+      await Bun.sleep(Math.min(RESOLVE_POLL_MS, Math.max(1, deadline - Date.now())));
+    }
+    if (node === undefined) return this.#local.lookup<T>(name) as ActorRef<T>;
+    return routedRef({ name, id: name, lane: deadlines.lane(this.#local.askTimeoutMs), route: this.#clusterRoute(node, name, options) }) as ActorRef<T>;
+  }
+
+  #clusterRoute(node: ClusterNode, name: string, options: ResolveOptions): () => Route {
+    const policy = typeof options.policy === "function" ? options.policy : policyOf(options.policy ?? "round-robin");
+    const context = { key: options.key, load: (member: Member) => this.#links.inFlightTo(member.addr) };
+    let version = -1;
+    let hosts: Member[] = [];
+    return () => {
+      const local = this.#local.lookup(name);
+      if (local !== undefined) return { local };
+      if (version !== node.version) {
+        version = node.version;
+        hosts = node.hostsOf(name).filter((member) => member.id !== this.nodeId);
+      }
+      if (hosts.length === 0) return { error: new ActorError("ACTOR_NOT_FOUND", `no alive instance of "${name}" in the cluster`) };
+      const host = policy(hosts, context);
+      return { link: this.#links.to(host.addr) };
+    };
   }
 
   /**
-   * A ref to the actor named `name` on the node at `addr`. It works like a local
-   * ref (ask, `$tell`, streams, timeouts, error codes); nothing is sent until it
-   * is used, and the link to that node is made on first use.
+   * A ref to the actor named `name` on the node at `addr`, without the cluster.
+   * It works like a local ref (ask, `$tell`, streams, timeouts, error codes);
+   * the link to that node is made on first use.
    */
   remote<T = unknown>(addr: string, name: string): ActorRef<T> {
     const problem = nameProblem(name);
@@ -113,7 +220,8 @@ export class ActorSystem implements ActorSystemApi {
       const local = this.#local.lookup<T>(name);
       if (local !== undefined) return local;
     }
-    return remoteRef(this.#links, target, name, deadlines.lane(this.#local.askTimeoutMs)) as ActorRef<T>;
+    const lane = deadlines.lane(this.#local.askTimeoutMs);
+    return routedRef({ name, id: `${name}@${target}`, lane, route: linkRoute(() => this.#links.to(target)) }) as ActorRef<T>;
   }
 
   stop(target: ActorTarget): Promise<void> {
@@ -134,11 +242,13 @@ export class ActorSystem implements ActorSystemApi {
   }
 
   /**
-   * Stops every actor (watchers see `shutdown`), closes every link (calls in
-   * flight fail with NODE_UNREACHABLE) and stops serving. Idempotent.
+   * Leaves the cluster (the others mark this node left at once), stops every
+   * actor (watchers see `shutdown`), closes every link (calls in flight fail
+   * with NODE_UNREACHABLE) and stops serving. Idempotent.
    */
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
+      this.#node?.leave();
       await this.#local.shutdown();
       // Let replies the actors just sent leave before the links close.
       await new Promise((resolve) => setImmediate(resolve));

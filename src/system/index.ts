@@ -1,1 +1,2 @@
-export { ActorSystem, type ActorSystemOptions } from "./actor-system.ts";
+export { ActorSystem, type ActorSystemOptions, type ResolveOptions } from "./actor-system.ts";
+export { ClusterView } from "./cluster-view.ts";

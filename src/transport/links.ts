@@ -158,6 +158,18 @@ export class Links {
     }
   }
 
+  /** Calls in flight to `addr`, for load-aware routing. */
+  inFlightTo(addr: string): number {
+    return this.#peers.get(addr)?.link?.inFlight ?? 0;
+  }
+
+  /** The node at `addr` is gone (the cluster says so): its calls in flight fail now. */
+  closeTo(addr: string, why: string): void {
+    const peer = this.#peers.get(addr);
+    if (peer === undefined) return;
+    for (const link of [...peer.links]) link.close(unreachable(addr, why), 1000, why);
+  }
+
   /** Closes every link; calls in flight fail with NODE_UNREACHABLE. */
   close(): void {
     this.#closed = true;

@@ -1,7 +1,7 @@
 import type { Server, ServerWebSocket } from "bun";
 import { Hono } from "hono";
 import { ActorError, type Logger } from "../actor/index.ts";
-import { type Codec, errorBody, PROTOCOL_VERSION } from "../wire/index.ts";
+import { type Codec, errorBody, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, gossipProblem, PROTOCOL_VERSION } from "../wire/index.ts";
 import { ACTOR_PATH, actorRoute } from "./actor-route.ts";
 import { Link, unreachable } from "./link.ts";
 import { ADDR_HEADER, LINK_PATH, type Links, NODE_HEADER, PROTOCOL_HEADER } from "./links.ts";
@@ -16,6 +16,10 @@ export interface NodeServerOptions {
   links(): Links;
   lookup(name: string): unknown;
   shuttingDown(): boolean;
+  /** Takes a checked cluster message from `POST /cluster/gossip`. */
+  gossip(message: unknown): void;
+  /** Extra read-only routes (the cluster's and ops' views), mounted on the same app. */
+  routes?(app: Hono): void;
 }
 
 export interface NodeServer {
@@ -68,6 +72,26 @@ export function startServer(options: NodeServerOptions): NodeServer {
   });
 
   app.post(`${ACTOR_PATH}*`, actorRoute({ codec, lookup: options.lookup, shuttingDown: options.shuttingDown }));
+
+  app.post(GOSSIP_PATH, async (c) => {
+    const bad = (message: string, status: 400 | 413 = 400) => c.json(errorBody(new ActorError("BAD_REQUEST", message)), status);
+    const version = c.req.header(GOSSIP_VERSION_HEADER);
+    if (version !== String(GOSSIP_VERSION)) return bad(`gossip protocol version ${version ?? "(none)"} is not ${GOSSIP_VERSION}`);
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    if (body.byteLength > codec.limits.maxMessageBytes) return bad("gossip message too large", 413);
+    let message: unknown;
+    try {
+      message = codec.decode(body);
+    } catch (error) {
+      return bad((error as Error).message);
+    }
+    const problem = gossipProblem(message);
+    if (problem !== undefined) return bad(problem);
+    options.gossip(message);
+    return c.body(null, 204);
+  });
+
+  options.routes?.(app);
 
   app.notFound((c) => c.json(errorBody(new ActorError("BAD_REQUEST", `no route ${c.req.method} ${c.req.path}`)), 404));
   app.onError((error, c) => {
