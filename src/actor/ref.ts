@@ -173,11 +173,11 @@ export interface ReplySink {
  * no promise in between; a stream is returned for the caller to read. Throws an
  * ActorError when nothing can handle the message.
  */
-export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number): ActorStream<unknown> | undefined {
+export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeoutMs?: number): ActorStream<unknown> | undefined {
   const cell = cellOf(ref);
   if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
   const entry = route(cell, type, payload);
-  const lane = (ref as LocalRef)[LANE];
+  const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : deadlines.lane(checkTimeout(timeoutMs));
   if (entry?.kind === "stream") return cell.openStream(entry, (payload as unknown[] | undefined) ?? [], lane) as ActorStream<unknown>;
   cell.askInto(type as string, entry, entry === undefined ? payload : (payload ?? []), lane, sink.resolve, sink.reject, tag);
   return undefined;

@@ -127,7 +127,7 @@ export class Link implements CallLink {
       return call;
     }
     this.#calls.set(call);
-    this.#send([CALL, id, target, type, payload, STREAM_WINDOW]);
+    this.#send([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs]);
     return call;
   }
 
@@ -227,7 +227,7 @@ export class Link implements CallLink {
   #dispatch(envelope: Envelope): void {
     switch (envelope[0]) {
       case CALL:
-        return this.#serveCall(envelope[1], envelope[2], envelope[3], envelope[4], envelope[5]);
+        return this.#serveCall(envelope[1], envelope[2], envelope[3], envelope[4], envelope[5], envelope[6]);
       case TELL: {
         const ref = this.#host.lookup(envelope[1]);
         if (ref === undefined) this.#host.logger.warn("dead letter", { actor: envelope[1], message: envelope[2], why: "no such actor" });
@@ -279,7 +279,8 @@ export class Link implements CallLink {
     }
   }
 
-  #serveCall(id: number, target: string, type: string, payload: unknown, credit: number): void {
+  /** Serves a peer's call under the peer's timeout: the caller decides how long it waits. */
+  #serveCall(id: number, target: string, type: string, payload: unknown, credit: number, timeoutMs: number): void {
     const ref = this.#host.lookup(target);
     if (ref === undefined) {
       this.#send([FAIL, id, "ACTOR_NOT_FOUND", `no actor named "${target}" on this node`, null]);
@@ -287,7 +288,7 @@ export class Link implements CallLink {
     }
     try {
       this.#answering++;
-      const items = deliverInto(ref, type, payload, this.#replies, id);
+      const items = deliverInto(ref, type, payload, this.#replies, id, timeoutMs);
       if (items === undefined) return; // the reply comes through this.#replies
       this.#answering--;
       const stream: ServedStream = { items, credit, pumping: false, done: false };

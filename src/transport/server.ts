@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, errorBody, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, gossipProblem, PROTOCOL_VERSION } from "../wire/index.ts";
 import { ACTOR_PATH, actorRoute } from "./actor-route.ts";
+import { formatAddr } from "./address.ts";
 import { Link, unreachable } from "./link.ts";
 import { ADDR_HEADER, LINK_PATH, type Links, NODE_HEADER, PROTOCOL_HEADER } from "./links.ts";
 
@@ -135,7 +136,7 @@ export function startServer(options: NodeServerOptions): NodeServer {
   });
 
   return {
-    addr: `${options.hostname}:${server.port}`,
+    addr: formatAddr({ hostname: options.hostname, port: server.port as number }),
     app,
     async stop() {
       await server.stop(true);

@@ -5,7 +5,7 @@
  */
 export const PROTOCOL_VERSION = 1;
 
-/** Caller -> callee: a method call or message-style ask; the answer is a REPLY, a FAIL, or ITEMs and an END. */
+/** Caller -> callee: a method call or message-style ask; the answer is a REPLY, a FAIL, or ITEMs and an END. Carries the caller's timeout. */
 export const CALL = 0;
 /** Caller -> callee: fire-and-forget. */
 export const TELL = 1;
@@ -24,7 +24,7 @@ export const CANCEL = 7;
 /** Callee -> caller, once, first on a new link: who answered. */
 export const HELLO = 8;
 
-export type CallEnvelope = [kind: typeof CALL, id: number, target: string, type: string, payload: unknown, credit: number];
+export type CallEnvelope = [kind: typeof CALL, id: number, target: string, type: string, payload: unknown, credit: number, timeoutMs: number];
 export type TellEnvelope = [kind: typeof TELL, target: string, type: string, payload: unknown];
 export type ReplyEnvelope = [kind: typeof REPLY, id: number, value: unknown];
 export type FailEnvelope = [kind: typeof FAIL, id: number, code: string, message: string, errorName: string | null];
@@ -52,10 +52,12 @@ const isText = (value: unknown): value is string => typeof value === "string";
 /** Says what is wrong with a decoded envelope, or undefined when its shape is right. */
 export function envelopeProblem(value: unknown): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return "an envelope must be a non-empty array";
-  const [kind, a, b, c, , f] = value as unknown[];
+  const [kind, a, b, c, , f, g] = value as unknown[];
   switch (kind) {
     case CALL:
-      return value.length === 6 && isId(a) && isText(b) && isText(c) && isCount(f) ? undefined : "CALL is [0, id, target, type, payload, credit]";
+      return value.length === 7 && isId(a) && isText(b) && isText(c) && isCount(f) && isCount(g) && (g as number) > 0
+        ? undefined
+        : "CALL is [0, id, target, type, payload, credit, timeoutMs]";
     case TELL:
       return value.length === 4 && isText(a) && isText(b) ? undefined : "TELL is [1, target, type, payload]";
     case REPLY:

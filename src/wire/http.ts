@@ -23,7 +23,8 @@ export interface ActorRequest {
 export function encodingOf(contentType: string | undefined): BodyEncoding | undefined {
   const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
   if (type === MSGPACK_TYPE || type === "application/x-msgpack") return "msgpack";
-  if (type === JSON_TYPE || type === "" || type === "text/plain") return "json";
+  // curl -d sends a form content type; the body is the JSON all the same.
+  if (type === JSON_TYPE || type === "" || type === "text/plain" || type === "application/x-www-form-urlencoded") return "json";
   return undefined;
 }
 

@@ -74,7 +74,7 @@ describe("membership", () => {
     (a as ActorSystem).cluster.on("change", (change) => changes.push(change));
     await (c as ActorSystem).shutdown();
     await until(() => changes.some((ch) => ch.member.id === c?.nodeId && ch.member.state === "left"), "the left event", 2_000);
-    expect(b?.cluster.members().find((m) => m.id === c?.nodeId)?.state).toBe("left");
+    await until(() => b?.cluster.members().find((m) => m.id === c?.nodeId)?.state === "left", "b sees it left", 2_000);
     expect(changes.find((ch) => ch.member.id === c?.nodeId)?.previous).toBe("alive");
   });
 

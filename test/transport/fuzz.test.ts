@@ -66,10 +66,10 @@ test(`random and mutated HTTP bodies get well-formed answers (seed ${SEED})`, as
 test(`random and mutated link frames never take the node down (seed ${SEED})`, async () => {
   const fuzz = new Mutator(seededRandom(SEED + 1));
   const valid = [
-    encode([[0, 1, "counter", "inc", [1], 64]]),
-    encode([[1, "counter", "record", [1]], [0, 2, "counter", "countTo", [5], 2], [6, 2, 10]]),
+    encode([[0, 1, "counter", "inc", [1], 64, 1000]]),
+    encode([[1, "counter", "record", [1]], [0, 2, "counter", "countTo", [5], 2, 1000], [6, 2, 10]]),
     encode([[7, 99], [5, 3], [2, 4, "x"], [3, 5, "TIMEOUT", "m", null]]),
-    encode([[0, 1, "counter", "__proto__", [], 1], [0, 2, "nobody", "inc", [], 1]]),
+    encode([[0, 1, "counter", "__proto__", [], 1, 1000], [0, 2, "nobody", "inc", [], 1, 1000]]),
   ];
   const headers = { "x-pulsing-node": "fuzzer", "x-pulsing-protocol": "1" };
   let socket: WebSocket | undefined;

@@ -144,6 +144,15 @@ describe("POST /actor/{name}", () => {
     expect(body.error.message.length).toBeGreaterThan(0);
   });
 
+  test("curl's default form content type is read as JSON", async () => {
+    const response = await fetch(`${base}/actor/services/counter`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: JSON.stringify({ msg_type: "echo", payload: ["curl"] }),
+    });
+    expect(await response.json()).toEqual({ result: "curl" });
+  });
+
   test("an unsupported content type is 415", async () => {
     const response = await fetch(`${base}/actor/services/counter`, { method: "POST", headers: { "content-type": "text/xml" }, body: "<x/>" });
     expect(response.status).toBe(415);

@@ -32,6 +32,14 @@ describe("listening", () => {
     expect(((await health.json()) as { status: string }).status).toBe("ok");
   });
 
+  test("an IPv6 address is written with brackets", async () => {
+    const system = await node({ addr: "[::1]:0" });
+    expect(system.addr).toMatch(/^\[::1\]:\d+$/);
+    const client = await node({ addr: "[::1]:0" });
+    await system.spawn(Counter, { name: "counter" });
+    expect(await client.remote<Counter>(system.addr as string, "counter").inc(3)).toBe(3);
+  });
+
   test("an invalid address is refused", async () => {
     await expect(ActorSystem.start({ addr: "nonsense" })).rejects.toThrow(ActorError);
   });
@@ -79,6 +87,21 @@ describe("remote refs", () => {
     const [bad, good] = await Promise.all([counter.unencodable().catch((e: ActorError) => e.code), counter.inc(1)]);
     expect(bad).toBe("HANDLER_ERROR");
     expect(good).toBe(1);
+  });
+
+  test("the caller's timeout holds on the serving node too", async () => {
+    const server = await node({ askTimeoutMs: 100 });
+    const client = await node();
+    await server.spawn(Counter, { name: "counter" });
+    class Slow extends Actor {
+      async slow(ms: number): Promise<string> {
+        await Bun.sleep(ms);
+        return "done";
+      }
+    }
+    await server.spawn(Slow, { name: "slow" });
+    // The server's own default (100 ms) would time this out; the caller allows 5 s.
+    expect(await client.remote<Slow>(server.addr as string, "slow").$withTimeout(5_000).slow(300)).toBe("done");
   });
 
   test("timeouts apply to remote asks", async () => {
