@@ -9,6 +9,7 @@
 import { decode, encode } from "@msgpack/msgpack";
 import { ServiceBroker } from "moleculer";
 import { Actor, type ActorRef, ActorSystem } from "pulsing";
+import { startPeer, stopPeers } from "./peers/spawn.ts";
 
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 0.4 : 1;
@@ -25,20 +26,8 @@ class Counter extends Actor {
 
 // ---- processes ---------------------------------------------------------------
 
-const children: Bun.Subprocess[] = [];
-
 async function peer(script: string, ...args: string[]): Promise<string> {
-  const proc = Bun.spawn(["bun", `${HERE}peers/${script}`, ...args], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-  children.push(proc);
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${script} exited before it printed its address`);
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return (JSON.parse(text.slice(0, text.indexOf("\n"))) as { addr: string }).addr;
+  return (await startPeer(script, args)).first.addr as string;
 }
 
 async function freePort(): Promise<number> {
@@ -199,7 +188,7 @@ try {
   await broker.stop();
   await system.shutdown();
 } finally {
-  for (const child of children) child.kill();
+  await stopPeers();
 }
 
 if (process.argv.includes("--markdown")) {

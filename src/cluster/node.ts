@@ -269,9 +269,14 @@ export class ClusterNode {
         this.#network.send(helper.addr, [PING_REQ, seq, this.id, this.addr, target.id, target.addr, this.#piggyback()]);
       }
     });
+    const due = this.#clock.now() + this.config.probeIntervalMs;
     this.#later(this.config.probeIntervalMs, () => {
       this.#acks.delete(seq);
-      if (this.#running) done(acked);
+      if (!this.#running) return;
+      // If this node itself ran late (overloaded, or paused), an ack may be sitting
+      // unread: the probe proves nothing about the target (Lifeguard's self-awareness).
+      const late = this.#clock.now() - due > this.config.probeTimeoutMs;
+      done(acked || late);
     });
   }
 

@@ -153,9 +153,9 @@ export class ActorSystem implements ActorSystemApi {
     return this.#links.size;
   }
 
-  /** Bytes of cluster protocol this node has sent (gossip, probes, syncs). */
-  get gossipBytesSent(): number {
-    return this.#gossip?.bytesSent ?? 0;
+  /** Cluster protocol this node has sent (probes, gossip, syncs): messages, and their bytes without HTTP headers. */
+  get gossipSent(): { messages: number; bytes: number } {
+    return { messages: this.#gossip?.messagesSent ?? 0, bytes: this.#gossip?.bytesSent ?? 0 };
   }
 
   get logger(): Logger {

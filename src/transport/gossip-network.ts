@@ -11,8 +11,9 @@ const GOSSIP_TIMEOUT_MS = 2_000;
 export class GossipSender {
   readonly #codec: Codec;
   readonly #logger: Logger;
-  /** Bytes sent so far, for metrics and the cluster benchmark. */
+  /** Message bytes (bodies, without HTTP headers) and messages sent so far, for metrics and the cluster benchmark. */
   bytesSent = 0;
+  messagesSent = 0;
 
   constructor(codec: Codec, logger: Logger) {
     this.#codec = codec;
@@ -28,6 +29,7 @@ export class GossipSender {
       return;
     }
     this.bytesSent += body.byteLength;
+    this.messagesSent++;
     fetch(`http://${to}${GOSSIP_PATH}`, {
       method: "POST",
       headers: { "content-type": MSGPACK_TYPE, [GOSSIP_VERSION_HEADER]: String(GOSSIP_VERSION) },
