@@ -12,8 +12,17 @@ const HERE = new URL(".", import.meta.url).pathname;
 const started: Subprocess[] = [];
 
 /** Starts `peers/<script>` and waits for its first JSON line; later lines collect in `lines`. */
-export async function startPeer(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Peer> {
-  const proc = Bun.spawn(["bun", `${HERE}${script}`, ...args], { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
+export function startPeer(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Peer> {
+  return startProcess(`${HERE}${script}`, args, env);
+}
+
+/**
+ * Starts `bun <path>` and waits for the first JSON line it prints; later lines
+ * collect in `lines`. Its stdin stays open: a peer that exits when stdin closes
+ * never outlives this process. Fails after `timeoutMs` without a first line.
+ */
+export async function startProcess(path: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<Peer> {
+  const proc = Bun.spawn(["bun", path, ...args], { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
   started.push(proc);
   const lines: Record<string, unknown>[] = [];
   const first = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -32,13 +41,19 @@ export async function startPeer(script: string, args: string[] = [], env: Record
           }
         }
       }
-      if (!got) reject(new Error(`${script} exited before it printed its first line`));
+      if (!got) reject(new Error(`${path} exited before it printed its first line`));
     })();
+    setTimeout(() => {
+      if (!got) {
+        proc.kill(9);
+        reject(new Error(`${path} printed nothing within ${timeoutMs} ms`));
+      }
+    }, timeoutMs).unref();
   });
   return { proc, first, lines };
 }
 
-/** Ends every peer started here. */
+/** Ends every process started here. */
 export async function stopPeers(): Promise<void> {
   for (const proc of started.splice(0)) {
     proc.kill(9);
