@@ -347,6 +347,9 @@ export class Link implements CallLink {
     if (this.#state === CLOSED) return;
     this.#state = CLOSED;
     this.#closeError = error;
+    // Calls still queued fail below with the rest; tells have no caller, so they are logged.
+    const tells = this.#outbox.filter((envelope) => envelope[0] === TELL).length;
+    if (tells > 0) this.#host.logger.warn("dead letters", { peer: this.peerAddr, tells, why: error.message });
     this.#outbox = [];
     const calls = this.#calls.values();
     this.#calls.clear();
