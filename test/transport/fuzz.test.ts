@@ -63,6 +63,32 @@ test(`random and mutated HTTP bodies get well-formed answers (seed ${SEED})`, as
   await stillServes();
 }, 60_000);
 
+test(`random and mutated gossip never takes the node down or changes its view (seed ${SEED})`, async () => {
+  const fuzz = new Mutator(seededRandom(SEED + 2));
+  const valid = [
+    encode([0, 1, "fuzz", "127.0.0.1:1", system.nodeId, [[0, "x", "127.0.0.1:1", 0]]]),
+    encode([3, "fuzz", [[1, system.nodeId, 0, "fuzz"], [4, "y", 1, ["a/b"]]]]),
+    encode([4, "fuzz", "127.0.0.1:1", [[3, "z", 0]], []]),
+    encode([2, 7, "fuzz", "127.0.0.1:1", "t", "127.0.0.1:2", []]),
+  ];
+  const statuses = new Set<number>();
+  for (let round = 0; round < ROUNDS; round++) {
+    const kind = fuzz.int(3);
+    const body = kind === 0 ? fuzz.bytes(120) : kind === 1 ? fuzz.mutate(fuzz.pick(valid)) : encode(fuzz.value());
+    const response = await fetch(`${base}/cluster/gossip`, {
+      method: "POST",
+      headers: { "content-type": "application/msgpack", "x-pulsing-gossip": round % 25 === 0 ? "9" : "1" },
+      body,
+    });
+    statuses.add(response.status);
+    if (response.status !== 204) expect(((await response.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
+  }
+  expect([...statuses].every((status) => status === 204 || status === 400)).toBe(true);
+  // Whatever it was told, this node never believes it is dead or suspect itself.
+  expect(system.cluster.members().find((m) => m.id === system.nodeId)?.state).toBe("alive");
+  await stillServes();
+}, 60_000);
+
 test(`random and mutated link frames never take the node down (seed ${SEED})`, async () => {
   const fuzz = new Mutator(seededRandom(SEED + 1));
   const valid = [
