@@ -136,7 +136,8 @@ function route(cell: Cell, type: unknown, payload: unknown): MethodEntry | undef
   if (typeof type !== "string") throw new ActorError("BAD_REQUEST", "a message type must be a string");
   const entry = cell.table.methods.get(type);
   if (entry !== undefined) {
-    if (payload !== undefined && !Array.isArray(payload)) {
+    // No payload means no arguments; msgpack carries a missing payload as nil.
+    if (payload !== undefined && payload !== null && !Array.isArray(payload)) {
       throw new ActorError("BAD_REQUEST", `the payload of method "${type}" must be its argument array`);
     }
     return entry;
@@ -158,7 +159,7 @@ export function deliver(ref: unknown, type: unknown, payload: unknown, timeoutMs
   if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
   const entry = route(cell, type, payload);
   const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : deadlines.lane(checkTimeout(timeoutMs));
-  if (entry?.kind === "stream") return { stream: true, items: cell.openStream(entry, (payload as unknown[] | undefined) ?? [], lane) as ActorStream<unknown> };
+  if (entry?.kind === "stream") return { stream: true, items: cell.openStream(entry, (payload as unknown[] | null | undefined) ?? [], lane) as ActorStream<unknown> };
   return { stream: false, result: cell.ask(ASK, type as string, entry, entry === undefined ? payload : (payload ?? []), lane) };
 }
 
@@ -178,7 +179,7 @@ export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink:
   if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
   const entry = route(cell, type, payload);
   const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : deadlines.lane(checkTimeout(timeoutMs));
-  if (entry?.kind === "stream") return cell.openStream(entry, (payload as unknown[] | undefined) ?? [], lane) as ActorStream<unknown>;
+  if (entry?.kind === "stream") return cell.openStream(entry, (payload as unknown[] | null | undefined) ?? [], lane) as ActorStream<unknown>;
   cell.askInto(type as string, entry, entry === undefined ? payload : (payload ?? []), lane, sink.resolve, sink.reject, tag);
   return undefined;
 }

@@ -96,7 +96,8 @@ export type ActorTarget = RefBase<unknown> | string;
 /** What an actor sees of its system (`this.system`). ActorSystem implements it. */
 export interface ActorSystemApi {
   spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, options?: SpawnOptions<A>): Promise<ActorRef<T>>;
-  resolve<T = unknown>(name: string): Promise<ActorRef<T>>;
+  /** A ref to the actor named `name`; `timeoutMs` waits for it to appear (ActorSystem takes more options). */
+  resolve<T = unknown>(name: string, options?: { timeoutMs?: number }): Promise<ActorRef<T>>;
   /** Graceful: the current turn ends, queued messages get ACTOR_STOPPED, onStop runs. */
   stop(target: ActorTarget): Promise<void>;
   /** At once: the current turn's caller gets ACTOR_STOPPED too, and onStop does not run. */

@@ -131,9 +131,10 @@ export class ActorSystem implements ActorSystemApi {
       });
     });
     node.onMemberChange(({ member, previous }) => {
-      if (member.state === "dead" || member.state === "left") {
-        // Whatever is in flight to it fails now, not at its timeout.
-        this.#links.closeTo(member.addr, `member ${member.state}`);
+      if (member.state === "dead") {
+        // Whatever is in flight to it fails now, not at its timeout. (A member that
+        // leaves closes its links itself, once it has answered what it still could.)
+        this.#links.closeTo(member.addr, "member dead");
       }
       if (member.id !== this.nodeId && previous !== member.state) {
         const level = member.state === "alive" ? "info" : "warn";
@@ -186,7 +187,8 @@ export class ActorSystem implements ActorSystemApi {
       await Bun.sleep(Math.min(RESOLVE_POLL_MS, Math.max(1, deadline - Date.now())));
     }
     if (node === undefined) return this.#local.lookup<T>(name) as ActorRef<T>;
-    return routedRef({ name, id: name, lane: deadlines.lane(this.#local.askTimeoutMs), route: this.#clusterRoute(node, name, options) }) as ActorRef<T>;
+    const lane = deadlines.lane(this.#local.askTimeoutMs);
+    return routedRef({ name, id: name, lane, logger: this.#local.logger, route: this.#clusterRoute(node, name, options) }) as ActorRef<T>;
   }
 
   #clusterRoute(node: ClusterNode, name: string, options: ResolveOptions): () => Route {
@@ -221,7 +223,7 @@ export class ActorSystem implements ActorSystemApi {
       if (local !== undefined) return local;
     }
     const lane = deadlines.lane(this.#local.askTimeoutMs);
-    return routedRef({ name, id: `${name}@${target}`, lane, route: linkRoute(() => this.#links.to(target)) }) as ActorRef<T>;
+    return routedRef({ name, id: `${name}@${target}`, lane, logger: this.#local.logger, route: linkRoute(() => this.#links.to(target)) }) as ActorRef<T>;
   }
 
   stop(target: ActorTarget): Promise<void> {

@@ -119,9 +119,9 @@ export class Link implements CallLink {
 
   // ---- sending -------------------------------------------------------------
 
-  call(target: string, type: string, payload: unknown, timeout: Lane): RemoteCall {
+  call(target: string, type: string, payload: unknown, timeout: Lane, askOnly = false): RemoteCall {
     const id = this.#nextId++;
-    const call = new RemoteCall(id, this, timeout);
+    const call = new RemoteCall(id, this, timeout, askOnly);
     if (this.#state === CLOSED) {
       call.fail(this.#closeError ?? unreachable(this.peerAddr, "link closed"));
       return call;

@@ -77,6 +77,8 @@ export class RemoteCall implements Expirable {
     readonly id: number,
     readonly link: CallLink,
     readonly timeout: Lane,
+    /** Sent by `$ask`: a stream answer is refused at once, and the stream cancelled. */
+    readonly askOnly = false,
   ) {
     const result = new Promise(capture) as CallResult & { [OWNER]: RemoteCall };
     this.#resolve = resolveNext;
@@ -145,6 +147,10 @@ export class RemoteCall implements Expirable {
     this.#state = STREAMING;
     this.result.catch(noop);
     this.#reject(isAStream());
+    if (this.askOnly) {
+      this.#state = ENDED;
+      this.link.cancel(this.id);
+    }
   }
 
   #takeWaiter(): Waiter | undefined {
@@ -209,4 +215,22 @@ export class RemoteCall implements Expirable {
       this.#unGranted = 0;
     }
   }
+}
+
+/**
+ * A call that failed before it was sent (no route, a bad argument): rejected
+ * like an ask, and a stream whose first `next()` throws the same error.
+ */
+export function failedCall(error: unknown): CallResult {
+  const result = Promise.reject(error) as CallResult;
+  result.catch(noop); // a reader of the stream gets the error from next(), not as an unhandled rejection
+  let told = false;
+  result.next = () => {
+    if (told) return Promise.resolve(DONE);
+    told = true;
+    return Promise.reject(error);
+  };
+  result.return = () => Promise.resolve(DONE);
+  result[Symbol.asyncIterator] = self;
+  return result;
 }

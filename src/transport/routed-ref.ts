@@ -1,5 +1,6 @@
-import { ActorError, checkTimeout, deadlines, deliver, deliverTell, type Lane } from "../actor/index.ts";
+import { ActorError, checkTimeout, deadlines, deliver, deliverTell, type Lane, type Logger } from "../actor/index.ts";
 import type { Link } from "./link.ts";
+import { failedCall } from "./remote-call.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -20,6 +21,8 @@ export interface RoutedRefOptions {
   lane: Lane;
   /** Picks where each call goes, at the time of the call. */
   route: () => Route;
+  /** Where tells that cannot go anywhere are reported. */
+  logger: Logger;
 }
 
 /**
@@ -30,24 +33,27 @@ export interface RoutedRefOptions {
  * call is sent at once; awaiting it gets the reply, iterating it reads a stream.
  */
 export function routedRef(options: RoutedRefOptions): unknown {
-  const { name, id, lane, route } = options;
-  const call = (type: string, payload: unknown): unknown => {
+  const { name, id, lane, route, logger } = options;
+  /** A method call (`askOnly` false) may answer a stream; `$ask` may not. */
+  const call = (type: string, payload: unknown, askOnly: boolean): unknown => {
     const to = route();
-    if ("link" in to) return to.link.call(name, type, payload, lane).result;
-    if ("local" in to) {
-      try {
-        const delivery = deliver(to.local, type, payload, lane.timeoutMs);
-        return delivery.stream ? delivery.items : delivery.result;
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    if ("link" in to) return to.link.call(name, type, payload, lane, askOnly).result;
+    if (!("local" in to)) return failedCall(to.error);
+    try {
+      const delivery = deliver(to.local, type, payload, lane.timeoutMs);
+      if (!delivery.stream) return delivery.result;
+      if (!askOnly) return delivery.items;
+      void delivery.items.return();
+      throw new ActorError("BAD_REQUEST", `"${type}" is a stream: call it as a method and iterate it`);
+    } catch (error) {
+      return failedCall(error);
     }
-    return Promise.reject(to.error);
   };
   const send = (type: string, payload: unknown): Promise<void> => {
     const to = route();
     if ("link" in to) to.link.tell(name, type, payload);
     else if ("local" in to) return deliverTell(to.local, type, payload);
+    else logger.warn("dead letter", { actor: name, message: type, why: to.error.message });
     return RESOLVED;
   };
   const methods = new Map<string, (...args: unknown[]) => unknown>();
@@ -60,7 +66,7 @@ export function routedRef(options: RoutedRefOptions): unknown {
     $tell: tells,
     $withTimeout: (timeoutMs: number) => routedRef({ ...options, lane: deadlines.lane(checkTimeout(timeoutMs)) }),
     $ask: (msgType: string, payload?: unknown) =>
-      typeof msgType === "string" ? (call(msgType, payload) as Promise<unknown>) : Promise.reject(new ActorError("BAD_REQUEST", "a message type must be a string")),
+      typeof msgType === "string" ? (call(msgType, payload, true) as Promise<unknown>) : Promise.reject(new ActorError("BAD_REQUEST", "a message type must be a string")),
     $send: (msgType: string, payload?: unknown) => send(String(msgType), payload),
     toString: () => `ActorRef(${id})`,
   };
@@ -70,7 +76,7 @@ export function routedRef(options: RoutedRefOptions): unknown {
       if (!isMessageName(prop)) return undefined;
       let method = methods.get(prop);
       if (method === undefined) {
-        method = (...args: unknown[]) => call(prop, args);
+        method = (...args: unknown[]) => call(prop, args, false);
         methods.set(prop, method);
       }
       return method;

@@ -153,6 +153,48 @@ describe("registry and resolve", () => {
     for (let i = 0; i < 4; i++) expect(await ref.whoami()).toBe("c");
   });
 
+  test("a cluster ref with no instance left fails calls, streams and $ask with ACTOR_NOT_FOUND, and logs tells", async () => {
+    const log = memoryLogger();
+    const a = await node({ logger: log });
+    const b = await node({ seeds: [a.addr as string] });
+    const worker = await b.spawn(Worker, { name: "svc/gone" });
+    const ref = await a.resolve<Worker>("svc/gone", { timeoutMs: 5_000 });
+    expect(await ref.whoami()).toBe("worker");
+    await b.stop(worker);
+    await until(() => a.cluster.registry().length === 0, "the name gone");
+    expect(((await ref.whoami().catch((e: unknown) => e)) as ActorError).code).toBe("ACTOR_NOT_FOUND");
+    expect(((await ref.$ask("whoami").catch((e: unknown) => e)) as ActorError).code).toBe("ACTOR_NOT_FOUND");
+    const streamed = await (async () => {
+      for await (const _ of ref.count(3));
+    })().catch((e: unknown) => e);
+    expect((streamed as ActorError).code).toBe("ACTOR_NOT_FOUND");
+    await ref.$tell.whoami();
+    expect(log.lines.some((line) => line.event === "dead letter" && line.fields?.actor === "svc/gone")).toBe(true);
+  });
+
+  test("$ask of a stream method through a cluster ref is refused, locally too", async () => {
+    const [a] = await cluster(1);
+    await (a as ActorSystem).spawn(Worker, { name: "svc/streamer" });
+    const ref = await (a as ActorSystem).resolve<Worker>("svc/streamer");
+    expect(((await ref.$ask("count", [3]).catch((e: unknown) => e)) as ActorError).code).toBe("BAD_REQUEST");
+  });
+
+  test("a member that shuts down still answers the calls it was running", async () => {
+    class Slow extends Actor {
+      async slow(): Promise<string> {
+        await Bun.sleep(50);
+        return "finished";
+      }
+    }
+    const [a, b] = await cluster(2);
+    await (b as ActorSystem).spawn(Slow, { name: "svc/slow" });
+    const ref = await (a as ActorSystem).resolve<Slow>("svc/slow", { timeoutMs: 5_000 });
+    const answer = ref.slow();
+    await Bun.sleep(10);
+    await (b as ActorSystem).shutdown();
+    expect(await answer).toBe("finished");
+  });
+
   test("GET /actors lists local actors and the cluster registry", async () => {
     const [a, b] = await cluster(2);
     await (a as ActorSystem).spawn(Worker, { name: "svc/listed" });

@@ -57,6 +57,25 @@ describe("remote refs", () => {
     expect(counter.$name).toBe("counter");
   });
 
+  test("a missing payload means no arguments over a link too", async () => {
+    const { counter } = await pair();
+    expect(await counter.$ask("inc")).toBe(1);
+    await counter.$send("inc");
+    expect(await counter.$ask("inc", [])).toBe(3);
+  });
+
+  test("$ask of a stream method is refused and the far generator closed", async () => {
+    const { counter } = await pair();
+    const error = (await counter.$ask("forever", []).catch((e: unknown) => e)) as ActorError;
+    expect(error.code).toBe("BAD_REQUEST");
+    let stats = await counter.stats();
+    for (let i = 0; i < 100 && stats.closed === 0; i++) {
+      await Bun.sleep(5);
+      stats = await counter.stats();
+    }
+    expect(stats.closed).toBe(1);
+  });
+
   test("errors keep their codes and names across the network", async () => {
     const { counter, client, server } = await pair();
     const handler = (await counter.fail("boom").catch((e: unknown) => e)) as ActorError;
