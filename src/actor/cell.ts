@@ -14,6 +14,8 @@ import type { ActorSystemApi, StopEvent, StopReason } from "./types.ts";
 export interface CellHost {
   readonly system: ActorSystemApi;
   readonly logger: Logger;
+  /** Messages by kind, counted for metrics. */
+  readonly counts: { asks: number; tells: number; streams: number };
   /** How long a stop waits for the running turn, and for each hook, before going on without it. */
   readonly stopTimeoutMs: number;
   /** The cell stopped for good: drop its name and id. */
@@ -130,6 +132,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   /** Sends a message that expects a reply; `lane` (from `deadlines.lane`) carries its timeout. */
   ask(kind: MessageKind, type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, stream?: StreamState): Promise<unknown> {
     if (this.#state >= STOPPING) return Promise.reject(this.#stoppedError());
+    if (kind === ASK) this.#host.counts.asks++;
     const promise = new Promise<unknown>(capture);
     const message = new Message(kind, type, entry, args, stream, captured.resolve, captured.reject);
     deadlines.track(message, lane);
@@ -147,6 +150,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
       reject(this.#stoppedError(), tag);
       return;
     }
+    this.#host.counts.asks++;
     const message = new Message(ASK, type, entry, args, undefined, resolve, reject, tag);
     deadlines.track(message, lane);
     this.#post(message);
@@ -158,6 +162,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
       this.deadLetter(type);
       return RESOLVED;
     }
+    this.#host.counts.tells++;
     const message = new Message(TELL, type, entry, args, undefined, undefined, undefined);
     if (this.#post(message)) return RESOLVED;
     return new Promise<void>((resolve) => {
@@ -166,6 +171,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   openStream(entry: MethodEntry, args: unknown[], lane: Lane): StreamCursor<unknown> {
+    this.#host.counts.streams++;
     return new StreamCursor(this, entry, args, lane);
   }
 

@@ -38,6 +38,8 @@ function checkCapacity(value: unknown): number {
  */
 export class LocalRuntime implements ActorSystemApi, CellHost {
   readonly logger: Logger;
+  /** Messages sent to this runtime's actors, by kind, for metrics. */
+  readonly counts = { asks: 0, tells: 0, streams: 0, spawned: 0, stopped: 0 };
   readonly askTimeoutMs: number;
   readonly mailboxCapacity: number;
   readonly stopTimeoutMs: number;
@@ -90,6 +92,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     });
     const ref = makeRef<T>(cell, this.askTimeoutMs);
     cell.ref = ref;
+    this.counts.spawned++;
     this.#cells.set(cell.id, cell);
     if (name !== undefined) this.#starting.add(name);
     try {
@@ -106,6 +109,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
 
   forget(cell: Cell): void {
     this.#cells.delete(cell.id);
+    this.counts.stopped++;
     if (cell.name !== undefined && this.#names.get(cell.name) === cell) {
       this.#names.delete(cell.name);
       this.#namesChanged();
@@ -136,6 +140,13 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     const ref = this.lookup<T>(name);
     if (ref === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${String(name)}"`);
     return ref;
+  }
+
+  /** Messages queued in every mailbox here. */
+  mailboxDepth(): number {
+    let depth = 0;
+    for (const cell of this.#cells.values()) depth += cell.mailboxSize;
+    return depth;
   }
 
   /** Local actors: name (if any), id and queued messages. */

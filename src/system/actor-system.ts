@@ -15,6 +15,7 @@ import {
 } from "../actor/index.ts";
 import { type ClusterConfig, ClusterNode, type GossipMessage, type Member, type Policy, type PolicyName, policyOf } from "../cluster/index.ts";
 import { formatAddr, GossipSender, linkRoute, Links, type NodeServer, parseAddr, type Route, routedRef, startServer } from "../transport/index.ts";
+import { mountOps, NodeMetrics, type NodeView } from "../ops/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
 import { ClusterView } from "./cluster-view.ts";
 import { realClock } from "./real-clock.ts";
@@ -98,6 +99,22 @@ export class ActorSystem implements ActorSystemApi {
     if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec });
     // The real port is known only once listening, and links advertise it: bind first.
     let system: ActorSystem | undefined;
+    const startedAt = Date.now();
+    const view: NodeView = {
+      nodeId,
+      get addr() {
+        return system?.addr;
+      },
+      members: () => system?.cluster.members() ?? [],
+      registry: () => system?.cluster.registry() ?? [],
+      actors: () => local.list(),
+      counts: () => ({ ...local.counts }),
+      mailboxDepth: () => local.mailboxDepth(),
+      linksUp: () => system?.linksUp ?? 0,
+      gossipSent: () => system?.gossipSent ?? { messages: 0, bytes: 0 },
+      startedAt,
+    };
+    const metrics = new NodeMetrics(view);
     const server = startServer({
       ...parseAddr(options.addr),
       nodeId,
@@ -109,9 +126,11 @@ export class ActorSystem implements ActorSystemApi {
       gossip: (message) => {
         if (system !== undefined) system.#node?.receive(message as GossipMessage);
       },
+      observeAsk: (seconds) => metrics.httpAskLatency.observe(seconds),
       routes: (app) => {
-        app.get("/cluster/members", (c) => c.json(system?.cluster.members() ?? []));
-        app.get("/actors", (c) => c.json({ node: nodeId, addr: system?.addr, local: local.list(), registry: system?.cluster.registry() ?? [] }));
+        app.get("/cluster/members", (c) => c.json(view.members()));
+        app.get("/actors", (c) => c.json({ node: nodeId, addr: view.addr, local: view.actors(), registry: view.registry() }));
+        mountOps(app, view, metrics);
       },
     });
     system = new ActorSystem({ nodeId, local, codec, server, seeds: options.seeds, cluster: options.cluster });

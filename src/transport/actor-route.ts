@@ -23,6 +23,8 @@ export interface ActorRouteOptions {
   codec: Codec;
   lookup(name: string): unknown;
   shuttingDown(): boolean;
+  /** Told how long each answered ask took, in seconds, for metrics. */
+  observe?(seconds: number): void;
 }
 
 function reply(status: number, value: unknown, encoding: BodyEncoding, codec: Codec): Response {
@@ -102,9 +104,12 @@ export function actorRoute(options: ActorRouteOptions): (c: Context) => Promise<
       }
       const timeoutHeader = c.req.header(TIMEOUT_HEADER);
       const timeoutMs = timeoutHeader === undefined ? undefined : checkTimeout(Number(timeoutHeader), TIMEOUT_HEADER);
+      const started = performance.now();
       const delivery = deliver(ref, request.msgType, request.payload, timeoutMs);
       if (delivery.stream) return streamReply(delivery.items, encoding, codec);
-      return reply(200, { result: await delivery.result }, encoding, codec);
+      const result = await delivery.result;
+      options.observe?.((performance.now() - started) / 1000);
+      return reply(200, { result }, encoding, codec);
     } catch (error) {
       return failure(error, encoding, codec);
     }

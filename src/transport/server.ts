@@ -19,6 +19,8 @@ export interface NodeServerOptions {
   shuttingDown(): boolean;
   /** Takes a checked cluster message from `POST /cluster/gossip`. */
   gossip(message: unknown): void;
+  /** Told how long each ask answered over HTTP took, in seconds. */
+  observeAsk?(seconds: number): void;
   /** Extra read-only routes (the cluster's and ops' views), mounted on the same app. */
   routes?(app: Hono): void;
 }
@@ -72,7 +74,7 @@ export function startServer(options: NodeServerOptions): NodeServer {
     return c.json(errorBody(new ActorError("BAD_REQUEST", "a link needs a WebSocket upgrade")), 400);
   });
 
-  app.post(`${ACTOR_PATH}*`, actorRoute({ codec, lookup: options.lookup, shuttingDown: options.shuttingDown }));
+  app.post(`${ACTOR_PATH}*`, actorRoute({ codec, lookup: options.lookup, shuttingDown: options.shuttingDown, observe: options.observeAsk }));
 
   app.post(GOSSIP_PATH, async (c) => {
     const bad = (message: string, status: 400 | 413 = 400) => c.json(errorBody(new ActorError("BAD_REQUEST", message)), status);

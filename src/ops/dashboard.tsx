@@ -1,0 +1,142 @@
+import type { FC } from "hono/jsx";
+import type { Member } from "../cluster/index.ts";
+import type { NodeView } from "./view.ts";
+
+const STYLE = `
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1d2430; background: #f6f7f9; }
+h1 { font-size: 1.4rem; margin: 0 0 .2rem; } h2 { font-size: 1.05rem; margin: 1.6rem 0 .5rem; }
+.sub { color: #5b6577; margin-bottom: 1rem; }
+.cards { display: flex; gap: 1rem; flex-wrap: wrap; }
+.card { background: white; border-radius: 8px; padding: .8rem 1.1rem; box-shadow: 0 1px 2px #0001; min-width: 9rem; }
+.card b { display: block; font-size: 1.5rem; }
+table { border-collapse: collapse; background: white; border-radius: 8px; overflow: hidden; box-shadow: 0 1px 2px #0001; min-width: 40rem; }
+th, td { text-align: left; padding: .45rem .9rem; border-bottom: 1px solid #eef0f3; }
+th { background: #eef1f5; font-weight: 600; }
+.state { padding: .1rem .5rem; border-radius: 999px; font-size: .85em; }
+.alive { background: #d9f5e1; color: #11652d; } .suspect { background: #fff1c7; color: #7a5800; }
+.dead { background: #fde0e0; color: #8d1c1c; } .left { background: #e6e8ec; color: #4a5260; }
+code { font-size: .9em; }
+`;
+
+const short = (id: string) => id.slice(0, 8);
+
+const MemberRows: FC<{ members: Member[]; self: string }> = ({ members, self }) => (
+  <>
+    {members.map((m) => (
+      <tr>
+        <td>
+          <code>{short(m.id)}</code>
+          {m.id === self ? " (this node)" : ""}
+        </td>
+        <td>{m.addr}</td>
+        <td>
+          <span class={`state ${m.state}`}>{m.state}</span>
+        </td>
+        <td>{m.incarnation}</td>
+      </tr>
+    ))}
+  </>
+);
+
+/** The script that keeps the page live: it polls /dashboard.json and redraws the tables and rates. */
+const LIVE = `
+let last;
+const cell = (text, cls) => { const td = document.createElement("td"); if (cls) { const s = document.createElement("span"); s.className = "state " + cls; s.textContent = text; td.append(s); } else td.textContent = text; return td; };
+const row = (cells) => { const tr = document.createElement("tr"); cells.forEach((c) => tr.append(c)); return tr; };
+async function refresh() {
+  try {
+    const data = await (await fetch("/dashboard.json")).json();
+    const members = document.getElementById("members");
+    members.replaceChildren(...data.members.map((m) => row([cell(m.id.slice(0, 8) + (m.id === data.node ? " (this node)" : "")), cell(m.addr), cell(m.state, m.state), cell(String(m.incarnation))])));
+    const actors = document.getElementById("actors");
+    actors.replaceChildren(...data.registry.flatMap((r) => r.names.map((name) => row([cell(name), cell(r.addr), cell(r.node.slice(0, 8))]))));
+    document.getElementById("alive").textContent = data.members.filter((m) => m.state === "alive").length;
+    document.getElementById("named").textContent = data.registry.reduce((n, r) => n + r.names.length, 0);
+    document.getElementById("links").textContent = data.linksUp;
+    if (last) {
+      const seconds = (data.at - last.at) / 1000;
+      const rate = (k) => Math.max(0, Math.round((data.counts[k] - last.counts[k]) / seconds));
+      document.getElementById("rate").textContent = rate("asks") + rate("tells") + rate("streams");
+    }
+    last = data;
+    document.getElementById("updated").textContent = new Date(data.at).toLocaleTimeString();
+  } catch (error) {
+    document.getElementById("updated").textContent = "unreachable: " + error;
+  }
+}
+setInterval(refresh, 1000);
+refresh();
+`;
+
+/** `GET /`: the members and their states, actors per node, message rates; refreshed every second. */
+export const Dashboard: FC<{ view: NodeView }> = ({ view }) => {
+  const members = view.members();
+  const registry = view.registry();
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <title>pulsing · {view.addr ?? view.nodeId}</title>
+        <style>{STYLE}</style>
+      </head>
+      <body>
+        <h1>pulsing node {view.addr}</h1>
+        <div class="sub">
+          node <code>{view.nodeId}</code> · updated <span id="updated">now</span>
+        </div>
+        <div class="cards">
+          <div class="card">
+            <b id="alive">{members.filter((m) => m.state === "alive").length}</b>members alive
+          </div>
+          <div class="card">
+            <b id="named">{registry.reduce((n, r) => n + r.names.length, 0)}</b>named actors
+          </div>
+          <div class="card">
+            <b id="rate">0</b>messages/s here
+          </div>
+          <div class="card">
+            <b id="links">{view.linksUp()}</b>links up
+          </div>
+        </div>
+        <h2>Members</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>node</th>
+              <th>address</th>
+              <th>state</th>
+              <th>incarnation</th>
+            </tr>
+          </thead>
+          <tbody id="members">
+            <MemberRows members={members} self={view.nodeId} />
+          </tbody>
+        </table>
+        <h2>Named actors</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>name</th>
+              <th>address</th>
+              <th>node</th>
+            </tr>
+          </thead>
+          <tbody id="actors">
+            {registry.flatMap((r) =>
+              r.names.map((name) => (
+                <tr>
+                  <td>{name}</td>
+                  <td>{r.addr}</td>
+                  <td>
+                    <code>{short(r.node)}</code>
+                  </td>
+                </tr>
+              )),
+            )}
+          </tbody>
+        </table>
+        <script dangerouslySetInnerHTML={{ __html: LIVE }} />
+      </body>
+    </html>
+  );
+};

@@ -1,0 +1,55 @@
+import type { MemberState } from "../cluster/index.ts";
+import { exposition, type Family, Histogram } from "./metrics.ts";
+import type { NodeView } from "./view.ts";
+
+const STATES: MemberState[] = ["alive", "suspect", "dead", "left"];
+
+/** A node's metrics, in Prometheus text. */
+export class NodeMetrics {
+  /** Latency of asks served through `POST /actor/{name}`. */
+  readonly httpAskLatency = new Histogram();
+  readonly #view: NodeView;
+
+  constructor(view: NodeView) {
+    this.#view = view;
+  }
+
+  text(): string {
+    const view = this.#view;
+    const node = { node: view.nodeId };
+    const counts = view.counts();
+    const members = view.members();
+    const memory = process.memoryUsage();
+    const gossip = view.gossipSent();
+    const families: Family[] = [
+      { name: "pulsing_actors", help: "Actors running on this node.", type: "gauge", samples: [{ labels: node, value: view.actors().length }] },
+      {
+        name: "pulsing_messages_total",
+        help: "Messages sent to this node's actors, by kind.",
+        type: "counter",
+        samples: [
+          { labels: { ...node, kind: "ask" }, value: counts.asks },
+          { labels: { ...node, kind: "tell" }, value: counts.tells },
+          { labels: { ...node, kind: "stream" }, value: counts.streams },
+        ],
+      },
+      { name: "pulsing_actors_spawned_total", help: "Actors spawned on this node.", type: "counter", samples: [{ labels: node, value: counts.spawned }] },
+      { name: "pulsing_actors_stopped_total", help: "Actors stopped on this node.", type: "counter", samples: [{ labels: node, value: counts.stopped }] },
+      { name: "pulsing_http_ask_seconds", help: "Latency of asks served through POST /actor/{name}.", type: "histogram", samples: this.httpAskLatency.samples(node) },
+      { name: "pulsing_mailbox_depth", help: "Messages queued in this node's mailboxes.", type: "gauge", samples: [{ labels: node, value: view.mailboxDepth() }] },
+      { name: "pulsing_links_up", help: "Open links to other nodes.", type: "gauge", samples: [{ labels: node, value: view.linksUp() }] },
+      {
+        name: "pulsing_members",
+        help: "Cluster members this node knows, by state.",
+        type: "gauge",
+        samples: STATES.map((state) => ({ labels: { ...node, state }, value: members.filter((m) => m.state === state).length })),
+      },
+      { name: "pulsing_gossip_messages_sent_total", help: "Cluster protocol messages sent.", type: "counter", samples: [{ labels: node, value: gossip.messages }] },
+      { name: "pulsing_gossip_bytes_sent_total", help: "Cluster protocol message bytes sent (bodies).", type: "counter", samples: [{ labels: node, value: gossip.bytes }] },
+      { name: "process_resident_memory_bytes", help: "Resident memory of the process.", type: "gauge", samples: [{ value: memory.rss }] },
+      { name: "process_heap_bytes", help: "JavaScript heap in use.", type: "gauge", samples: [{ value: memory.heapUsed }] },
+      { name: "process_uptime_seconds", help: "Seconds since the node started.", type: "gauge", samples: [{ value: (Date.now() - view.startedAt) / 1000 }] },
+    ];
+    return exposition(families);
+  }
+}

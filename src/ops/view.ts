@@ -1,0 +1,33 @@
+import type { Member } from "../cluster/index.ts";
+
+/** What the ops routes read from a node; ActorSystem hands one over. */
+export interface NodeView {
+  readonly nodeId: string;
+  readonly addr: string | undefined;
+  members(): Member[];
+  registry(): { node: string; addr: string; version: number; names: string[] }[];
+  actors(): { id: string; name: string | undefined; mailbox: number }[];
+  /** Messages sent to local actors, by kind, since start. */
+  counts(): { asks: number; tells: number; streams: number; spawned: number; stopped: number };
+  mailboxDepth(): number;
+  linksUp(): number;
+  gossipSent(): { messages: number; bytes: number };
+  startedAt: number;
+}
+
+/** The node's state in one JSON document: what the dashboard polls and `inspect` reads. */
+export function snapshot(view: NodeView): Record<string, unknown> {
+  return {
+    node: view.nodeId,
+    addr: view.addr,
+    uptimeSeconds: (Date.now() - view.startedAt) / 1000,
+    members: view.members(),
+    registry: view.registry(),
+    actors: view.actors(),
+    counts: view.counts(),
+    mailboxDepth: view.mailboxDepth(),
+    linksUp: view.linksUp(),
+    gossip: view.gossipSent(),
+    at: Date.now(),
+  };
+}
