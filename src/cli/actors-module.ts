@@ -1,0 +1,68 @@
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as pulsing from "../index.ts";
+import type { Actor, ActorClass, ActorSystem, SpawnOptions } from "../index.ts";
+
+/**
+ * What an `--actors` module exports, as its default export or as named ones:
+ *
+ *   export default {
+ *     spawn: [{ actor: Counter, name: "counter" }],       // spawned at start, in order
+ *     async setup(system) { ... },                          // then called, for anything else
+ *   };
+ */
+export interface ActorsModule {
+  spawn?: (SpawnOptions & { actor: ActorClass })[];
+  setup?(system: ActorSystem): void | Promise<void>;
+}
+
+let installed = false;
+
+/**
+ * Lets a module loaded from disk `import { Actor } from "pulsing"` and get this
+ * very copy of the library, the one embedded in the executable: one `Actor`
+ * class (so `instanceof` holds), one scheduler, no node_modules needed.
+ */
+export function providePulsing(): void {
+  if (installed) return;
+  installed = true;
+  Bun.plugin({
+    name: "pulsing-embedded",
+    setup(build) {
+      build.module("pulsing", () => ({ exports: pulsing as unknown as Record<string, unknown>, loader: "object" }));
+    },
+  });
+}
+
+export class ActorsModuleError extends Error {
+  override readonly name = "ActorsModuleError";
+}
+
+/** Imports the module at `path` and checks that it says what to spawn. */
+export async function loadActorsModule(path: string): Promise<ActorsModule> {
+  providePulsing();
+  let exported: Record<string, unknown>;
+  try {
+    exported = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new ActorsModuleError(`cannot load --actors ${path}: ${(error as Error).message}`);
+  }
+  const spec = (typeof exported.default === "object" && exported.default !== null ? exported.default : exported) as Record<string, unknown>;
+  const spawn = spec.spawn ?? [];
+  const setup = spec.setup;
+  if (!Array.isArray(spawn)) throw new ActorsModuleError(`${path}: "spawn" must be an array of { actor, name?, args? }`);
+  spawn.forEach((entry: unknown, index) => {
+    const actor = (entry as { actor?: unknown } | null)?.actor;
+    if (typeof actor !== "function" || !(actor.prototype instanceof pulsing.Actor)) {
+      throw new ActorsModuleError(`${path}: spawn[${index}].actor must be a class that extends Actor (imported from "pulsing")`);
+    }
+  });
+  if (setup !== undefined && typeof setup !== "function") throw new ActorsModuleError(`${path}: "setup" must be a function`);
+  if (spawn.length === 0 && setup === undefined) throw new ActorsModuleError(`${path} exports neither "spawn" nor "setup": nothing to run`);
+  return { spawn: spawn as ActorsModule["spawn"], setup: setup as ActorsModule["setup"] };
+}
+
+export async function runActorsModule(system: ActorSystem, module: ActorsModule): Promise<void> {
+  for (const { actor, ...options } of module.spawn ?? []) await system.spawn(actor as ActorClass<Actor, unknown[]>, options);
+  await module.setup?.(system);
+}

@@ -1,0 +1,108 @@
+import { ActorSystem, jsonLogger, type LogLevel } from "../index.ts";
+import { LOG_LEVELS } from "../actor/index.ts";
+import { type ActorsModule, ActorsModuleError, loadActorsModule, runActorsModule } from "./actors-module.ts";
+import { defaultActors } from "./default-actors.ts";
+import type { Io } from "./io.ts";
+import { type CommandSpec, endpointFlag, helpText, intFlag, parseCommand, UsageError } from "./usage.ts";
+
+export const DEFAULT_ADDR = "127.0.0.1:9000";
+/** A stop that takes longer than this exits anyway, with code 1. */
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+export const nodeSpec = {
+  name: "node",
+  summary: "Runs a pulsing node: serves actors over HTTP and links, and joins a cluster.",
+  usage: "pulsing node [--addr HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--log-level LEVEL]",
+  options: {
+    addr: { type: "string" },
+    seeds: { type: "string" },
+    actors: { type: "string" },
+    "log-level": { type: "string" },
+    "ask-timeout-ms": { type: "string" },
+  },
+  env: { addr: "PULSING_ADDR", seeds: "PULSING_SEEDS", actors: "PULSING_ACTORS", "log-level": "PULSING_LOG_LEVEL", "ask-timeout-ms": "PULSING_ASK_TIMEOUT_MS" },
+  help: {
+    addr: `where to serve (default ${DEFAULT_ADDR}; port 0 picks a free one)`,
+    seeds: "nodes to join through, comma-separated",
+    actors: "a module that says what to spawn (default: the embedded demo actors)",
+    "log-level": `${LOG_LEVELS.join(", ")} (default info)`,
+    "ask-timeout-ms": "default timeout of asks, in ms (default 30000)",
+  },
+} satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
+
+/** Runs a node until SIGINT or SIGTERM; resolves with the exit code. */
+export async function runNode(argv: string[], io: Io): Promise<number> {
+  const { values, positionals, help } = parseCommand(nodeSpec, argv);
+  if (help) {
+    io.out(`${helpText(nodeSpec)}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const addr = endpointFlag(values.addr ?? DEFAULT_ADDR, "addr");
+  const seeds = typeof values.seeds === "string" ? values.seeds.split(",").filter((s) => s.length > 0).map((s) => endpointFlag(s, "seeds")) : [];
+  const level = (values["log-level"] ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`);
+  const askTimeoutMs = intFlag(values["ask-timeout-ms"], "ask-timeout-ms", 1, 2_147_483_647, 30_000);
+
+  let actors: ActorsModule;
+  try {
+    actors = typeof values.actors === "string" ? await loadActorsModule(values.actors) : defaultActors;
+  } catch (error) {
+    if (error instanceof ActorsModuleError) {
+      io.err(`pulsing node: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+
+  const logger = jsonLogger(level, (line) => io.err(`${line}\n`));
+  let system: ActorSystem;
+  try {
+    system = await ActorSystem.start({ addr, seeds, logger, askTimeoutMs });
+    await runActorsModule(system, actors);
+  } catch (error) {
+    io.err(`pulsing node: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  logger.info("node started", { node: system.nodeId, addr: system.addr, seeds, actors: values.actors ?? "(embedded demo)" });
+  io.out(
+    [
+      `pulsing node ${system.nodeId} serving on ${system.addr}`,
+      `  dashboard  http://${system.addr}/`,
+      `  metrics    http://${system.addr}/metrics`,
+      `  members    pulsing inspect members --endpoint ${system.addr}`,
+      values.actors === undefined ? `  try        pulsing ask ${system.addr} demo/counter inc 2` : "",
+      values.actors === undefined ? `             curl -s ${system.addr}/actor/demo/counter -d '{"msg_type":"inc","payload":[2]}'` : "",
+      "",
+    ]
+      .filter((line, i, all) => line !== "" || i === all.length - 1)
+      .join("\n"),
+  );
+
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info("stopping", { signal });
+      const limit = setTimeout(() => {
+        logger.error("shutdown took too long; exiting", { limitMs: SHUTDOWN_LIMIT_MS });
+        done(1);
+      }, SHUTDOWN_LIMIT_MS);
+      system.shutdown().then(
+        () => {
+          clearTimeout(limit);
+          logger.info("stopped");
+          done(0);
+        },
+        (error: unknown) => {
+          clearTimeout(limit);
+          logger.error("shutdown failed", { error });
+          done(1);
+        },
+      );
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+  });
+}
