@@ -486,6 +486,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     await this.#retire(this.#stoppedError(), !kill);
     this.#state = STOPPED;
     this.#host.forget(this);
+    if (reason === "failed") this.#host.logger.warn("actor failed", { actor: this.#label(), error });
     const event: StopEvent = error === undefined ? { name: this.name, id: this.id, reason } : { name: this.name, id: this.id, reason, error };
     this.#stopEvent = event;
     const watchers = this.#watchers ?? [];

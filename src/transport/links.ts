@@ -97,6 +97,7 @@ export class Links {
       clearTimeout(timer);
       peer.failures = 0;
       link.open(socket);
+      this.#options.logger.info("link up", { peer: addr, dialled: true });
     };
     socket.onmessage = (event: MessageEvent) => {
       const data = event.data;
@@ -148,6 +149,7 @@ export class Links {
   }
 
   #forget(link: Link): void {
+    this.#options.logger.info("link down", { peer: link.peerAddr, peerId: link.peerId });
     if (link.peerAddr === undefined) return;
     const peer = this.#peers.get(link.peerAddr);
     if (peer === undefined) return;
