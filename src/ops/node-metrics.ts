@@ -21,6 +21,7 @@ export class NodeMetrics {
     const members = view.members();
     const memory = process.memoryUsage();
     const gossip = view.gossipSent();
+    const traffic = view.linkTraffic();
     const families: Family[] = [
       { name: "pulsing_actors", help: "Actors running on this node.", type: "gauge", samples: [{ labels: node, value: view.actors().length }] },
       {
@@ -38,6 +39,17 @@ export class NodeMetrics {
       { name: "pulsing_http_ask_seconds", help: "Latency of asks served through POST /actor/{name}.", type: "histogram", samples: this.httpAskLatency.samples(node) },
       { name: "pulsing_mailbox_depth", help: "Messages queued in this node's mailboxes.", type: "gauge", samples: [{ labels: node, value: view.mailboxDepth() }] },
       { name: "pulsing_links_up", help: "Open links to other nodes.", type: "gauge", samples: [{ labels: node, value: view.linksUp() }] },
+      {
+        name: "pulsing_link_messages_total",
+        help: "Calls and tells on links to other nodes, by direction.",
+        type: "counter",
+        samples: [
+          { labels: { ...node, direction: "out", kind: "call" }, value: traffic.callsOut },
+          { labels: { ...node, direction: "out", kind: "tell" }, value: traffic.tellsOut },
+          { labels: { ...node, direction: "in", kind: "call" }, value: traffic.callsIn },
+          { labels: { ...node, direction: "in", kind: "tell" }, value: traffic.tellsIn },
+        ],
+      },
       {
         name: "pulsing_members",
         help: "Cluster members this node knows, by state.",

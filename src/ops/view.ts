@@ -11,6 +11,8 @@ export interface NodeView {
   counts(): { asks: number; tells: number; streams: number; spawned: number; stopped: number };
   mailboxDepth(): number;
   linksUp(): number;
+  /** Calls and tells on the links, by direction. */
+  linkTraffic(): { callsOut: number; tellsOut: number; callsIn: number; tellsIn: number };
   gossipSent(): { messages: number; bytes: number };
   startedAt: number;
 }
@@ -27,6 +29,7 @@ export function snapshot(view: NodeView): Record<string, unknown> {
     counts: view.counts(),
     mailboxDepth: view.mailboxDepth(),
     linksUp: view.linksUp(),
+    linkTraffic: view.linkTraffic(),
     gossip: view.gossipSent(),
     at: Date.now(),
   };

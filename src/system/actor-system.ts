@@ -111,6 +111,7 @@ export class ActorSystem implements ActorSystemApi {
       counts: () => ({ ...local.counts }),
       mailboxDepth: () => local.mailboxDepth(),
       linksUp: () => system?.linksUp ?? 0,
+      linkTraffic: () => (system === undefined ? { callsOut: 0, tellsOut: 0, callsIn: 0, tellsIn: 0 } : { ...system.#links.traffic }),
       gossipSent: () => system?.gossipSent ?? { messages: 0, bytes: 0 },
       startedAt,
     };

@@ -28,8 +28,17 @@ export interface LinkHost {
   readonly codec: Codec;
   /** The local actor by that name, as a ref, if any. */
   lookup(name: string): unknown;
+  /** Envelopes counted by direction and kind, for metrics; shared by every link of a node. */
+  readonly traffic: LinkTraffic;
   /** The link is gone; it will never be used again. */
   closed(link: Link): void;
+}
+
+export interface LinkTraffic {
+  callsOut: number;
+  tellsOut: number;
+  callsIn: number;
+  tellsIn: number;
 }
 
 /** A stream this node serves to the peer: its cursor and how many items the peer can take. */
@@ -127,6 +136,7 @@ export class Link implements CallLink {
       return call;
     }
     this.#calls.set(call);
+    this.#host.traffic.callsOut++;
     this.#send([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs]);
     return call;
   }
@@ -136,6 +146,7 @@ export class Link implements CallLink {
       this.#host.logger.warn("dead letter", { actor: target, message: type, why: "link closed", peer: this.peerAddr });
       return;
     }
+    this.#host.traffic.tellsOut++;
     this.#send([TELL, target, type, payload]);
   }
 
@@ -227,8 +238,10 @@ export class Link implements CallLink {
   #dispatch(envelope: Envelope): void {
     switch (envelope[0]) {
       case CALL:
+        this.#host.traffic.callsIn++;
         return this.#serveCall(envelope[1], envelope[2], envelope[3], envelope[4], envelope[5], envelope[6]);
       case TELL: {
+        this.#host.traffic.tellsIn++;
         const ref = this.#host.lookup(envelope[1]);
         if (ref === undefined) this.#host.logger.warn("dead letter", { actor: envelope[1], message: envelope[2], why: "no such actor" });
         else void deliverTell(ref, envelope[2], envelope[3]);

@@ -1,6 +1,6 @@
 import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, PROTOCOL_VERSION } from "../wire/index.ts";
-import { Link, type LinkHost, unreachable } from "./link.ts";
+import { Link, type LinkHost, type LinkTraffic, unreachable } from "./link.ts";
 
 /** Headers of a link's WebSocket upgrade: who dials, and which protocol it speaks. */
 export const NODE_HEADER = "x-pulsing-node";
@@ -47,6 +47,7 @@ export class Links {
       logger: options.logger,
       codec: options.codec,
       lookup: options.lookup,
+      traffic: { callsOut: 0, tellsOut: 0, callsIn: 0, tellsIn: 0 },
       closed: (link) => this.#forget(link),
     };
   }
@@ -158,6 +159,11 @@ export class Links {
       peer.link = undefined;
       for (const other of peer.links) if (!other.isClosed) peer.link = other;
     }
+  }
+
+  /** Envelopes sent and received on every link of this node, for metrics. */
+  get traffic(): Readonly<LinkTraffic> {
+    return this.#host.traffic;
   }
 
   /** Calls in flight to `addr`, for load-aware routing. */

@@ -1,0 +1,72 @@
+import { afterAll, expect, test } from "bun:test";
+import { Actor, ActorSystem } from "pulsing";
+import { exposition, Histogram } from "../../src/ops/index.ts";
+import { memoryLogger } from "../helpers.ts";
+
+const systems: ActorSystem[] = [];
+afterAll(async () => {
+  await Promise.all(systems.map((s) => s.shutdown()));
+});
+
+test("the exposition format: help, type, labels escaped, histogram buckets cumulative", () => {
+  const histogram = new Histogram([0.1, 1]);
+  histogram.observe(0.05);
+  histogram.observe(0.5);
+  histogram.observe(5);
+  const text = exposition([
+    { name: "x_total", help: "Things.", type: "counter", samples: [{ labels: { path: 'a"b\\c' }, value: 3 }] },
+    { name: "lat", help: "Latency.", type: "histogram", samples: histogram.samples({ node: "n" }) },
+  ]);
+  expect(text).toContain("# HELP x_total Things.\n# TYPE x_total counter\n");
+  expect(text).toContain('x_total{path="a\\"b\\\\c"} 3');
+  expect(text).toContain('lat_bucket{node="n",le="0.1"} 1');
+  expect(text).toContain('lat_bucket{node="n",le="1"} 2');
+  expect(text).toContain('lat_bucket{node="n",le="+Inf"} 3');
+  expect(text).toContain('lat_count{node="n"} 3');
+  expect(text).toContain('lat_sum{node="n"} 5.55');
+});
+
+test("GET /metrics counts what the node did", async () => {
+  class Echo extends Actor {
+    echo(x: unknown): unknown {
+      return x;
+    }
+  }
+  const a = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger() });
+  const b = await ActorSystem.start({ addr: "127.0.0.1:0", seeds: [a.addr as string], logger: memoryLogger() });
+  systems.push(a, b);
+  await a.spawn(Echo, { name: "echo" });
+  const remote = b.remote<Echo>(a.addr as string, "echo");
+  for (let i = 0; i < 5; i++) await remote.echo(i);
+  await remote.$tell.echo(1);
+  await fetch(`http://${a.addr}/actor/echo`, { method: "POST", body: JSON.stringify({ msg_type: "echo", payload: [1] }) });
+  const value = async (system: ActorSystem, series: string) => {
+    const text = await (await fetch(`http://${system.addr}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(series.replace("NODE", system.nodeId)));
+    return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(" ") + 1));
+  };
+  await Bun.sleep(20);
+  expect(await value(a, 'pulsing_messages_total{node="NODE",kind="ask"}')).toBe(6);
+  expect(await value(a, 'pulsing_messages_total{node="NODE",kind="tell"}')).toBe(1);
+  expect(await value(a, 'pulsing_actors{node="NODE"}')).toBe(1);
+  expect(await value(a, 'pulsing_http_ask_seconds_count{node="NODE"}')).toBe(1);
+  expect(await value(b, 'pulsing_link_messages_total{node="NODE",direction="out",kind="call"}')).toBe(5);
+  expect(await value(a, 'pulsing_link_messages_total{node="NODE",direction="in",kind="tell"}')).toBe(1);
+  expect(await value(a, 'pulsing_links_up{node="NODE"}')).toBe(1);
+  expect(await value(a, 'pulsing_members{node="NODE",state="alive"}')).toBe(2);
+  expect(await value(a, "process_resident_memory_bytes")).toBeGreaterThan(0);
+});
+
+test("GET /health is 200 while serving and 503 once shutting down", async () => {
+  const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger() });
+  expect((await fetch(`http://${system.addr}/health`)).status).toBe(200);
+  class Slow extends Actor {
+    override async onStop(): Promise<void> {
+      await Bun.sleep(200);
+    }
+  }
+  await system.spawn(Slow);
+  const stopping = system.shutdown();
+  expect((await fetch(`http://${system.addr}/health`)).status).toBe(503);
+  await stopping;
+});
