@@ -54,4 +54,4 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   }
 }
 
-if (import.meta.main) process.exit(await main(process.argv.slice(2)));
+if (import.meta.main) void main(process.argv.slice(2)).then((code) => process.exit(code));
