@@ -150,7 +150,12 @@ export class ActorSystem implements ActorSystemApi {
         node.setLocalNames(local.names());
       });
     });
+    let joined = false;
     node.onMemberChange(({ member, previous }) => {
+      if (!joined && member.id !== this.nodeId && member.state === "alive") {
+        joined = true;
+        local.logger.info("joined cluster", { through: member.addr, members: node.members().length });
+      }
       if (member.state === "dead") {
         // Whatever is in flight to it fails now, not at its timeout. (A member that
         // leaves closes its links itself, once it has answered what it still could.)
