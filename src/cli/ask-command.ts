@@ -5,9 +5,13 @@ export const askSpec = {
   name: "ask",
   summary: "Calls a named actor on a node and prints the result (one line per item for a stream).",
   usage: "pulsing ask HOST:PORT ACTOR METHOD [JSON-ARG ...] [--tell] [--timeout-ms N]",
-  options: { tell: { type: "boolean" }, "timeout-ms": { type: "string" } },
-  env: {},
-  help: { tell: "fire-and-forget: print nothing, exit 0 once the node took it", "timeout-ms": "how long to wait for the answer (default: the node's)" },
+  options: { tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" } },
+  env: { "api-token": "PULSING_API_TOKEN" },
+  help: {
+    tell: "fire-and-forget: print nothing, exit 0 once the node took it",
+    "timeout-ms": "how long to wait for the answer (default: the node's)",
+    "api-token": "the node's API token, when it requires one",
+  },
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
 interface ErrorRecord {
@@ -40,6 +44,7 @@ export async function runAsk(argv: string[], io: Io): Promise<number> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (values.tell === true) headers["x-message-mode"] = "tell";
   if (timeoutMs !== undefined) headers["x-timeout-ms"] = String(timeoutMs);
+  if (typeof values["api-token"] === "string") headers.authorization = `Bearer ${values["api-token"]}`;
 
   let response: Response;
   try {

@@ -12,21 +12,33 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 export const nodeSpec = {
   name: "node",
   summary: "Runs a pulsing node: serves actors over HTTP and links, and joins a cluster.",
-  usage: "pulsing node [--addr HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--log-level LEVEL]",
+  usage: "pulsing node [--addr HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S] [--api-token T] [--log-level LEVEL]",
   options: {
     addr: { type: "string" },
     seeds: { type: "string" },
     actors: { type: "string" },
     "log-level": { type: "string" },
     "ask-timeout-ms": { type: "string" },
+    secret: { type: "string" },
+    "api-token": { type: "string" },
   },
-  env: { addr: "PULSING_ADDR", seeds: "PULSING_SEEDS", actors: "PULSING_ACTORS", "log-level": "PULSING_LOG_LEVEL", "ask-timeout-ms": "PULSING_ASK_TIMEOUT_MS" },
+  env: {
+    addr: "PULSING_ADDR",
+    seeds: "PULSING_SEEDS",
+    actors: "PULSING_ACTORS",
+    "log-level": "PULSING_LOG_LEVEL",
+    "ask-timeout-ms": "PULSING_ASK_TIMEOUT_MS",
+    secret: "PULSING_SECRET",
+    "api-token": "PULSING_API_TOKEN",
+  },
   help: {
     addr: `where to serve (default ${DEFAULT_ADDR}; port 0 picks a free one)`,
     seeds: "nodes to join through, comma-separated",
     actors: "a module that says what to spawn (default: the embedded demo actors)",
     "log-level": `${LOG_LEVELS.join(", ")} (default info)`,
     "ask-timeout-ms": "default timeout of asks, in ms (default 30000)",
+    secret: "the cluster's shared secret (16+ characters; prefer the variable)",
+    "api-token": "a bearer token POST /actor/{name} requires (8+ characters)",
   },
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
@@ -58,13 +70,16 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
   const logger = jsonLogger(level, (line) => io.err(`${line}\n`));
   let system: ActorSystem;
   try {
-    system = await ActorSystem.start({ addr, seeds, logger, askTimeoutMs });
+    const secret = typeof values.secret === "string" ? values.secret : undefined;
+    const apiToken = typeof values["api-token"] === "string" ? values["api-token"] : undefined;
+    system = await ActorSystem.start({ addr, seeds, logger, askTimeoutMs, ...(secret === undefined ? {} : { secret }), ...(apiToken === undefined ? {} : { apiToken }) });
     await runActorsModule(system, actors);
   } catch (error) {
     io.err(`pulsing node: cannot start: ${(error as Error).message}\n`);
     return 1;
   }
-  logger.info("node started", { node: system.nodeId, addr: system.addr, seeds, actors: values.actors ?? "(embedded demo)" });
+  // Secrets are never logged: only whether they are set.
+  logger.info("node started", { node: system.nodeId, addr: system.addr, seeds, actors: values.actors ?? "(embedded demo)", secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined });
   io.out(
     [
       `pulsing node ${system.nodeId} serving on ${system.addr}`,

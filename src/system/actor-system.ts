@@ -14,7 +14,7 @@ import {
   type StopEvent,
 } from "../actor/index.ts";
 import { type ClusterConfig, ClusterNode, type GossipMessage, type Member, type Policy, type PolicyName, policyOf } from "../cluster/index.ts";
-import { formatAddr, GossipSender, linkRoute, Links, type NodeServer, parseAddr, type Route, routedRef, startServer } from "../transport/index.ts";
+import { ClusterAuth, formatAddr, GossipSender, linkRoute, Links, type NodeServer, parseAddr, type Route, routedRef, startServer } from "../transport/index.ts";
 import { mountOps, NodeMetrics, type NodeView } from "../ops/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
 import { ClusterView } from "./cluster-view.ts";
@@ -33,6 +33,14 @@ export interface ActorSystemOptions {
   stopTimeoutMs?: number;
   /** Limits on what this node decodes from the network (default 4 MiB a message, 64 levels deep). */
   limits?: Partial<WireLimits>;
+  /**
+   * The cluster's shared secret (16+ characters): links and gossip are signed with
+   * it (HMAC-SHA256, a time window and a nonce against replay), and a node
+   * without it cannot join, gossip or open a link. See docs/security.md.
+   */
+  secret?: string;
+  /** A bearer token that `POST /actor/{name}` requires (`Authorization: Bearer …`). */
+  apiToken?: string;
   /** Tuning of the cluster protocol; see docs/cluster.md. */
   cluster?: Partial<ClusterConfig>;
   /** Where log lines go; by default JSON lines on stderr, warnings and up. */
@@ -68,15 +76,23 @@ export class ActorSystem implements ActorSystemApi {
   readonly #gossip: GossipSender | undefined;
   #shutdown: Promise<void> | undefined;
 
-  private constructor(parts: { nodeId: string; local: LocalRuntime; codec: Codec; server?: NodeServer; seeds?: readonly string[]; cluster?: Partial<ClusterConfig> }) {
-    const { nodeId, local, codec, server } = parts;
+  private constructor(parts: {
+    nodeId: string;
+    local: LocalRuntime;
+    codec: Codec;
+    server?: NodeServer;
+    seeds?: readonly string[];
+    cluster?: Partial<ClusterConfig>;
+    auth?: ClusterAuth;
+  }) {
+    const { nodeId, local, codec, server, auth } = parts;
     this.nodeId = nodeId;
     this.#local = local;
     this.#server = server;
     local.system = this;
-    this.#links = new Links({ nodeId, addr: server?.addr, codec, logger: local.logger, lookup: (name) => local.lookup(name) });
+    this.#links = new Links({ nodeId, addr: server?.addr, codec, logger: local.logger, lookup: (name) => local.lookup(name), ...(auth === undefined ? {} : { auth }) });
     if (server !== undefined) {
-      const gossip = new GossipSender(codec, local.logger);
+      const gossip = new GossipSender(codec, local.logger, auth);
       this.#gossip = gossip;
       this.#node = new ClusterNode({
         id: nodeId,
@@ -96,7 +112,18 @@ export class ActorSystem implements ActorSystemApi {
     const local = new LocalRuntime(options);
     const codec = new Codec(options.limits);
     for (const seed of options.seeds ?? []) parseAddr(seed); // a bad seed is an error now, not a silent miss later
-    if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec });
+    let auth: ClusterAuth | undefined;
+    if (options.secret !== undefined) {
+      try {
+        auth = new ClusterAuth(options.secret);
+      } catch (error) {
+        throw new ActorError("INVALID_OPTION", (error as Error).message);
+      }
+    }
+    if (options.apiToken !== undefined && (typeof options.apiToken !== "string" || options.apiToken.length < 8)) {
+      throw new ActorError("INVALID_OPTION", "apiToken must be at least 8 characters");
+    }
+    if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec, ...(auth === undefined ? {} : { auth }) });
     // The real port is known only once listening, and links advertise it: bind first.
     let system: ActorSystem | undefined;
     const startedAt = Date.now();
@@ -121,6 +148,8 @@ export class ActorSystem implements ActorSystemApi {
       nodeId,
       codec,
       logger: local.logger,
+      ...(auth === undefined ? {} : { auth }),
+      ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
       links: () => (system as ActorSystem).#links,
       lookup: (name) => local.lookup(name),
       shuttingDown: () => system === undefined || system.#shutdown !== undefined,
@@ -134,7 +163,7 @@ export class ActorSystem implements ActorSystemApi {
         mountOps(app, view, metrics);
       },
     });
-    system = new ActorSystem({ nodeId, local, codec, server, seeds: options.seeds, cluster: options.cluster });
+    system = new ActorSystem({ nodeId, local, codec, server, seeds: options.seeds, cluster: options.cluster, ...(auth === undefined ? {} : { auth }) });
     return system;
   }
 

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { ActorError, type ActorStream, checkTimeout, deliver, deliverTell } from "../actor/index.ts";
+import { bearerMatches } from "./auth.ts";
 import {
   type BodyEncoding,
   type Codec,
@@ -25,6 +26,8 @@ export interface ActorRouteOptions {
   shuttingDown(): boolean;
   /** Told how long each answered ask took, in seconds, for metrics. */
   observe?(seconds: number): void;
+  /** When set, a request needs `Authorization: Bearer <token>`. */
+  apiToken?: string;
 }
 
 function reply(status: number, value: unknown, encoding: BodyEncoding, codec: Codec): Response {
@@ -80,6 +83,9 @@ export function actorRoute(options: ActorRouteOptions): (c: Context) => Promise<
     const encoding = encodingOf(c.req.header("content-type"));
     if (encoding === undefined) {
       return failure(new ActorError("BAD_REQUEST", `content-type must be ${JSON_TYPE} or ${MSGPACK_TYPE}`), "json", codec, 415);
+    }
+    if (options.apiToken !== undefined && !bearerMatches(c.req.header("authorization"), options.apiToken)) {
+      return failure(new ActorError("UNAUTHORIZED", "this route needs Authorization: Bearer <api token>"), encoding, codec);
     }
     if (options.shuttingDown()) return failure(new ActorError("SHUTTING_DOWN", "this node is shutting down"), encoding, codec);
     const max = codec.limits.maxMessageBytes;

@@ -1,4 +1,5 @@
 import type { Logger } from "../actor/index.ts";
+import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, TS_HEADER } from "./auth.ts";
 import { type Codec, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, MSGPACK_TYPE } from "../wire/index.ts";
 
 /** How long one gossip request may take: a paused peer must not pile up requests. */
@@ -15,9 +16,12 @@ export class GossipSender {
   bytesSent = 0;
   messagesSent = 0;
 
-  constructor(codec: Codec, logger: Logger) {
+  readonly #auth: ClusterAuth | undefined;
+
+  constructor(codec: Codec, logger: Logger, auth?: ClusterAuth) {
     this.#codec = codec;
     this.#logger = logger;
+    this.#auth = auth;
   }
 
   send(to: string, message: unknown): void {
@@ -30,9 +34,16 @@ export class GossipSender {
     }
     this.bytesSent += body.byteLength;
     this.messagesSent++;
+    const headers: Record<string, string> = { "content-type": MSGPACK_TYPE, [GOSSIP_VERSION_HEADER]: String(GOSSIP_VERSION) };
+    if (this.#auth !== undefined) {
+      const { ts, nonce, mac } = this.#auth.sign("gossip", [body]);
+      headers[TS_HEADER] = ts;
+      headers[NONCE_HEADER] = nonce;
+      headers[AUTH_HEADER] = mac;
+    }
     fetch(`http://${to}${GOSSIP_PATH}`, {
       method: "POST",
-      headers: { "content-type": MSGPACK_TYPE, [GOSSIP_VERSION_HEADER]: String(GOSSIP_VERSION) },
+      headers,
       body,
       signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS),
     }).then(

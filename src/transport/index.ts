@@ -6,3 +6,4 @@ export { type CallResult, RemoteCall, STREAM_WINDOW } from "./remote-call.ts";
 export { linkRoute, type Route, routedRef, type RoutedRefOptions } from "./routed-ref.ts";
 export { startServer, type NodeServer, type NodeServerOptions } from "./server.ts";
 export { GossipSender } from "./gossip-network.ts";
+export { AUTH_WINDOW_MS, bearerMatches, ClusterAuth } from "./auth.ts";

@@ -78,11 +78,15 @@ export class Link implements CallLink {
   readonly #served = new Map<number, ServedStream>();
   #closeError: ActorError | undefined;
 
-  constructor(host: LinkHost, options: { peerAddr: string | undefined; peerId?: string; dialled: boolean }) {
+  /** With a cluster secret, a dialled link waits for the acceptor's HELLO to prove it knows it. */
+  readonly #checkHello: ((peerId: string, proof: string | null) => boolean) | undefined;
+
+  constructor(host: LinkHost, options: { peerAddr: string | undefined; peerId?: string; dialled: boolean; checkHello?: (peerId: string, proof: string | null) => boolean }) {
     this.#host = host;
     this.peerAddr = options.peerAddr;
     this.peerId = options.peerId;
     this.dialled = options.dialled;
+    this.#checkHello = options.checkHello;
   }
 
   get isOpen(): boolean {
@@ -113,17 +117,24 @@ export class Link implements CallLink {
     if (this.#superseded && this.#state === OPEN && this.inFlight === 0) this.close(undefined, 1000, "duplicate link");
   }
 
-  /** The socket is up: send what waited for it. */
+  /** The socket is up: send what waited for it (once the peer proved itself, when it must). */
   open(socket: LinkSocket): void {
     if (this.#state !== CONNECTING) return;
     this.#socket = socket;
+    if (this.#checkHello === undefined) this.#opened();
+  }
+
+  #opened(): void {
     this.#state = OPEN;
     if (this.#outbox.length > 0) queueMicrotask(this.#flushNow);
   }
 
   /** An accepting node says who it is, first thing on a new link. */
-  hello(nodeId: string): void {
-    this.#send([HELLO, nodeId, PROTOCOL_VERSION]);
+  hello(nodeId: string, proof: string | null): void {
+    const envelope: Envelope = [HELLO, nodeId, PROTOCOL_VERSION, proof];
+    // The HELLO goes first, alone, even before anything queued.
+    const frames = this.#host.codec.encodeFrames([envelope], () => undefined);
+    for (const frame of frames) this.#socket?.send(frame);
   }
 
   // ---- sending -------------------------------------------------------------
@@ -288,6 +299,13 @@ export class Link implements CallLink {
           return;
         }
         this.peerId = envelope[1];
+        if (this.#checkHello !== undefined && this.#state === CONNECTING) {
+          if (!this.#checkHello(envelope[1], envelope[3])) {
+            this.close(new ActorError("UNAUTHORIZED", `node ${this.peerAddr ?? "(unknown)"} could not prove it knows the cluster secret`), 4401, "unauthorized");
+            return;
+          }
+          this.#opened();
+        }
         return;
     }
   }

@@ -1,5 +1,6 @@
 import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, PROTOCOL_VERSION } from "../wire/index.ts";
+import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, TS_HEADER } from "./auth.ts";
 import { Link, type LinkHost, type LinkTraffic, unreachable } from "./link.ts";
 
 /** Headers of a link's WebSocket upgrade: who dials, and which protocol it speaks. */
@@ -19,6 +20,8 @@ export interface LinksOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   connectTimeoutMs?: number;
+  /** The cluster secret: links are signed, and the acceptor must prove it knows it too. */
+  auth?: ClusterAuth;
 }
 
 interface Peer {
@@ -85,12 +88,20 @@ export class Links {
   }
 
   #dial(addr: string, peer: Peer): Link {
-    const link = new Link(this.#host, { peerAddr: addr, dialled: true });
-    peer.link = link;
-    peer.links.add(link);
-    const { nodeId, connectTimeoutMs = 5000 } = this.#options;
+    const { nodeId, connectTimeoutMs = 5000, auth } = this.#options;
     const headers: Record<string, string> = { [NODE_HEADER]: nodeId, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
     if (this.#options.addr !== undefined) headers[ADDR_HEADER] = this.#options.addr;
+    let checkHello: ((peerId: string, proof: string | null) => boolean) | undefined;
+    if (auth !== undefined) {
+      const signature = auth.sign("link", [nodeId, this.#options.addr ?? ""]);
+      headers[TS_HEADER] = signature.ts;
+      headers[NONCE_HEADER] = signature.nonce;
+      headers[AUTH_HEADER] = signature.mac;
+      checkHello = (peerId, proof) => auth.checkProof("hello", [signature.nonce, peerId], proof);
+    }
+    const link = new Link(this.#host, { peerAddr: addr, dialled: true, ...(checkHello === undefined ? {} : { checkHello }) });
+    peer.link = link;
+    peer.links.add(link);
     const socket = new WebSocket(`ws://${addr}${LINK_PATH}`, { headers } as unknown as string[]);
     socket.binaryType = "arraybuffer";
     const timer = setTimeout(() => link.close(unreachable(addr, `no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);

@@ -4,6 +4,7 @@ import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, errorBody, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, gossipProblem, PROTOCOL_VERSION } from "../wire/index.ts";
 import { ACTOR_PATH, actorRoute } from "./actor-route.ts";
 import { formatAddr } from "./address.ts";
+import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, type Signature, TS_HEADER } from "./auth.ts";
 import { Link, unreachable } from "./link.ts";
 import { ADDR_HEADER, LINK_PATH, type Links, NODE_HEADER, PROTOCOL_HEADER } from "./links.ts";
 
@@ -19,6 +20,10 @@ export interface NodeServerOptions {
   shuttingDown(): boolean;
   /** Takes a checked cluster message from `POST /cluster/gossip`. */
   gossip(message: unknown): void;
+  /** The cluster secret: links and gossip must be signed with it. */
+  auth?: ClusterAuth;
+  /** A bearer token the public actor route requires. */
+  apiToken?: string;
   /** Told how long each ask answered over HTTP took, in seconds. */
   observeAsk?(seconds: number): void;
   /** Extra read-only routes (the cluster's and ops' views), mounted on the same app. */
@@ -38,6 +43,12 @@ interface SocketData {
   refusal: string | undefined;
   peerId: string | undefined;
   peerAddr: string | undefined;
+  /** The dialler's signature nonce, which this node's HELLO proof answers. */
+  nonce: string | undefined;
+}
+
+function signatureOf(headers: Headers): Partial<Signature> {
+  return { ts: headers.get(TS_HEADER) ?? undefined, nonce: headers.get(NONCE_HEADER) ?? undefined, mac: headers.get(AUTH_HEADER) ?? undefined };
 }
 
 /** Why a dialling peer cannot have a link, or undefined. */
@@ -68,13 +79,21 @@ export function startServer(options: NodeServerOptions): NodeServer {
       refusal: refusal(headers),
       peerId: headers.get(NODE_HEADER) ?? undefined,
       peerAddr: headers.get(ADDR_HEADER) ?? undefined,
+      nonce: headers.get(NONCE_HEADER) ?? undefined,
     };
+    if (options.auth !== undefined) {
+      const why = options.auth.check("link", signatureOf(headers), [data.peerId ?? "", data.peerAddr ?? ""]);
+      if (why !== undefined) {
+        logger.warn("link refused", { why });
+        return c.json(errorBody(new ActorError("UNAUTHORIZED", `link refused: ${why}`)), 401);
+      }
+    }
     // A refused peer is still upgraded, so that it reads the reason in the close frame.
     if (server.upgrade(c.req.raw, { data })) return new Response(null);
     return c.json(errorBody(new ActorError("BAD_REQUEST", "a link needs a WebSocket upgrade")), 400);
   });
 
-  app.post(`${ACTOR_PATH}*`, actorRoute({ codec, lookup: options.lookup, shuttingDown: options.shuttingDown, observe: options.observeAsk }));
+  app.post(`${ACTOR_PATH}*`, actorRoute({ codec, lookup: options.lookup, shuttingDown: options.shuttingDown, observe: options.observeAsk, apiToken: options.apiToken }));
 
   app.post(GOSSIP_PATH, async (c) => {
     const bad = (message: string, status: 400 | 413 = 400) => c.json(errorBody(new ActorError("BAD_REQUEST", message)), status);
@@ -82,6 +101,10 @@ export function startServer(options: NodeServerOptions): NodeServer {
     if (version !== String(GOSSIP_VERSION)) return bad(`gossip protocol version ${version ?? "(none)"} is not ${GOSSIP_VERSION}`);
     const body = new Uint8Array(await c.req.arrayBuffer());
     if (body.byteLength > codec.limits.maxMessageBytes) return bad("gossip message too large", 413);
+    if (options.auth !== undefined) {
+      const why = options.auth.check("gossip", signatureOf(c.req.raw.headers), [body]);
+      if (why !== undefined) return c.json(errorBody(new ActorError("UNAUTHORIZED", `gossip refused: ${why}`)), 401);
+    }
     let message: unknown;
     try {
       message = codec.decode(body);
@@ -121,7 +144,7 @@ export function startServer(options: NodeServerOptions): NodeServer {
         const link = new Link(links.host, { peerAddr, dialled: false, ...(peerId === undefined ? {} : { peerId }) });
         ws.data.link = link;
         link.open(ws);
-        link.hello(options.nodeId);
+        link.hello(options.nodeId, options.auth === undefined || ws.data.nonce === undefined ? null : options.auth.proof("hello", [ws.data.nonce, options.nodeId]));
         links.accepted(link);
         logger.info("link up", { peer: peerAddr, peerId });
       },

@@ -21,7 +21,7 @@ export const END = 5;
 export const CREDIT = 6;
 /** Caller -> callee: the caller stopped waiting (stream left early, ask timed out). */
 export const CANCEL = 7;
-/** Callee -> caller, once, first on a new link: who answered. */
+/** Acceptor -> dialler, once, first on a new link: who answered, and (with a cluster secret) proof that it knows it. */
 export const HELLO = 8;
 
 export type CallEnvelope = [kind: typeof CALL, id: number, target: string, type: string, payload: unknown, credit: number, timeoutMs: number];
@@ -32,7 +32,7 @@ export type ItemEnvelope = [kind: typeof ITEM, id: number, value: unknown];
 export type EndEnvelope = [kind: typeof END, id: number];
 export type CreditEnvelope = [kind: typeof CREDIT, id: number, count: number];
 export type CancelEnvelope = [kind: typeof CANCEL, id: number];
-export type HelloEnvelope = [kind: typeof HELLO, nodeId: string, version: number];
+export type HelloEnvelope = [kind: typeof HELLO, nodeId: string, version: number, proof: string | null];
 
 export type Envelope =
   | CallEnvelope
@@ -71,7 +71,7 @@ export function envelopeProblem(value: unknown): string | undefined {
     case CREDIT:
       return value.length === 3 && isId(a) && isCount(b) ? undefined : "CREDIT is [6, id, count]";
     case HELLO:
-      return value.length === 3 && isText(a) && isCount(b) ? undefined : "HELLO is [8, nodeId, version]";
+      return value.length === 4 && isText(a) && isCount(b) && (c === null || isText(c)) ? undefined : "HELLO is [8, nodeId, version, proof|nil]";
     default:
       return `unknown envelope kind ${JSON.stringify(kind)}`;
   }

@@ -1,0 +1,97 @@
+import { timingSafeEqual } from "node:crypto";
+
+/** Headers that carry a cluster signature. */
+export const TS_HEADER = "x-pulsing-ts";
+export const NONCE_HEADER = "x-pulsing-nonce";
+export const AUTH_HEADER = "x-pulsing-auth";
+
+/** A signature is good for this long either side of the receiver's clock, and its nonce is remembered as long. */
+export const AUTH_WINDOW_MS = 30_000;
+const MAX_REMEMBERED_NONCES = 100_000;
+
+export interface Signature {
+  ts: string;
+  nonce: string;
+  mac: string;
+}
+
+/**
+ * Proves knowledge of the cluster's shared secret: an HMAC-SHA256 over what a
+ * message says, a timestamp and a nonce. The receiver checks the time window,
+ * refuses a nonce it has seen (a replay), and compares in constant time. The
+ * secret itself never leaves this object.
+ */
+export class ClusterAuth {
+  readonly #secret: string;
+  /** nonce -> when it may be forgotten. */
+  readonly #seen = new Map<string, number>();
+
+  constructor(secret: string) {
+    if (secret.length < 16) throw new Error("the cluster secret must be at least 16 characters");
+    this.#secret = secret;
+  }
+
+  #mac(purpose: string, ts: string, nonce: string, parts: readonly (string | Uint8Array)[]): string {
+    const hmac = new Bun.CryptoHasher("sha256", this.#secret);
+    hmac.update(`pulsing/${purpose}\n${ts}\n${nonce}\n`);
+    for (const part of parts) {
+      hmac.update(part);
+      hmac.update("\n");
+    }
+    return hmac.digest("hex");
+  }
+
+  sign(purpose: string, parts: readonly (string | Uint8Array)[]): Signature {
+    const ts = String(Date.now());
+    const nonce = crypto.randomUUID();
+    return { ts, nonce, mac: this.#mac(purpose, ts, nonce, parts) };
+  }
+
+  /** Signs without a clock or a nonce: an answer bound to the asker's nonce (a link's HELLO). */
+  proof(purpose: string, parts: readonly string[]): string {
+    return this.#mac(purpose, "", "", parts);
+  }
+
+  checkProof(purpose: string, parts: readonly string[], proof: unknown): boolean {
+    return typeof proof === "string" && equal(proof, this.#mac(purpose, "", "", parts));
+  }
+
+  /** Why a signature is not good, or undefined when it is. */
+  check(purpose: string, signature: Partial<Signature>, parts: readonly (string | Uint8Array)[]): string | undefined {
+    const { ts, nonce, mac } = signature;
+    if (ts === undefined || nonce === undefined || mac === undefined) return "not signed: this cluster needs its shared secret";
+    const time = Number(ts);
+    if (!Number.isFinite(time) || Math.abs(Date.now() - time) > AUTH_WINDOW_MS) return "signature out of its time window";
+    if (nonce.length > 64) return "bad nonce";
+    if (!equal(mac, this.#mac(purpose, ts, nonce, parts))) return "bad signature: the secret differs";
+    if (this.#seen.has(nonce)) return "replayed message";
+    this.#remember(nonce);
+    return undefined;
+  }
+
+  #remember(nonce: string): void {
+    const now = Date.now();
+    if (this.#seen.size >= MAX_REMEMBERED_NONCES) {
+      for (const [old, until] of this.#seen) if (until < now) this.#seen.delete(old);
+      // Still full of live nonces: the oldest go first (insertion order).
+      for (const old of this.#seen.keys()) {
+        if (this.#seen.size < MAX_REMEMBERED_NONCES) break;
+        this.#seen.delete(old);
+      }
+    }
+    this.#seen.set(nonce, now + 2 * AUTH_WINDOW_MS);
+  }
+}
+
+/** Constant-time comparison of two hex strings. */
+function equal(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Constant-time check of a bearer token (the public route's `--api-token`). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  if (header === undefined || !header.startsWith("Bearer ")) return false;
+  return equal(header.slice("Bearer ".length), token);
+}
