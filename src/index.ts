@@ -21,4 +21,5 @@ export {
   type TellRef,
 } from "./actor/index.ts";
 export { ActorSystem, type ActorSystemOptions, ClusterView, type ResolveOptions } from "./system/index.ts";
+export type { TlsOptions } from "./transport/index.ts";
 export type { ClusterConfig, Member, MemberChange, MemberState, Policy, PolicyContext, PolicyName } from "./cluster/index.ts";

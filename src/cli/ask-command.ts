@@ -1,16 +1,17 @@
 import type { Io } from "./io.ts";
-import { type CommandSpec, endpointFlag, helpText, intFlag, parseCommand, UsageError } from "./usage.ts";
+import { type CommandSpec, endpointFlag, helpText, intFlag, nodeUrl, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
 
 export const askSpec = {
   name: "ask",
   summary: "Calls a named actor on a node and prints the result (one line per item for a stream).",
   usage: "pulsing ask HOST:PORT ACTOR METHOD [JSON-ARG ...] [--tell] [--timeout-ms N]",
-  options: { tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" } },
-  env: { "api-token": "PULSING_API_TOKEN" },
+  options: { tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" }, ...TLS_OPTIONS },
+  env: { "api-token": "PULSING_API_TOKEN", ...TLS_ENV },
   help: {
     tell: "fire-and-forget: print nothing, exit 0 once the node took it",
     "timeout-ms": "how long to wait for the answer (default: the node's)",
     "api-token": "the node's API token, when it requires one",
+    ...TLS_HELP,
   },
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
@@ -48,7 +49,8 @@ export async function runAsk(argv: string[], io: Io): Promise<number> {
 
   let response: Response;
   try {
-    response = await fetch(`http://${addr}/actor/${actor}`, { method: "POST", headers, body: JSON.stringify({ msg_type: method, payload: args }) });
+    const { base, init } = nodeUrl(addr, tlsFlags(values));
+    response = await fetch(`${base}/actor/${actor}`, { ...init, method: "POST", headers, body: JSON.stringify({ msg_type: method, payload: args }) });
   } catch (error) {
     io.err(`NODE_UNREACHABLE: cannot reach ${addr}: ${(error as Error).message}\n`);
     return 1;

@@ -1,6 +1,6 @@
 import { type ActorError, ActorSystem } from "../index.ts";
 import type { Io } from "./io.ts";
-import { type CommandSpec, endpointFlag, helpText, intFlag, numberFlag, parseCommand, UsageError } from "./usage.ts";
+import { type CommandSpec, endpointFlag, helpText, intFlag, numberFlag, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
 
 export const benchSpec = {
   name: "bench",
@@ -13,8 +13,10 @@ export const benchSpec = {
     args: { type: "string" },
     concurrency: { type: "string" },
     duration: { type: "string" },
+    secret: { type: "string" },
+    ...TLS_OPTIONS,
   },
-  env: { endpoint: "PULSING_ENDPOINT" },
+  env: { endpoint: "PULSING_ENDPOINT", secret: "PULSING_SECRET", ...TLS_ENV },
   help: {
     endpoint: "the node to load (default 127.0.0.1:9000)",
     actor: "the actor's name (default demo/counter)",
@@ -22,6 +24,8 @@ export const benchSpec = {
     args: "its arguments, a JSON array (default [1])",
     concurrency: "callers, each waiting for its own answers (default 64)",
     duration: "seconds (default 10)",
+    secret: "the cluster secret, when the node requires one (prefer the variable)",
+    ...TLS_HELP,
   },
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
@@ -49,7 +53,13 @@ export async function runBench(argv: string[], io: Io): Promise<number> {
   }
   if (!Array.isArray(args)) throw new UsageError("--args must be a JSON array");
 
-  const client = await ActorSystem.start({ logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  const tls = tlsFlags(values);
+  const secret = typeof values.secret === "string" ? values.secret : undefined;
+  const client = await ActorSystem.start({
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    ...(tls === undefined ? {} : { tls }),
+    ...(secret === undefined ? {} : { secret }),
+  });
   try {
     const ref = client.remote(addr, actor);
     try {

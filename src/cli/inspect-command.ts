@@ -1,18 +1,19 @@
-import type { Member } from "../index.ts";
+import type { Member, TlsOptions } from "../index.ts";
 import type { Io } from "./io.ts";
-import { type CommandSpec, endpointFlag, helpText, intFlag, parseCommand, UsageError } from "./usage.ts";
+import { type CommandSpec, endpointFlag, helpText, intFlag, nodeUrl, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
 
 export const inspectSpec = {
   name: "inspect",
   summary: "Shows a node's view: the cluster's members, the actors, or the metrics.",
   usage: "pulsing inspect members|actors|metrics [--endpoint HOST:PORT] [--json] [--watch] [--interval-ms N]",
-  options: { endpoint: { type: "string" }, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" } },
-  env: { endpoint: "PULSING_ENDPOINT" },
+  options: { endpoint: { type: "string" }, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" }, ...TLS_OPTIONS },
+  env: { endpoint: "PULSING_ENDPOINT", ...TLS_ENV },
   help: {
     endpoint: "the node to ask (default 127.0.0.1:9000)",
     json: "print JSON for scripts",
     watch: "refresh until interrupted",
     "interval-ms": "refresh interval with --watch (default 1000)",
+    ...TLS_HELP,
   },
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
@@ -24,15 +25,16 @@ function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n");
 }
 
-async function fetchJson(url: string): Promise<unknown> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+async function fetchJson(url: string, init: RequestInit): Promise<unknown> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   return response.json();
 }
 
-async function render(topic: Topic, addr: string, json: boolean): Promise<string> {
+async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions | undefined): Promise<string> {
+  const { base, init } = nodeUrl(addr, tls);
   if (topic === "metrics") {
-    const response = await fetch(`http://${addr}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`${base}/metrics`, { ...init, signal: AbortSignal.timeout(5_000) });
     const text = await response.text();
     if (!json) return text.trimEnd();
     const samples = text
@@ -45,14 +47,14 @@ async function render(topic: Topic, addr: string, json: boolean): Promise<string
     return JSON.stringify(samples, null, 2);
   }
   if (topic === "members") {
-    const members = (await fetchJson(`http://${addr}/cluster/members`)) as Member[];
+    const members = (await fetchJson(`${base}/cluster/members`, init)) as Member[];
     if (json) return JSON.stringify(members, null, 2);
     const count = (state: string) => members.filter((m) => m.state === state).length;
     const summary = `cluster: ${members.length} members (${count("alive")} alive, ${count("suspect")} suspect, ${count("dead")} dead, ${count("left")} left), as seen from ${addr}`;
     const rows = [["NODE", "ADDRESS", "STATE", "INCARNATION"], ...members.map((m) => [m.id, m.addr, m.state, String(m.incarnation)])];
     return `${summary}\n${table(rows)}`;
   }
-  const body = (await fetchJson(`http://${addr}/actors`)) as {
+  const body = (await fetchJson(`${base}/actors`, init)) as {
     node: string;
     local: { id: string; name?: string; mailbox: number }[];
     registry: { node: string; addr: string; names: string[] }[];
@@ -74,9 +76,10 @@ export async function runInspect(argv: string[], io: Io): Promise<number> {
   const addr = endpointFlag(values.endpoint ?? "127.0.0.1:9000", "endpoint");
   const intervalMs = intFlag(values["interval-ms"], "interval-ms", 100, 3_600_000, 1_000);
   const json = values.json === true;
+  const tls = tlsFlags(values);
   const once = async (): Promise<boolean> => {
     try {
-      const text = await render(topic, addr, json);
+      const text = await render(topic, addr, json, tls);
       io.out(`${values.watch === true && !json ? "\x1b[2J\x1b[H" : ""}${text}\n`);
       return true;
     } catch (error) {

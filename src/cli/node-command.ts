@@ -3,7 +3,7 @@ import { LOG_LEVELS } from "../actor/index.ts";
 import { type ActorsModule, ActorsModuleError, loadActorsModule, runActorsModule } from "./actors-module.ts";
 import { defaultActors } from "./default-actors.ts";
 import type { Io } from "./io.ts";
-import { type CommandSpec, endpointFlag, helpText, intFlag, parseCommand, UsageError } from "./usage.ts";
+import { type CommandSpec, endpointFlag, helpText, intFlag, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
 
 export const DEFAULT_ADDR = "127.0.0.1:9000";
 /** A stop that takes longer than this exits anyway, with code 1. */
@@ -12,7 +12,7 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 export const nodeSpec = {
   name: "node",
   summary: "Runs a pulsing node: serves actors over HTTP and links, and joins a cluster.",
-  usage: "pulsing node [--addr HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S] [--api-token T] [--log-level LEVEL]",
+  usage: "pulsing node [--addr HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S] [--api-token T] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level LEVEL]",
   options: {
     addr: { type: "string" },
     seeds: { type: "string" },
@@ -21,6 +21,7 @@ export const nodeSpec = {
     "ask-timeout-ms": { type: "string" },
     secret: { type: "string" },
     "api-token": { type: "string" },
+    ...TLS_OPTIONS,
   },
   env: {
     addr: "PULSING_ADDR",
@@ -30,6 +31,7 @@ export const nodeSpec = {
     "ask-timeout-ms": "PULSING_ASK_TIMEOUT_MS",
     secret: "PULSING_SECRET",
     "api-token": "PULSING_API_TOKEN",
+    ...TLS_ENV,
   },
   help: {
     addr: `where to serve (default ${DEFAULT_ADDR}; port 0 picks a free one)`,
@@ -39,6 +41,7 @@ export const nodeSpec = {
     "ask-timeout-ms": "default timeout of asks, in ms (default 30000)",
     secret: "the cluster's shared secret (16+ characters; prefer the variable)",
     "api-token": "a bearer token POST /actor/{name} requires (8+ characters)",
+    ...TLS_HELP,
   },
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
@@ -55,6 +58,7 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
   const level = (values["log-level"] ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`);
   const askTimeoutMs = intFlag(values["ask-timeout-ms"], "ask-timeout-ms", 1, 2_147_483_647, 30_000);
+  const tls = tlsFlags(values);
 
   let actors: ActorsModule;
   try {
@@ -72,19 +76,27 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
   try {
     const secret = typeof values.secret === "string" ? values.secret : undefined;
     const apiToken = typeof values["api-token"] === "string" ? values["api-token"] : undefined;
-    system = await ActorSystem.start({ addr, seeds, logger, askTimeoutMs, ...(secret === undefined ? {} : { secret }), ...(apiToken === undefined ? {} : { apiToken }) });
+    system = await ActorSystem.start({
+      addr,
+      seeds,
+      logger,
+      askTimeoutMs,
+      ...(secret === undefined ? {} : { secret }),
+      ...(apiToken === undefined ? {} : { apiToken }),
+      ...(tls === undefined ? {} : { tls }),
+    });
     await runActorsModule(system, actors);
   } catch (error) {
     io.err(`pulsing node: cannot start: ${(error as Error).message}\n`);
     return 1;
   }
   // Secrets are never logged: only whether they are set.
-  logger.info("node started", { node: system.nodeId, addr: system.addr, seeds, actors: values.actors ?? "(embedded demo)", secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined });
+  logger.info("node started", { node: system.nodeId, addr: system.addr, seeds, actors: values.actors ?? "(embedded demo)", secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
   io.out(
     [
       `pulsing node ${system.nodeId} serving on ${system.addr}`,
-      `  dashboard  http://${system.addr}/`,
-      `  metrics    http://${system.addr}/metrics`,
+      `  dashboard  ${tls === undefined ? "http" : "https"}://${system.addr}/`,
+      `  metrics    ${tls === undefined ? "http" : "https"}://${system.addr}/metrics`,
       `  members    pulsing inspect members --endpoint ${system.addr}`,
       values.actors === undefined ? `  try        pulsing ask ${system.addr} demo/counter inc 2` : "",
       values.actors === undefined ? `             curl -s ${system.addr}/actor/demo/counter -d '{"msg_type":"inc","payload":[2]}'` : "",

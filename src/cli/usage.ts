@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { formatAddr, parseAddr } from "../transport/index.ts";
+import { readFileSync } from "node:fs";
+import { clientTls, formatAddr, parseAddr, type TlsOptions } from "../transport/index.ts";
 
 /** A mistake on the command line: printed with the command's help, exit code 2. */
 export class UsageError extends Error {
@@ -74,4 +75,33 @@ export function endpointFlag(value: unknown, flag: string): string {
   } catch (error) {
     throw new UsageError(`--${flag}: ${(error as Error).message}`);
   }
+}
+
+/** The flags every command takes to talk TLS to nodes. */
+export const TLS_OPTIONS = { "tls-cert": { type: "string" }, "tls-key": { type: "string" }, "tls-ca": { type: "string" } } as const;
+export const TLS_ENV = { "tls-cert": "PULSING_TLS_CERT", "tls-key": "PULSING_TLS_KEY", "tls-ca": "PULSING_TLS_CA" } as const;
+export const TLS_HELP = {
+  "tls-cert": "this side's certificate (PEM file), for TLS",
+  "tls-key": "its private key (PEM file)",
+  "tls-ca": "the cluster's CA (PEM file): with it, TLS is mutual",
+} as const;
+
+/** Reads the TLS files the flags name; none given means plain HTTP. */
+export function tlsFlags(values: Record<string, unknown>): TlsOptions | undefined {
+  const [cert, key, ca] = [values["tls-cert"], values["tls-key"], values["tls-ca"]] as (string | undefined)[];
+  if (cert === undefined && key === undefined && ca === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new UsageError("--tls-cert and --tls-key go together");
+  const read = (path: string, flag: string) => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch (error) {
+      throw new UsageError(`--${flag}: cannot read ${path}: ${(error as Error).message}`);
+    }
+  };
+  return { cert: read(cert, "tls-cert"), key: read(key, "tls-key"), ...(ca === undefined ? {} : { ca: read(ca, "tls-ca") }) };
+}
+
+/** The base URL of a node, and what fetch needs to reach it. */
+export function nodeUrl(addr: string, tls: TlsOptions | undefined): { base: string; init: RequestInit } {
+  return tls === undefined ? { base: `http://${addr}`, init: {} } : { base: `https://${addr}`, init: { tls: clientTls(tls) } as RequestInit };
 }

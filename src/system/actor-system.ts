@@ -14,7 +14,19 @@ import {
   type StopEvent,
 } from "../actor/index.ts";
 import { type ClusterConfig, ClusterNode, type GossipMessage, type Member, type Policy, type PolicyName, policyOf } from "../cluster/index.ts";
-import { ClusterAuth, formatAddr, GossipSender, linkRoute, Links, type NodeServer, parseAddr, type Route, routedRef, startServer } from "../transport/index.ts";
+import {
+  ClusterAuth,
+  formatAddr,
+  GossipSender,
+  linkRoute,
+  Links,
+  type NodeServer,
+  parseAddr,
+  type Route,
+  routedRef,
+  startServer,
+  type TlsOptions,
+} from "../transport/index.ts";
 import { mountOps, NodeMetrics, type NodeView } from "../ops/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
 import { ClusterView } from "./cluster-view.ts";
@@ -41,6 +53,8 @@ export interface ActorSystemOptions {
   secret?: string;
   /** A bearer token that `POST /actor/{name}` requires (`Authorization: Bearer …`). */
   apiToken?: string;
+  /** Serve and dial with TLS; with a `ca`, mutual TLS between nodes (PEM strings). See docs/security.md. */
+  tls?: TlsOptions;
   /** Tuning of the cluster protocol; see docs/cluster.md. */
   cluster?: Partial<ClusterConfig>;
   /** Where log lines go; by default JSON lines on stderr, warnings and up. */
@@ -84,15 +98,24 @@ export class ActorSystem implements ActorSystemApi {
     seeds?: readonly string[];
     cluster?: Partial<ClusterConfig>;
     auth?: ClusterAuth;
+    tls?: TlsOptions;
   }) {
-    const { nodeId, local, codec, server, auth } = parts;
+    const { nodeId, local, codec, server, auth, tls } = parts;
     this.nodeId = nodeId;
     this.#local = local;
     this.#server = server;
     local.system = this;
-    this.#links = new Links({ nodeId, addr: server?.addr, codec, logger: local.logger, lookup: (name) => local.lookup(name), ...(auth === undefined ? {} : { auth }) });
+    this.#links = new Links({
+      nodeId,
+      addr: server?.addr,
+      codec,
+      logger: local.logger,
+      lookup: (name) => local.lookup(name),
+      ...(auth === undefined ? {} : { auth }),
+      ...(tls === undefined ? {} : { tls }),
+    });
     if (server !== undefined) {
-      const gossip = new GossipSender(codec, local.logger, auth);
+      const gossip = new GossipSender(codec, local.logger, auth, tls);
       this.#gossip = gossip;
       this.#node = new ClusterNode({
         id: nodeId,
@@ -123,7 +146,10 @@ export class ActorSystem implements ActorSystemApi {
     if (options.apiToken !== undefined && (typeof options.apiToken !== "string" || options.apiToken.length < 8)) {
       throw new ActorError("INVALID_OPTION", "apiToken must be at least 8 characters");
     }
-    if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec, ...(auth === undefined ? {} : { auth }) });
+    const tls = options.tls;
+    if (tls !== undefined && (typeof tls.cert !== "string" || typeof tls.key !== "string")) throw new ActorError("INVALID_OPTION", "tls needs cert and key (PEM)");
+    const secure = { ...(auth === undefined ? {} : { auth }), ...(tls === undefined ? {} : { tls }) };
+    if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec, ...secure });
     // The real port is known only once listening, and links advertise it: bind first.
     let system: ActorSystem | undefined;
     const startedAt = Date.now();
@@ -148,7 +174,7 @@ export class ActorSystem implements ActorSystemApi {
       nodeId,
       codec,
       logger: local.logger,
-      ...(auth === undefined ? {} : { auth }),
+      ...secure,
       ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
       links: () => (system as ActorSystem).#links,
       lookup: (name) => local.lookup(name),
@@ -163,7 +189,7 @@ export class ActorSystem implements ActorSystemApi {
         mountOps(app, view, metrics);
       },
     });
-    system = new ActorSystem({ nodeId, local, codec, server, seeds: options.seeds, cluster: options.cluster, ...(auth === undefined ? {} : { auth }) });
+    system = new ActorSystem({ nodeId, local, codec, server, seeds: options.seeds, cluster: options.cluster, ...secure });
     return system;
   }
 

@@ -1,5 +1,6 @@
 import type { Logger } from "../actor/index.ts";
 import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, TS_HEADER } from "./auth.ts";
+import { clientTls, type TlsOptions } from "./tls.ts";
 import { type Codec, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, MSGPACK_TYPE } from "../wire/index.ts";
 
 /** How long one gossip request may take: a paused peer must not pile up requests. */
@@ -17,11 +18,13 @@ export class GossipSender {
   messagesSent = 0;
 
   readonly #auth: ClusterAuth | undefined;
+  readonly #tls: TlsOptions | undefined;
 
-  constructor(codec: Codec, logger: Logger, auth?: ClusterAuth) {
+  constructor(codec: Codec, logger: Logger, auth?: ClusterAuth, tls?: TlsOptions) {
     this.#codec = codec;
     this.#logger = logger;
     this.#auth = auth;
+    this.#tls = tls;
   }
 
   send(to: string, message: unknown): void {
@@ -41,9 +44,10 @@ export class GossipSender {
       headers[NONCE_HEADER] = nonce;
       headers[AUTH_HEADER] = mac;
     }
-    fetch(`http://${to}${GOSSIP_PATH}`, {
+    fetch(`${this.#tls === undefined ? "http" : "https"}://${to}${GOSSIP_PATH}`, {
       method: "POST",
       headers,
+      ...(this.#tls === undefined ? {} : { tls: clientTls(this.#tls) }),
       body,
       signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS),
     }).then(

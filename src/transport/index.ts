@@ -7,3 +7,4 @@ export { linkRoute, type Route, routedRef, type RoutedRefOptions } from "./route
 export { startServer, type NodeServer, type NodeServerOptions } from "./server.ts";
 export { GossipSender } from "./gossip-network.ts";
 export { AUTH_WINDOW_MS, bearerMatches, ClusterAuth } from "./auth.ts";
+export { clientTls, serverTls, type TlsOptions } from "./tls.ts";

@@ -2,6 +2,7 @@ import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, PROTOCOL_VERSION } from "../wire/index.ts";
 import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, TS_HEADER } from "./auth.ts";
 import { Link, type LinkHost, type LinkTraffic, unreachable } from "./link.ts";
+import { clientTls, type TlsOptions } from "./tls.ts";
 
 /** Headers of a link's WebSocket upgrade: who dials, and which protocol it speaks. */
 export const NODE_HEADER = "x-pulsing-node";
@@ -22,6 +23,8 @@ export interface LinksOptions {
   connectTimeoutMs?: number;
   /** The cluster secret: links are signed, and the acceptor must prove it knows it too. */
   auth?: ClusterAuth;
+  /** Dial with TLS (`wss://`), presenting this certificate and trusting this CA. */
+  tls?: TlsOptions;
 }
 
 interface Peer {
@@ -102,7 +105,8 @@ export class Links {
     const link = new Link(this.#host, { peerAddr: addr, dialled: true, ...(checkHello === undefined ? {} : { checkHello }) });
     peer.link = link;
     peer.links.add(link);
-    const socket = new WebSocket(`ws://${addr}${LINK_PATH}`, { headers } as unknown as string[]);
+    const tls = this.#options.tls;
+    const socket = new WebSocket(`${tls === undefined ? "ws" : "wss"}://${addr}${LINK_PATH}`, { headers, ...(tls === undefined ? {} : { tls: clientTls(tls) }) } as unknown as string[]);
     socket.binaryType = "arraybuffer";
     const timer = setTimeout(() => link.close(unreachable(addr, `no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
     socket.onopen = () => {

@@ -5,6 +5,7 @@ import { type Codec, errorBody, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEAD
 import { ACTOR_PATH, actorRoute } from "./actor-route.ts";
 import { formatAddr } from "./address.ts";
 import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, type Signature, TS_HEADER } from "./auth.ts";
+import { serverTls, type TlsOptions } from "./tls.ts";
 import { Link, unreachable } from "./link.ts";
 import { ADDR_HEADER, LINK_PATH, type Links, NODE_HEADER, PROTOCOL_HEADER } from "./links.ts";
 
@@ -24,6 +25,8 @@ export interface NodeServerOptions {
   auth?: ClusterAuth;
   /** A bearer token the public actor route requires. */
   apiToken?: string;
+  /** Serve TLS (mutual, with a CA). */
+  tls?: TlsOptions;
   /** Told how long each ask answered over HTTP took, in seconds. */
   observeAsk?(seconds: number): void;
   /** Extra read-only routes (the cluster's and ops' views), mounted on the same app. */
@@ -130,6 +133,7 @@ export function startServer(options: NodeServerOptions): NodeServer {
     port: options.port,
     // The route answers oversized bodies with a coded 413 itself; far larger ones Bun refuses before reading them.
     maxRequestBodySize: 2 * codec.limits.maxMessageBytes + 64 * 1024,
+    ...(options.tls === undefined ? {} : { tls: serverTls(options.tls) }),
     fetch: (request, srv) => app.fetch(request, srv),
     websocket: {
       maxPayloadLength: codec.limits.maxMessageBytes,
