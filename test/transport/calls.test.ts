@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { CallTable } from "../../src/transport/calls.ts";
-import { seededRandom } from "../fixtures/random.ts";
+import { seededRandom } from "../../src/cluster/index.ts";
 
 test("a call table finds every call by id while calls finish in any order", () => {
   const table = new CallTable<{ id: number }>();
