@@ -48,3 +48,25 @@ export async function eventually(check: () => boolean, timeoutMs = 5000, what = 
     await Bun.sleep(2);
   }
 }
+
+const nodes: ActorSystem[] = [];
+
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((system) => system.shutdown()));
+});
+
+/** A cluster node on a free loopback port, shut down after the test; `log` gets its lines. */
+export async function startNode(options: ActorSystemOptions = {}, log = memoryLogger()): Promise<ActorSystem> {
+  const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: log, stopTimeoutMs: 200, ...options });
+  nodes.push(system);
+  return system;
+}
+
+/** Waits until `check` holds, polling; fails naming `what` after `timeoutMs`. */
+export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}

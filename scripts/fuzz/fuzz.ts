@@ -5,7 +5,26 @@
  * errors); a bad link frame may close the link and nothing more.
  */
 import { encode } from "@msgpack/msgpack";
+import { Actor } from "../../src/index.ts";
 import { Mutator } from "./mutator.ts";
+
+/** The actor a fuzzed node serves: methods of every kind, a stream, and `receive`. */
+export class FuzzTarget extends Actor {
+  n = 0;
+  inc(by = 1): number {
+    return (this.n += typeof by === "number" ? by : 1);
+  }
+  echo(value: unknown): unknown {
+    return value;
+  }
+  async *countTo(k: number): AsyncGenerator<number> {
+    for (let i = 0; i < Math.min(Number(k) || 0, 1000); i++) yield i;
+  }
+  receive(msgType: string, payload: unknown): unknown {
+    if (msgType === "Ping") return { type: "Pong", payload };
+    throw new Error(`no ${msgType}`);
+  }
+}
 
 export interface FuzzReport {
   requests: number;
@@ -16,7 +35,7 @@ export interface FuzzReport {
   malformed: string[];
 }
 
-export interface FuzzTarget {
+export interface FuzzedNode {
   /** `host:port` of the node. */
   addr: string;
   /** A named actor it serves (a counter with `inc`). */
@@ -45,7 +64,7 @@ async function check(report: FuzzReport, response: Response, what: string): Prom
 }
 
 /** Actor bodies, paths, methods and headers. */
-export async function fuzzHttp(target: FuzzTarget, seed: number, count: number, report = newReport()): Promise<FuzzReport> {
+export async function fuzzHttp(target: FuzzedNode, seed: number, count: number, report = newReport()): Promise<FuzzReport> {
   const fuzz = new Mutator(seed);
   const valid = [
     encode({ msg_type: "inc", payload: [1] }),
@@ -73,7 +92,7 @@ export async function fuzzHttp(target: FuzzTarget, seed: number, count: number, 
 }
 
 /** Gossip messages, signed or not, of every shape. */
-export async function fuzzGossip(target: FuzzTarget, seed: number, count: number, report = newReport()): Promise<FuzzReport> {
+export async function fuzzGossip(target: FuzzedNode, seed: number, count: number, report = newReport()): Promise<FuzzReport> {
   const fuzz = new Mutator(seed);
   const valid = [
     encode([0, 1, "fuzz", "127.0.0.1:1", target.nodeId, [[0, "x", "127.0.0.1:1", 0]]]),
@@ -95,7 +114,7 @@ export async function fuzzGossip(target: FuzzTarget, seed: number, count: number
 }
 
 /** Link frames: random bytes, mutated envelopes, random msgpack values, text frames. */
-export async function fuzzLink(target: FuzzTarget, seed: number, count: number, report = newReport()): Promise<FuzzReport> {
+export async function fuzzLink(target: FuzzedNode, seed: number, count: number, report = newReport()): Promise<FuzzReport> {
   const fuzz = new Mutator(seed);
   const valid = [
     encode([[0, 1, target.actor, "inc", [1], 64, 1000]]),
@@ -128,7 +147,7 @@ export async function fuzzLink(target: FuzzTarget, seed: number, count: number, 
 }
 
 /** Whether the node still does its job: an ask over HTTP gets the right answer. */
-export async function stillServes(target: FuzzTarget): Promise<boolean> {
+export async function stillServes(target: FuzzedNode): Promise<boolean> {
   const response = await fetch(`http://${target.addr}/actor/${target.actor}`, { method: "POST", body: JSON.stringify({ msg_type: "echo", payload: ["alive"] }) });
   return response.status === 200 && ((await response.json()) as { result?: unknown }).result === "alive";
 }

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { startProcess, stopPeers } from "../bench/peers/spawn.ts";
-import { type FuzzReport, type FuzzTarget, fuzzGossip, fuzzHttp, fuzzLink, stillServes } from "./fuzz.ts";
+import { type FuzzReport, type FuzzedNode, fuzzGossip, fuzzHttp, fuzzLink, stillServes } from "./fuzz.ts";
 
 const { values } = parseArgs({ options: { count: { type: "string" }, seed: { type: "string" } } });
 const count = Number(values.count ?? 20_000);
@@ -20,7 +20,7 @@ async function rss(addr: string): Promise<number> {
 }
 
 const node = await startProcess(new URL("./target-node.ts", import.meta.url).pathname);
-const target: FuzzTarget = { addr: node.first.addr as string, nodeId: node.first.node as string, actor: "fuzz/counter" };
+const target: FuzzedNode = { addr: node.first.addr as string, nodeId: node.first.node as string, actor: "fuzz/counter" };
 try {
   const started = performance.now();
   const before = await rss(target.addr);

@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { encode } from "@msgpack/msgpack";
 import { Actor, ActorError, ActorSystem, type ActorSystemOptions, type Member, type MemberChange } from "pulsing";
-import { memoryLogger } from "../helpers.ts";
+import { memoryLogger, startNode, until } from "../helpers.ts";
 
-const systems: ActorSystem[] = [];
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown()));
-});
-
-async function node(options: ActorSystemOptions = {}): Promise<ActorSystem> {
-  const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger(), stopTimeoutMs: 200, ...options });
-  systems.push(system);
-  return system;
-}
+const node = (options: ActorSystemOptions = {}) => startNode(options);
 
 /** Nodes joined through the first one's address, waited for until all see all. */
 async function cluster(size: number): Promise<ActorSystem[]> {
@@ -21,14 +12,6 @@ async function cluster(size: number): Promise<ActorSystem[]> {
   const all = [first, ...rest];
   await until(() => all.every((s) => s.cluster.members().filter((m) => m.state === "alive").length === size), "convergence");
   return all;
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
 }
 
 class Worker extends Actor {
@@ -80,9 +63,9 @@ describe("membership", () => {
 
   test("a standalone system has no cluster", async () => {
     const system = await ActorSystem.start({ logger: memoryLogger() });
-    systems.push(system);
     expect(system.cluster.enabled).toBe(false);
     expect(system.cluster.members()).toEqual([]);
+    await system.shutdown();
   });
 });
 
@@ -155,7 +138,7 @@ describe("registry and resolve", () => {
 
   test("a cluster ref with no instance left fails calls, streams and $ask with ACTOR_NOT_FOUND, and logs tells", async () => {
     const log = memoryLogger();
-    const a = await node({ logger: log });
+    const a = await startNode({}, log);
     const b = await node({ seeds: [a.addr as string] });
     const worker = await b.spawn(Worker, { name: "svc/gone" });
     const ref = await a.resolve<Worker>("svc/gone", { timeoutMs: 5_000 });
@@ -206,9 +189,9 @@ describe("registry and resolve", () => {
 
   test("without a cluster, resolve is the local ref itself", async () => {
     const system = await ActorSystem.start({ logger: memoryLogger() });
-    systems.push(system);
     const ref = await system.spawn(Worker, { name: "solo" });
     expect(await system.resolve("solo")).toBe(ref);
+    await system.shutdown();
   });
 });
 

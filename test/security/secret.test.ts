@@ -1,32 +1,18 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { encode } from "@msgpack/msgpack";
 import { Actor, type ActorError, ActorSystem, type ActorSystemOptions } from "pulsing";
 import { ClusterAuth } from "../../src/transport/index.ts";
-import { memoryLogger } from "../helpers.ts";
+import { memoryLogger, startNode, until } from "../helpers.ts";
 
 const SECRET = "correct horse battery staple";
 const OTHER = "a different secret entirely";
-const systems: ActorSystem[] = [];
 const logs: ReturnType<typeof memoryLogger>[] = [];
 
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((s) => s.shutdown()));
-});
-
-async function node(options: ActorSystemOptions = {}): Promise<ActorSystem> {
+/** A node whose log lines are kept, to check that no secret ever reaches them. */
+function node(options: ActorSystemOptions = {}): Promise<ActorSystem> {
   const log = memoryLogger();
   logs.push(log);
-  const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: log, stopTimeoutMs: 200, ...options });
-  systems.push(system);
-  return system;
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
+  return startNode(options, log);
 }
 
 class Echo extends Actor {

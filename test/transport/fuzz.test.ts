@@ -1,31 +1,18 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Actor, ActorSystem } from "pulsing";
-import { type FuzzTarget, fuzzGossip, fuzzHttp, fuzzLink, stillServes } from "../../scripts/fuzz/fuzz.ts";
+import { ActorSystem } from "pulsing";
+import { type FuzzedNode, FuzzTarget, fuzzGossip, fuzzHttp, fuzzLink, stillServes } from "../../scripts/fuzz/fuzz.ts";
 import { memoryLogger } from "../helpers.ts";
 
 // A short run of scripts/fuzz (the long one is `bun scripts/fuzz/run.ts`, see docs/reliability.md).
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 1000);
 
-class Counter extends Actor {
-  n = 0;
-  inc(by = 1): number {
-    return (this.n += typeof by === "number" ? by : 1);
-  }
-  echo(value: unknown): unknown {
-    return value;
-  }
-  async *countTo(k: number): AsyncGenerator<number> {
-    for (let i = 0; i < Math.min(Number(k) || 0, 100); i++) yield i;
-  }
-}
-
 let system: ActorSystem;
-let target: FuzzTarget;
+let target: FuzzedNode;
 
 beforeAll(async () => {
   system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger(), stopTimeoutMs: 200, limits: { maxMessageBytes: 64 * 1024 } });
-  await system.spawn(Counter, { name: "counter" });
+  await system.spawn(FuzzTarget, { name: "counter" });
   target = { addr: system.addr as string, nodeId: system.nodeId, actor: "counter" };
 });
 afterAll(async () => {
@@ -52,6 +39,6 @@ test(`random and mutated link frames never take the node down (seed ${SEED})`, a
   expect(report.linkCloses).toBeGreaterThan(0); // bad frames do close links: that is the answer to them
   expect(await stillServes(target)).toBe(true);
   const client = await ActorSystem.start({ logger: memoryLogger() });
-  expect(await client.remote<Counter>(target.addr, "counter").echo("over a link")).toBe("over a link");
+  expect(await client.remote<FuzzTarget>(target.addr, "counter").echo("over a link")).toBe("over a link");
   await client.shutdown();
 }, 60_000);
