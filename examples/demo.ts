@@ -1,31 +1,10 @@
 /**
- * The demo that README's first command runs: spawns actors in one process,
+ * A tour of the library in one process: spawns actors,
  * asks, tells, streams, shows an error with its code, a watcher and a restart.
  *   bun examples/demo.ts
  */
 import { Actor, ActorError, ActorSystem } from "pulsing";
-
-class Counter extends Actor {
-  #n = 0;
-  inc(by = 1): number {
-    return (this.#n += by);
-  }
-  get(): number {
-    return this.#n;
-  }
-  /** A streaming method: every item is its own turn. */
-  async *countTo(k: number): AsyncGenerator<number> {
-    for (let i = 1; i <= k; i++) yield i;
-  }
-}
-
-/** A message-style actor: the seed's ask(Ping) -> Pong. */
-class Echo extends Actor {
-  receive(msgType: string, payload: unknown): unknown {
-    if (msgType === "Ping") return { type: "Pong", payload };
-    throw new Error(`Echo does not understand ${msgType}`);
-  }
-}
+import { Counter, Echo } from "./demo-actors.ts";
 
 /** Fails on purpose; its supervision restarts it with a fresh state. */
 class Flaky extends Actor {

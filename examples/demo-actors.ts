@@ -1,0 +1,36 @@
+/**
+ * The demo actors: what `pulsing node` serves when it is given no `--actors`
+ * (the executable embeds this module), and what examples/demo.ts plays with.
+ * It is an `--actors` module like any other:
+ *   pulsing node --actors examples/demo-actors.ts
+ */
+import { Actor } from "pulsing";
+
+export class Counter extends Actor {
+  #n = 0;
+  inc(by = 1): number {
+    return (this.#n += by);
+  }
+  get(): number {
+    return this.#n;
+  }
+  /** A streaming method: every item is its own turn. */
+  async *countTo(k: number): AsyncGenerator<number> {
+    for (let i = 1; i <= k; i++) yield i;
+  }
+}
+
+/** A message-style actor: the seed's ask(Ping) -> Pong. */
+export class Echo extends Actor {
+  receive(msgType: string, payload: unknown): unknown {
+    if (msgType === "Ping") return { type: "Pong", payload };
+    throw new Error(`Echo does not understand ${msgType}`);
+  }
+}
+
+export default {
+  spawn: [
+    { actor: Counter, name: "demo/counter" },
+    { actor: Echo, name: "demo/echo" },
+  ],
+};
