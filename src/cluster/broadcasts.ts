@@ -2,7 +2,7 @@ import type { Update } from "./types.ts";
 
 interface Item {
   readonly key: string;
-  readonly update: Update;
+  update: Update;
   transmits: number;
   /** A newer update with the same key replaced this one. */
   stale: boolean;
@@ -24,6 +24,11 @@ export class Broadcasts {
 
   enqueue(key: string, update: Update): void {
     const old = this.#byKey.get(key);
+    if (old !== undefined && old.transmits === 0) {
+      // Not sent yet: replace it where it is, so a node with nobody to send to does not pile up copies.
+      old.update = update;
+      return;
+    }
     if (old !== undefined) old.stale = true;
     const item: Item = { key, update, transmits: 0, stale: false };
     this.#byKey.set(key, item);

@@ -23,7 +23,7 @@ import {
   type Update,
 } from "./types.ts";
 
-interface Record {
+interface MemberRecord {
   id: string;
   addr: string;
   state: MemberState;
@@ -77,7 +77,7 @@ export class ClusterNode {
   readonly #network: Network;
   readonly #random: () => number;
   readonly #seeds: readonly string[];
-  readonly #members = new Map<string, Record>();
+  readonly #members = new Map<string, MemberRecord>();
   readonly #names = new Map<string, Names>();
   /** name -> ids of the nodes that host an actor by that name. */
   readonly #hosts = new Map<string, Set<string>>();
@@ -93,7 +93,6 @@ export class ClusterNode {
   #probeOrder: string[] = [];
   #probeAt = 0;
   #running = false;
-  #leaving = false;
 
   constructor(options: ClusterNodeOptions) {
     this.id = options.id;
@@ -171,7 +170,10 @@ export class ClusterNode {
     this.#running = true;
     this.#every(this.config.probeIntervalMs, () => this.#probe());
     this.#every(this.config.gossipIntervalMs, () => this.#gossip());
-    this.#every(this.config.syncIntervalMs, () => this.#syncWith((r) => r.state === "alive"));
+    this.#every(this.config.syncIntervalMs, () => {
+      this.#syncWith((r) => r.state === "alive");
+      this.#syncWithAbsentSeed();
+    });
     // A dead member may only have been cut off: if it answers, both sides refute and merge.
     this.#every(this.config.reconnectIntervalMs, () => this.#syncWith((r) => r.state === "dead"));
     this.#every(this.config.joinRetryMs, () => {
@@ -196,8 +198,7 @@ export class ClusterNode {
   /** Graceful leave: every member hears it now and forgets this node at once. */
   leave(): void {
     if (!this.#running) return;
-    this.#leaving = true;
-    const self = this.#members.get(this.id) as Record;
+    const self = this.#members.get(this.id) as MemberRecord;
     self.state = "left";
     const update: Update = [LEFT, this.id, this.#incarnation];
     for (const record of this.#members.values()) {
@@ -241,9 +242,10 @@ export class ClusterNode {
   #probe(): void {
     const target = this.#nextTarget();
     if (target === undefined) return;
+    // Suspect the incarnation that was probed: a newer one that arrived meanwhile is news of life.
+    const incarnation = target.incarnation;
     this.#probeOnce(target, (acked) => {
-      const current = this.#members.get(target.id);
-      if (!acked && current !== undefined) this.#suspect(current.id, current.incarnation, this.id);
+      if (!acked) this.#suspect(target.id, incarnation, this.id);
     });
   }
 
@@ -252,7 +254,7 @@ export class ClusterNode {
    * timeout, pings through `indirectChecks` others; `done` hears by the end of
    * the probe interval whether any ack came back.
    */
-  #probeOnce(target: Record, done: (acked: boolean) => void): void {
+  #probeOnce(target: MemberRecord, done: (acked: boolean) => void): void {
     const seq = ++this.#seq;
     let acked = false;
     this.#acks.set(seq, () => {
@@ -281,7 +283,7 @@ export class ClusterNode {
   }
 
   /** Round-robin over a shuffled list of the members worth probing. */
-  #nextTarget(): Record | undefined {
+  #nextTarget(): MemberRecord | undefined {
     for (let tries = 0; tries < 2; tries++) {
       while (this.#probeAt < this.#probeOrder.length) {
         const record = this.#members.get(this.#probeOrder[this.#probeAt++] as string);
@@ -302,8 +304,8 @@ export class ClusterNode {
   }
 
   /** Up to `count` random members that pass `keep`. */
-  #pick(count: number, keep: (record: Record) => boolean): Record[] {
-    const candidates: Record[] = [];
+  #pick(count: number, keep: (record: MemberRecord) => boolean): MemberRecord[] {
+    const candidates: MemberRecord[] = [];
     for (const record of this.#members.values()) if (record.id !== this.id && keep(record)) candidates.push(record);
     if (candidates.length <= count) return candidates;
     return this.#shuffle(candidates).slice(0, count);
@@ -333,7 +335,19 @@ export class ClusterNode {
     for (const seed of this.#seeds) this.#network.send(seed, [SYNC, this.id, this.addr, this.#stateUpdates(), this.#allNames()]);
   }
 
-  #syncWith(keep: (record: Record) => boolean): void {
+  /**
+   * A seed that is not an alive member may be on the far side of a partition
+   * longer than `forgetAfterMs` (its dead record forgotten): syncing with it
+   * lets the sides find each other again.
+   */
+  #syncWithAbsentSeed(): void {
+    const alive = new Set<string>();
+    for (const record of this.#members.values()) if (record.state === "alive") alive.add(record.addr);
+    const absent = this.#seeds.filter((seed) => !alive.has(seed));
+    if (absent.length > 0) this.#network.send(absent[Math.floor(this.#random() * absent.length)] as string, [SYNC, this.id, this.addr, this.#stateUpdates(), this.#allNames()]);
+  }
+
+  #syncWith(keep: (record: MemberRecord) => boolean): void {
     const [peer] = this.#pick(1, keep);
     if (peer !== undefined) this.#network.send(peer.addr, [SYNC, this.id, this.addr, this.#stateUpdates(), this.#allNames()]);
   }
@@ -430,8 +444,10 @@ export class ClusterNode {
     for (const update of names) this.#applyOne(update);
   }
 
+  /** Members first: a names update may ride in the same message as the ALIVE of its node. */
   #apply(updates: Update[]): void {
-    for (const update of updates) this.#applyOne(update);
+    for (const update of updates) if (update[0] !== NAMES) this.#applyOne(update);
+    for (const update of updates) if (update[0] === NAMES) this.#applyOne(update);
   }
 
   #applyOne(update: Update): void {
@@ -494,7 +510,8 @@ export class ClusterNode {
     record.incarnation = incarnation;
     record.since = this.#clock.now();
     this.#endSuspicion(id);
-    const suspicion: Suspicion = { started: this.#clock.now(), confirmers: new Set(), cancel: () => {} };
+    // The suspector itself is no confirmation: its own retransmits must not shorten the timeout.
+    const suspicion: Suspicion = { started: this.#clock.now(), confirmers: new Set([from]), cancel: () => {} };
     this.#suspicions.set(id, suspicion);
     this.#armSuspicion(id, suspicion);
     const update: Update = [SUSPECT, id, incarnation, from];
@@ -540,10 +557,7 @@ export class ClusterNode {
   }
 
   #dead(id: string, incarnation: number, from: string): void {
-    if (id === this.id) {
-      if (!this.#leaving) this.#refute(incarnation);
-      return;
-    }
+    if (id === this.id) return this.#refute(incarnation);
     const record = this.#members.get(id);
     if (record === undefined || record.state === "dead" || record.state === "left" || incarnation < record.incarnation) return;
     this.#down(record, "dead", incarnation);
@@ -564,7 +578,7 @@ export class ClusterNode {
    * until it is forgotten, since a member cut off by a partition comes back with
    * the same ones; a member that left takes them along.
    */
-  #down(record: Record, state: "dead" | "left", incarnation: number): void {
+  #down(record: MemberRecord, state: "dead" | "left", incarnation: number): void {
     const previous = record.state;
     record.state = state;
     record.incarnation = incarnation;
@@ -581,7 +595,7 @@ export class ClusterNode {
    */
   #refute(incarnation: number): void {
     if (incarnation >= this.#incarnation) this.#incarnation = incarnation + 1;
-    const self = this.#members.get(this.id) as Record;
+    const self = this.#members.get(this.id) as MemberRecord;
     self.incarnation = this.#incarnation;
     this.#broadcasts.enqueue(`m:${this.id}`, [ALIVE, this.id, this.addr, this.#incarnation]);
     // Whoever wrote this node off also dropped its named actors: say them again.

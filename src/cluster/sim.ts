@@ -148,11 +148,12 @@ export class Simulation {
     return node;
   }
 
-  /** `count` nodes, each seeded with the first one (which starts the cluster). */
+  /** `count` new nodes, each seeded with the first node of the simulation (the first one ever starts the cluster). */
   addNodes(count: number): ClusterNode[] {
-    const first = this.#hosts.size === 0 ? this.addNode([]) : this.nodes[0];
-    const added = this.#hosts.size === 1 ? [first as ClusterNode] : [];
-    while (added.length < count) added.push(this.addNode([(first as ClusterNode).addr]));
+    const added: ClusterNode[] = [];
+    if (this.#hosts.size === 0 && count > 0) added.push(this.addNode([]));
+    const first = this.nodes[0] as ClusterNode;
+    while (added.length < count) added.push(this.addNode([first.addr]));
     return added;
   }
 

@@ -214,7 +214,7 @@ export class ActorSystem implements ActorSystemApi {
       if (member.state === "dead") {
         // Whatever is in flight to it fails now, not at its timeout. (A member that
         // leaves closes its links itself, once it has answered what it still could.)
-        this.#links.closeTo(member.addr, "member dead");
+        this.#links.closeTo(member.addr, member.id, "member dead");
       }
       if (member.id !== this.nodeId && previous !== member.state) {
         const level = member.state === "alive" ? "info" : "warn";

@@ -186,11 +186,15 @@ export class Links {
     return this.#peers.get(addr)?.link?.inFlight ?? 0;
   }
 
-  /** The node at `addr` is gone (the cluster says so): its calls in flight fail now. */
-  closeTo(addr: string, why: string): void {
+  /**
+   * The node `nodeId` at `addr` is gone (the cluster says so): its calls in
+   * flight fail now. Only links to that very node close: a new node restarted
+   * at the same address keeps its own.
+   */
+  closeTo(addr: string, nodeId: string, why: string): void {
     const peer = this.#peers.get(addr);
     if (peer === undefined) return;
-    for (const link of [...peer.links]) link.close(unreachable(addr, why), 1000, why);
+    for (const link of [...peer.links]) if (link.peerId === nodeId) link.close(unreachable(addr, why), 1000, why);
   }
 
   /** Closes every link; calls in flight fail with NODE_UNREACHABLE. */

@@ -81,3 +81,29 @@ test(
   },
   60_000,
 );
+
+test(
+  "a node restarted at the same address is a new member; the old one's death does not cut calls to the new one",
+  async () => {
+    const first = await startNodeProcess(NODE, { INDEX: "0" });
+    const old = await startNodeProcess(NODE, { INDEX: "1", PULSING_SEEDS: first.addr });
+    const caller = await ActorSystem.start({ addr: "127.0.0.1:0", seeds: [first.addr], logger: memoryLogger(), askTimeoutMs: 30_000 });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (caller.cluster.members().filter((m) => m.state === "alive").length < 3 && Date.now() < deadline) await Bun.sleep(20);
+      old.proc.kill(9);
+      await old.proc.exited;
+      const fresh = await startNodeProcess(NODE, { INDEX: "1", ADDR: old.addr, PULSING_SEEDS: first.addr });
+      expect(fresh.node).not.toBe(old.node);
+      // A long call to the new node, in flight while the cluster declares the old one dead.
+      const answer = caller.remote<{ slow(ms: number): Promise<string> }>(fresh.addr, "svc/node-1").slow(4_000);
+      while (caller.cluster.members().find((m) => m.id === old.node)?.state !== "dead" && Date.now() < deadline + 10_000) await Bun.sleep(20);
+      expect(caller.cluster.members().find((m) => m.id === old.node)?.state).toBe("dead");
+      expect(await answer).toBe("node-1");
+      expect(caller.cluster.members().find((m) => m.id === fresh.node)?.state).toBe("alive");
+    } finally {
+      await caller.shutdown();
+    }
+  },
+  60_000,
+);

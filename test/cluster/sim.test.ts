@@ -94,6 +94,18 @@ describe(`simulated cluster (seed ${SEED}; rerun with SIM_SEED=${SEED})`, () => 
     }
   });
 
+  test("a partition longer than the time dead members are remembered still heals, through the seeds", () => {
+    const sim = new Simulation({ seed: SEED, config: { forgetAfterMs: 5_000, syncIntervalMs: 2_000 } });
+    const nodes = sim.addNodes(10);
+    sim.startAll();
+    converge(sim);
+    sim.partition([nodes.slice(0, 5), nodes.slice(5)]);
+    sim.run(30_000); // each side has forgotten the other
+    expect((nodes[0] as ClusterNode).member((nodes[9] as ClusterNode).id), `seed ${SEED}`).toBeUndefined();
+    sim.heal();
+    converge(sim, 30_000);
+  });
+
   test("a node that leaves is marked left by all at once, and its actors vanish", () => {
     const sim = new Simulation({ seed: SEED });
     const nodes = sim.addNodes(10);
@@ -126,14 +138,13 @@ describe(`simulated cluster (seed ${SEED}; rerun with SIM_SEED=${SEED})`, () => 
     expect(sim.running.every((node) => node.hostsOf("svc/x").length === 0 && node.hostsOf("svc/y").length === 1), `seed ${SEED}`).toBe(true);
   });
 
-  test("a node restarted at the same address is a new member, and the old one dies", () => {
+  test("a small cluster marks a killed node dead too", () => {
     const sim = new Simulation({ seed: SEED });
     const nodes = sim.addNodes(5);
     sim.startAll();
     converge(sim);
     const old = nodes[4] as ClusterNode;
     sim.kill(old);
-    // A new node id on the same address would answer pings for itself only.
     const seen = sim.runUntil(() => sim.running.every((node) => node.member(old.id)?.state === "dead"), 30_000);
     expect(seen, `seed ${SEED}`).toBeDefined();
   });
