@@ -242,18 +242,20 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     let result: unknown;
     try {
       result = this.#invoke(message);
+      // A handler's result is user code too: a hostile `then` getter throws here, not out of the turn.
+      if (isThenable(result)) {
+        this.#busy = true;
+        result.then(
+          (this.#onSettled ??= (value) => this.#asyncTurnEnded(value, undefined, false)),
+          (this.#onRejected ??= (error) => this.#asyncTurnEnded(undefined, error, true)),
+        );
+        return;
+      }
     } catch (error) {
       this.#current = undefined;
+      this.#busy = false;
       this.#handlerFailed(message, error);
       this.#endTurn();
-      return;
-    }
-    if (isThenable(result)) {
-      this.#busy = true;
-      result.then(
-        (this.#onSettled ??= (value) => this.#asyncTurnEnded(value, undefined, false)),
-        (this.#onRejected ??= (error) => this.#asyncTurnEnded(undefined, error, true)),
-      );
       return;
     }
     this.#current = undefined;
@@ -418,7 +420,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   /** Ends open streams and runs onStop on the current instance, which is then gone. */
-  async #retire(streamError: ActorError, runOnStop = true): Promise<void> {
+  async #retire(streamError: ActorError, graceful = true): Promise<void> {
     const instance = this.instance;
     this.instance = undefined;
     const streams = this.#streams;
@@ -426,10 +428,12 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     if (streams !== undefined) {
       for (const stream of streams) {
         stream.end(streamError);
-        await this.#hook("stream close", () => stream.close());
+        // A kill does not wait for generators' finally blocks; a graceful stop does.
+        const closing = this.#hook("stream close", () => stream.close());
+        if (graceful) await closing;
       }
     }
-    if (runOnStop && instance !== undefined && instance.onStop !== DEFAULT_ON_STOP) {
+    if (graceful && instance !== undefined && instance.onStop !== DEFAULT_ON_STOP) {
       await this.#hook("onStop", () => instance.onStop());
     }
   }

@@ -60,6 +60,8 @@ export class Deadlines {
   }
 
   track(item: Expirable, lane: Lane): void {
+    // Tracked already: move it (tracking twice would link it to itself).
+    if (item.lane !== undefined) untrack(item);
     item.deadline = coarseNow() + lane.timeoutMs;
     if (!lane.registered) {
       // A lane dropped while empty comes back when a ref that kept it is used again.

@@ -30,6 +30,15 @@ export interface ActorErrorOptions {
   cause?: unknown;
 }
 
+/** Text for anything thrown, even an object `String()` cannot convert (a null prototype). */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** Every failure the runtime reports to a caller is an ActorError with a stable `code`. */
 export class ActorError extends Error {
   override readonly name = "ActorError";
@@ -48,7 +57,7 @@ export class ActorError extends Error {
     if (error instanceof Error) {
       return new ActorError(code, error.message, { errorName: error.name, cause: error });
     }
-    return new ActorError(code, String(error), { errorName: typeof error, cause: error });
+    return new ActorError(code, describe(error), { errorName: typeof error, cause: error });
   }
 
   toJSON(): { code: ErrorCode; message: string; errorName?: string } {

@@ -20,12 +20,32 @@ export function jsonLogger(level: LogLevel = "warn", write: (line: string) => vo
     RANK[lineLevel] < RANK[level]
       ? () => {}
       : (event: string, fields?: LogFields) => {
-          write(JSON.stringify({ time: new Date().toISOString(), level: lineLevel, event, ...fields }, errorsAsText));
+          // Logging must never throw: a log line about a failure would become a new failure.
+          let line: string;
+          try {
+            line = JSON.stringify({ time: new Date().toISOString(), level: lineLevel, event, ...fields }, safeValues());
+          } catch {
+            line = JSON.stringify({ time: new Date().toISOString(), level: lineLevel, event, fields: "(cannot be written)" });
+          }
+          try {
+            write(line);
+          } catch {
+            // nowhere left to say it
+          }
         };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
-function errorsAsText(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  return value;
+/** A JSON replacer for anything a log field may hold: errors, BigInts, cycles. */
+function safeValues(): (key: string, value: unknown) => unknown {
+  const seen = new WeakSet<object>();
+  return (_key, value) => {
+    if (value instanceof Error) return { name: value.name, message: value.message };
+    if (typeof value === "bigint") return `${value}n`;
+    if (typeof value === "object" && value !== null) {
+      if (seen.has(value)) return "(cycle)";
+      seen.add(value);
+    }
+    return value;
+  };
 }

@@ -131,6 +131,17 @@ export function cellOf(value: unknown): Cell | undefined {
   return value instanceof LocalRef ? value[CELL] : undefined;
 }
 
+/**
+ * The lane of a timeout that came from outside (a link, a header). Rounded up
+ * to two significant digits: a peer sending ever-different timeouts cannot make
+ * the runtime keep a lane for each (a few hundred at most).
+ */
+function laneOf(timeoutMs: number): Lane {
+  const exact = checkTimeout(timeoutMs);
+  const step = 10 ** Math.max(0, Math.floor(Math.log10(exact)) - 1);
+  return deadlines.lane(Math.min(MAX_TIMEOUT_MS, Math.ceil(exact / step) * step));
+}
+
 /** How a message arrives by type and payload (`$ask`, the wire): what handles it, or why nothing can. */
 function route(cell: Cell, type: unknown, payload: unknown): MethodEntry | undefined {
   if (typeof type !== "string") throw new ActorError("BAD_REQUEST", "a message type must be a string");
@@ -158,7 +169,7 @@ export function deliver(ref: unknown, type: unknown, payload: unknown, timeoutMs
   const cell = cellOf(ref);
   if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
   const entry = route(cell, type, payload);
-  const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : deadlines.lane(checkTimeout(timeoutMs));
+  const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : laneOf(timeoutMs);
   if (entry?.kind === "stream") return { stream: true, items: cell.openStream(entry, (payload as unknown[] | null | undefined) ?? [], lane) as ActorStream<unknown> };
   return { stream: false, result: cell.ask(ASK, type as string, entry, entry === undefined ? payload : (payload ?? []), lane) };
 }
@@ -178,7 +189,7 @@ export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink:
   const cell = cellOf(ref);
   if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
   const entry = route(cell, type, payload);
-  const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : deadlines.lane(checkTimeout(timeoutMs));
+  const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : laneOf(timeoutMs);
   if (entry?.kind === "stream") return cell.openStream(entry, (payload as unknown[] | null | undefined) ?? [], lane) as ActorStream<unknown>;
   cell.askInto(type as string, entry, entry === undefined ? payload : (payload ?? []), lane, sink.resolve, sink.reject, tag);
   return undefined;

@@ -68,6 +68,12 @@ export class StreamCursor<T> implements ActorStream<T>, StreamState {
   // The actor's side, always inside one of its turns.
 
   step(instance: object): Promise<IteratorResult<unknown>> {
+    // Ended by a stop or restart: a step still queued must not look like a complete stream.
+    if (this.#error !== undefined) {
+      const error = this.#error;
+      this.#error = undefined;
+      return Promise.reject(error);
+    }
     if (this.#finished) return DONE_PROMISE;
     this.#generator ??= this.entry.fn.apply(instance, this.args) as AsyncGenerator<unknown, unknown, unknown>;
     return this.#generator.next();

@@ -65,21 +65,21 @@ export class ClusterAuth {
     if (nonce.length > 64) return "bad nonce";
     if (!equal(mac, this.#mac(purpose, ts, nonce, parts))) return "bad signature: the secret differs";
     if (this.#seen.has(nonce)) return "replayed message";
-    this.#remember(nonce);
+    if (!this.#remember(nonce)) return "too many signed messages in the replay window";
     return undefined;
   }
 
-  #remember(nonce: string): void {
+  /** Remembers a nonce; false when too many live ones are remembered already (refuse, rather than forget one). */
+  #remember(nonce: string): boolean {
     const now = Date.now();
-    if (this.#seen.size >= MAX_REMEMBERED_NONCES) {
-      for (const [old, until] of this.#seen) if (until < now) this.#seen.delete(old);
-      // Still full of live nonces: the oldest go first (insertion order).
-      for (const old of this.#seen.keys()) {
-        if (this.#seen.size < MAX_REMEMBERED_NONCES) break;
-        this.#seen.delete(old);
-      }
+    // Entries expire in the order they were added: drop from the oldest until one is live.
+    for (const [old, until] of this.#seen) {
+      if (until >= now) break;
+      this.#seen.delete(old);
     }
+    if (this.#seen.size >= MAX_REMEMBERED_NONCES) return false;
     this.#seen.set(nonce, now + 2 * AUTH_WINDOW_MS);
+    return true;
   }
 }
 
@@ -90,8 +90,9 @@ function equal(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** Constant-time check of a bearer token (the public route's `--api-token`). */
+/** Constant-time check of a bearer token (the public route's `--api-token`); digests first, so not even its length leaks. */
 export function bearerMatches(header: string | undefined, token: string): boolean {
   if (header === undefined || !header.startsWith("Bearer ")) return false;
-  return equal(header.slice("Bearer ".length), token);
+  const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
+  return equal(digest(header.slice("Bearer ".length)), digest(token));
 }

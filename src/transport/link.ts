@@ -67,6 +67,7 @@ export class Link implements CallLink {
   #superseded = false;
   /** Asks from the peer that this node is still answering. */
   #answering = 0;
+  #helloSeen = false;
   #state = CONNECTING;
   #socket: LinkSocket | undefined;
   readonly #host: LinkHost;
@@ -207,7 +208,14 @@ export class Link implements CallLink {
     this.#outbox = [];
     const frames = this.#host.codec.encodeFrames(batch, (envelope, error) => this.#unencodable(envelope, error));
     try {
-      for (const frame of frames) (this.#socket as LinkSocket).send(frame);
+      for (const frame of frames) {
+        // 0: the socket dropped the frame (its buffer is full or it is closing). Losing
+        // frames silently is worse than losing the link: its calls fail now.
+        if ((this.#socket as LinkSocket).send(frame) === 0) {
+          this.close(unreachable(this.peerAddr, "the peer does not read fast enough (send buffer full)"));
+          return;
+        }
+      }
     } catch (error) {
       this.close(unreachable(this.peerAddr, `send failed: ${(error as Error).message}`));
     }
@@ -217,8 +225,17 @@ export class Link implements CallLink {
   #unencodable(envelope: Envelope, error: unknown): Envelope | undefined {
     const why = `cannot encode for the wire: ${error instanceof Error ? error.message : String(error)}`;
     switch (envelope[0]) {
+      case ITEM: {
+        // The stream cannot go on: its generator stops here too.
+        const stream = this.#served.get(envelope[1]);
+        if (stream !== undefined) {
+          this.#served.delete(envelope[1]);
+          stream.done = true;
+          void stream.items.return();
+        }
+        return [FAIL, envelope[1], "HANDLER_ERROR", why, "EncodeError"];
+      }
       case REPLY:
-      case ITEM:
         return [FAIL, envelope[1], "HANDLER_ERROR", why, "EncodeError"];
       case CALL: {
         const call = this.#calls.take(envelope[1]);
@@ -243,7 +260,15 @@ export class Link implements CallLink {
       this.close(new ActorError("NODE_UNREACHABLE", `link closed: the peer sent a bad frame (${(error as Error).message})`), 4400, "bad frame");
       return;
     }
-    for (const envelope of frame) this.#dispatch(envelope);
+    for (const envelope of frame) {
+      if (this.#state === CLOSED) return;
+      // Before the acceptor has proved itself, nothing but its HELLO is acted on.
+      if (this.#state !== OPEN && envelope[0] !== HELLO) {
+        this.close(new ActorError("UNAUTHORIZED", `node ${this.peerAddr ?? "(unknown)"} sent ${envelope[0]} before proving it knows the cluster secret`), 4401, "unauthorized");
+        return;
+      }
+      this.#dispatch(envelope);
+    }
   }
 
   #dispatch(envelope: Envelope): void {
@@ -291,9 +316,12 @@ export class Link implements CallLink {
           stream.done = true;
           void stream.items.return();
         }
+        this.#closeIfIdle();
         return;
       }
       case HELLO:
+        if (this.#helloSeen) return; // once per link: the tie-break relies on peerId
+        this.#helloSeen = true;
         if (envelope[2] !== PROTOCOL_VERSION) {
           this.close(unreachable(this.peerAddr, `peer speaks protocol ${envelope[2]}, this node ${PROTOCOL_VERSION}`), 4400, "incompatible protocol version");
           return;
@@ -367,6 +395,7 @@ export class Link implements CallLink {
         stream.done = true;
         this.#served.delete(id);
         if (this.#state !== CLOSED) this.#send(failEnvelope(id, error), false);
+        this.#closeIfIdle();
       },
     );
   }

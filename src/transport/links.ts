@@ -8,6 +8,8 @@ import { clientTls, type TlsOptions } from "./tls.ts";
 export const NODE_HEADER = "x-pulsing-node";
 export const ADDR_HEADER = "x-pulsing-addr";
 export const PROTOCOL_HEADER = "x-pulsing-protocol";
+/** With a secret: the address the dialler dialled, which the signature covers. */
+export const TARGET_HEADER = "x-pulsing-target";
 export const LINK_PATH = "/cluster/link";
 
 export interface LinksOptions {
@@ -96,11 +98,14 @@ export class Links {
     if (this.#options.addr !== undefined) headers[ADDR_HEADER] = this.#options.addr;
     let checkHello: ((peerId: string, proof: string | null) => boolean) | undefined;
     if (auth !== undefined) {
-      const signature = auth.sign("link", [nodeId, this.#options.addr ?? ""]);
+      // The signature names the node dialled, and the HELLO proof names it back: a
+      // node without the secret cannot relay our handshake to another node.
+      headers[TARGET_HEADER] = addr;
+      const signature = auth.sign("link", [nodeId, this.#options.addr ?? "", addr]);
       headers[TS_HEADER] = signature.ts;
       headers[NONCE_HEADER] = signature.nonce;
       headers[AUTH_HEADER] = signature.mac;
-      checkHello = (peerId, proof) => auth.checkProof("hello", [signature.nonce, peerId], proof);
+      checkHello = (peerId, proof) => auth.checkProof("hello", [signature.nonce, peerId, addr], proof);
     }
     const link = new Link(this.#host, { peerAddr: addr, dialled: true, ...(checkHello === undefined ? {} : { checkHello }) });
     peer.link = link;
@@ -108,16 +113,29 @@ export class Links {
     const tls = this.#options.tls;
     const socket = new WebSocket(`${tls === undefined ? "ws" : "wss"}://${addr}${LINK_PATH}`, { headers, ...(tls === undefined ? {} : { tls: clientTls(tls) }) } as unknown as string[]);
     socket.binaryType = "arraybuffer";
-    const timer = setTimeout(() => link.close(unreachable(addr, `no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    // The connect timeout runs until the link is open: through the handshake and, with a secret, the HELLO proof.
+    const timer = setTimeout(() => {
+      if (link.isOpen) return;
+      this.#failed(addr, peer);
+      link.close(unreachable(addr, `no connection within ${connectTimeoutMs} ms`));
+      socket.close();
+    }, connectTimeoutMs);
     socket.onopen = () => {
-      clearTimeout(timer);
+      if (link.isClosed) {
+        socket.close(); // too late: the link gave up already
+        return;
+      }
       peer.failures = 0;
       link.open(socket);
+      if (link.isOpen) clearTimeout(timer);
       this.#options.logger.info("link up", { peer: addr, dialled: true });
     };
     socket.onmessage = (event: MessageEvent) => {
       const data = event.data;
-      if (data instanceof ArrayBuffer) link.receive(new Uint8Array(data));
+      if (data instanceof ArrayBuffer) {
+        link.receive(new Uint8Array(data));
+        if (link.isOpen) clearTimeout(timer);
+      }
       else link.close(unreachable(addr, "peer sent a text frame"), 4400, "text frames are not part of the protocol");
     };
     socket.onclose = (event: CloseEvent) => {

@@ -184,13 +184,10 @@ export class RemoteCall implements Expirable {
       }
       case ENDED:
         return Promise.resolve(DONE);
-      case PENDING:
-        this.result.catch(noop); // read as a stream: a failure reaches the reader, not an unhandled promise
-        break;
-      default:
-        deadlines.track(this, this.timeout);
     }
     if (this.#waiter !== undefined) return Promise.reject(new ActorError("BAD_REQUEST", "next() called again before the last one settled"));
+    if (this.#state === PENDING) this.result.catch(noop); // read as a stream: a failure reaches the reader, not an unhandled promise
+    else deadlines.track(this, this.timeout);
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });

@@ -7,7 +7,7 @@ import { formatAddr } from "./address.ts";
 import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, type Signature, TS_HEADER } from "./auth.ts";
 import { serverTls, type TlsOptions } from "./tls.ts";
 import { Link, unreachable } from "./link.ts";
-import { ADDR_HEADER, LINK_PATH, type Links, NODE_HEADER, PROTOCOL_HEADER } from "./links.ts";
+import { ADDR_HEADER, LINK_PATH, type Links, NODE_HEADER, PROTOCOL_HEADER, TARGET_HEADER } from "./links.ts";
 
 export interface NodeServerOptions {
   hostname: string;
@@ -68,6 +68,8 @@ function refusal(headers: Headers): string | undefined {
 export function startServer(options: NodeServerOptions): NodeServer {
   const { codec, logger } = options;
   const app = new Hono();
+  // Known once Bun.serve has bound the port; routes only run after that.
+  let ownAddr = "";
 
   app.get("/health", (c) =>
     options.shuttingDown() ? c.json({ status: "shutting-down", node: options.nodeId }, 503) : c.json({ status: "ok", node: options.nodeId }),
@@ -85,7 +87,11 @@ export function startServer(options: NodeServerOptions): NodeServer {
       nonce: headers.get(NONCE_HEADER) ?? undefined,
     };
     if (options.auth !== undefined) {
-      const why = options.auth.check("link", signatureOf(headers), [data.peerId ?? "", data.peerAddr ?? ""]);
+      const target = headers.get(TARGET_HEADER) ?? "";
+      const why =
+        target !== ownAddr
+          ? `the link was signed for ${target || "(no address)"}, not for this node (${ownAddr}): dial nodes by the address they advertise`
+          : options.auth.check("link", signatureOf(headers), [data.peerId ?? "", data.peerAddr ?? "", target]);
       if (why !== undefined) {
         logger.warn("link refused", { why });
         return c.json(errorBody(new ActorError("UNAUTHORIZED", `link refused: ${why}`)), 401);
@@ -137,6 +143,8 @@ export function startServer(options: NodeServerOptions): NodeServer {
     fetch: (request, srv) => app.fetch(request, srv),
     websocket: {
       maxPayloadLength: codec.limits.maxMessageBytes,
+      // A peer that does not read its frames loses its link rather than frames silently.
+      closeOnBackpressureLimit: true,
       open(ws: ServerWebSocket<SocketData>) {
         const { refusal: why, peerId, peerAddr } = ws.data;
         if (why !== undefined) {
@@ -148,7 +156,7 @@ export function startServer(options: NodeServerOptions): NodeServer {
         const link = new Link(links.host, { peerAddr, dialled: false, ...(peerId === undefined ? {} : { peerId }) });
         ws.data.link = link;
         link.open(ws);
-        link.hello(options.nodeId, options.auth === undefined || ws.data.nonce === undefined ? null : options.auth.proof("hello", [ws.data.nonce, options.nodeId]));
+        link.hello(options.nodeId, options.auth === undefined || ws.data.nonce === undefined ? null : options.auth.proof("hello", [ws.data.nonce, options.nodeId, ownAddr]));
         links.accepted(link);
         logger.info("link up", { peer: peerAddr, peerId });
       },
@@ -164,8 +172,9 @@ export function startServer(options: NodeServerOptions): NodeServer {
     },
   });
 
+  ownAddr = formatAddr({ hostname: options.hostname, port: server.port as number });
   return {
-    addr: formatAddr({ hostname: options.hostname, port: server.port as number }),
+    addr: ownAddr,
     app,
     async stop() {
       await server.stop(true);

@@ -225,3 +225,51 @@ describe("watch", () => {
     expect(log.lines.some((line) => line.event === "watcher failed")).toBe(true);
   });
 });
+
+describe("hostile values from handlers", () => {
+  test("a handler that throws an object without a prototype answers HANDLER_ERROR and the actor goes on", async () => {
+    class Odd extends Actor {
+      weird(): never {
+        throw Object.create(null);
+      }
+      async weirdLater(): Promise<never> {
+        throw Object.create(null);
+      }
+      ok(): string {
+        return "ok";
+      }
+    }
+    const { system } = await startSystem();
+    const odd = await system.spawn(Odd);
+    expect(((await odd.weird().catch((e: unknown) => e)) as ActorError).code).toBe("HANDLER_ERROR");
+    expect(((await odd.weirdLater().catch((e: unknown) => e)) as ActorError).code).toBe("HANDLER_ERROR");
+    expect(await odd.ok()).toBe("ok");
+  });
+
+  test("an onStop that throws a BigInt still lets the stop finish and frees the name", async () => {
+    class Big extends Actor {
+      override onStop(): void {
+        throw 42n;
+      }
+    }
+    const system = await (await import("pulsing")).ActorSystem.start(); // the default JSON logger must not throw on it
+    const big = await system.spawn(Big, { name: "big" });
+    const events: StopEvent[] = [];
+    system.watch(big, (e) => events.push(e));
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      await system.stop(big);
+    } finally {
+      process.stderr.write = original;
+    }
+    expect(events.map((e) => e.reason)).toEqual(["normal"]);
+    expect((await system.spawn(Big, { name: "big" })).$name).toBe("big");
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      await system.shutdown();
+    } finally {
+      process.stderr.write = original;
+    }
+  });
+});

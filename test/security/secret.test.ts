@@ -85,6 +85,62 @@ describe("a cluster with a shared secret", () => {
     expect(error.code).toBe("UNAUTHORIZED");
   });
 
+  test("a peer that sends anything before proving it knows the secret is cut off, and nothing it sent runs", async () => {
+    let ran = false;
+    class Vault extends Actor {
+      wipe(): string {
+        ran = true;
+        return "wiped";
+      }
+    }
+    const victim = await node({ secret: SECRET });
+    await victim.spawn(Vault, { name: "vault" });
+    // A rogue acceptor: upgrades anything, then sends a call to the dialler and a forged HELLO.
+    const rogue = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request, server) => (server.upgrade(request, { data: undefined }) ? undefined : new Response("no", { status: 400 })),
+      websocket: {
+        open(ws) {
+          ws.send(encode([[0, 1, "vault", "wipe", [], 1, 1000]]));
+          ws.send(encode([[8, "rogue", 1, null]]));
+        },
+        message() {},
+      },
+    });
+    try {
+      const error = (await victim.remote<Vault>(`127.0.0.1:${rogue.port}`, "vault").wipe().catch((e: unknown) => e)) as ActorError;
+      expect(error.code).toBe("UNAUTHORIZED");
+      await Bun.sleep(20);
+      expect(ran).toBe(false);
+    } finally {
+      rogue.stop(true);
+    }
+  });
+
+  test("a link signed for another address is refused (a handshake cannot be relayed)", async () => {
+    const a = await node({ secret: SECRET });
+    const auth = new ClusterAuth(SECRET);
+    const { ts, nonce, mac } = auth.sign("link", ["victim", "127.0.0.1:2", "127.0.0.1:1"]);
+    const response = await fetch(`http://${a.addr}/cluster/link`, {
+      headers: {
+        "x-pulsing-node": "victim",
+        "x-pulsing-protocol": "1",
+        "x-pulsing-addr": "127.0.0.1:2",
+        "x-pulsing-target": "127.0.0.1:1",
+        "x-pulsing-ts": ts,
+        "x-pulsing-nonce": nonce,
+        "x-pulsing-auth": mac,
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("not for this node");
+  });
+
   test("a short secret is refused at start", async () => {
     await expect(ActorSystem.start({ addr: "127.0.0.1:0", secret: "short", logger: memoryLogger() })).rejects.toThrow(/16 characters/);
   });

@@ -200,6 +200,21 @@ describe("remote streams", () => {
     await stream.return();
   });
 
+  test("a second next() while one waits is refused, and timeouts keep working", async () => {
+    const { counter, client, server } = await pair();
+    await server.spawn(Counter, { name: "sleepy" });
+    const stream = counter.forever();
+    await stream.next();
+    // Drain what was sent ahead, then two next() at once.
+    for (let i = 0; i < STREAM_WINDOW; i++) await stream.next();
+    const [first, second] = await Promise.all([stream.next(), stream.next().catch((e: ActorError) => e.code)]);
+    expect(typeof (first as IteratorResult<number>).value).toBe("number");
+    expect(second === "BAD_REQUEST" || typeof (second as IteratorResult<number>).value === "number").toBe(true);
+    await stream.return();
+    const sleepy = client.remote<Counter>(server.addr as string, "sleepy");
+    expect(((await sleepy.$withTimeout(50).hang().catch((e: unknown) => e)) as ActorError).code).toBe("TIMEOUT");
+  });
+
   test("awaiting a stream or iterating a value is a clear BAD_REQUEST", async () => {
     const { counter } = await pair();
     const awaited = (await (counter.countTo(3) as unknown as Promise<unknown>).then(
