@@ -4,7 +4,7 @@ import { type CommandSpec, endpointFlag, helpText, intFlag, nodeUrl, parseComman
 export const askSpec = {
   name: "ask",
   summary: "Calls a named actor on a node and prints the result (one line per item for a stream).",
-  usage: "pulsing ask HOST:PORT ACTOR METHOD [JSON-ARG ...] [--tell] [--timeout-ms N]",
+  usage: "pulsing ask HOST:PORT ACTOR METHOD [--tell] [--timeout-ms N] [--] [JSON-ARG ...]   (put -- before a negative number)",
   options: { tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" }, ...TLS_OPTIONS },
   env: { "api-token": "PULSING_API_TOKEN", ...TLS_ENV },
   help: {
@@ -50,15 +50,23 @@ export async function runAsk(argv: string[], io: Io): Promise<number> {
   let response: Response;
   try {
     const { base, init } = nodeUrl(addr, tlsFlags(values));
-    response = await fetch(`${base}/actor/${actor}`, { ...init, method: "POST", headers, body: JSON.stringify({ msg_type: method, payload: args }) });
+    // The client gives up a little after the node would: a paused node must not hang the command.
+    const signal = AbortSignal.timeout((timeoutMs ?? 30_000) + 5_000);
+    const path = actor.split("/").map(encodeURIComponent).join("/");
+    response = await fetch(`${base}/actor/${path}`, { ...init, signal, method: "POST", headers, body: JSON.stringify({ msg_type: method, payload: args }) });
   } catch (error) {
     io.err(`NODE_UNREACHABLE: cannot reach ${addr}: ${(error as Error).message}\n`);
     return 1;
   }
-  if (response.headers.get("content-type")?.startsWith("application/x-ndjson")) return printStream(response, io);
+  const type = response.headers.get("content-type") ?? "";
+  if (type.startsWith("application/x-ndjson")) return printStream(response, io);
+  if (!type.startsWith("application/json")) {
+    io.err(`BAD_REQUEST: ${addr} answered ${response.status} with ${type || "no content type"}: is it a pulsing node?\n`);
+    return 1;
+  }
   const body = (await response.json()) as { result?: unknown } & Partial<ErrorRecord>;
   if (body.error !== undefined) return printError(io, body as ErrorRecord);
-  if (values.tell !== true) io.out(`${JSON.stringify(body.result)}\n`);
+  if (values.tell !== true) io.out(`${JSON.stringify(body.result ?? null)}\n`);
   return 0;
 }
 
@@ -73,7 +81,7 @@ async function printStream(response: Response, io: Io): Promise<number> {
       text = text.slice(at + 1);
       if (record.error !== undefined) return printError(io, record as ErrorRecord);
       if (record.end === true) return 0;
-      io.out(`${JSON.stringify(record.item)}\n`);
+      io.out(`${JSON.stringify(record.item ?? null)}\n`);
     }
   }
   io.err("NODE_UNREACHABLE: the stream ended without an end record\n");

@@ -1,5 +1,6 @@
 import { type ActorError, ActorSystem } from "../index.ts";
 import type { Io } from "./io.ts";
+import { DEFAULT_ADDR } from "./node-command.ts";
 import { type CommandSpec, endpointFlag, helpText, intFlag, numberFlag, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
 
 export const benchSpec = {
@@ -18,7 +19,7 @@ export const benchSpec = {
   },
   env: { endpoint: "PULSING_ENDPOINT", secret: "PULSING_SECRET", ...TLS_ENV },
   help: {
-    endpoint: "the node to load (default 127.0.0.1:9000)",
+    endpoint: `the node to load (default ${DEFAULT_ADDR})`,
     actor: "the actor's name (default demo/counter)",
     method: "the method to call (default inc)",
     args: "its arguments, a JSON array (default [1])",
@@ -40,7 +41,7 @@ export async function runBench(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const addr = endpointFlag(values.endpoint ?? "127.0.0.1:9000", "endpoint");
+  const addr = endpointFlag(values.endpoint ?? DEFAULT_ADDR, "endpoint");
   const concurrency = intFlag(values.concurrency, "concurrency", 1, 100_000, 64);
   const seconds = numberFlag(values.duration, "duration", 0.1, 86_400, 10);
   const actor = typeof values.actor === "string" ? values.actor : "demo/counter";
@@ -86,6 +87,7 @@ export async function runBench(argv: string[], io: Io): Promise<number> {
           } catch (error) {
             const code = (error as ActorError).code ?? "ERROR";
             errors.set(code, (errors.get(code) ?? 0) + 1);
+            await Bun.sleep(10); // a failing node answers at once: do not spin on it
             continue;
           }
           if (count === latencies.length) {

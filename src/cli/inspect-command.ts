@@ -1,5 +1,6 @@
 import type { Member, TlsOptions } from "../index.ts";
 import type { Io } from "./io.ts";
+import { DEFAULT_ADDR } from "./node-command.ts";
 import { type CommandSpec, endpointFlag, helpText, intFlag, nodeUrl, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
 
 export const inspectSpec = {
@@ -9,7 +10,7 @@ export const inspectSpec = {
   options: { endpoint: { type: "string" }, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" }, ...TLS_OPTIONS },
   env: { endpoint: "PULSING_ENDPOINT", ...TLS_ENV },
   help: {
-    endpoint: "the node to ask (default 127.0.0.1:9000)",
+    endpoint: `the node to ask (default ${DEFAULT_ADDR})`,
     json: "print JSON for scripts",
     watch: "refresh until interrupted",
     "interval-ms": "refresh interval with --watch (default 1000)",
@@ -27,7 +28,7 @@ function table(rows: string[][]): string {
 
 async function fetchJson(url: string, init: RequestInit): Promise<unknown> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  if (!response.ok || !(response.headers.get("content-type") ?? "").startsWith("application/json")) throw new Error(`${url} answered ${response.status}: is it a pulsing node?`);
   return response.json();
 }
 
@@ -35,6 +36,7 @@ async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions
   const { base, init } = nodeUrl(addr, tls);
   if (topic === "metrics") {
     const response = await fetch(`${base}/metrics`, { ...init, signal: AbortSignal.timeout(5_000) });
+    if (!response.ok || !(response.headers.get("content-type") ?? "").startsWith("text/plain")) throw new Error(`/metrics answered ${response.status}: is it a pulsing node?`);
     const text = await response.text();
     if (!json) return text.trimEnd();
     const samples = text
@@ -73,7 +75,7 @@ export async function runInspect(argv: string[], io: Io): Promise<number> {
   }
   const topic = positionals[0] as Topic | undefined;
   if (topic === undefined || !TOPICS.includes(topic) || positionals.length > 1) throw new UsageError(`inspect needs one of ${TOPICS.join(", ")}`);
-  const addr = endpointFlag(values.endpoint ?? "127.0.0.1:9000", "endpoint");
+  const addr = endpointFlag(values.endpoint ?? DEFAULT_ADDR, "endpoint");
   const intervalMs = intFlag(values["interval-ms"], "interval-ms", 100, 3_600_000, 1_000);
   const json = values.json === true;
   const tls = tlsFlags(values);

@@ -7,7 +7,7 @@ import { runAsk } from "./ask-command.ts";
 import { runBench } from "./bench-command.ts";
 import { runInspect } from "./inspect-command.ts";
 import { type Io, stdio } from "./io.ts";
-import { runNode } from "./node-command.ts";
+import { DEFAULT_ADDR, runNode } from "./node-command.ts";
 import { UsageError } from "./usage.ts";
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
@@ -22,7 +22,7 @@ const HELP = `pulsing: a distributed actor runtime for Bun
 usage: pulsing [COMMAND] [OPTIONS]
 
 commands:
-  node      run a node (the default: \`pulsing\` alone serves the embedded demo on ${"127.0.0.1:9000"})
+  node      run a node (the default: \`pulsing\` alone serves the embedded demo on ${DEFAULT_ADDR})
   ask       call a named actor: pulsing ask HOST:PORT ACTOR METHOD [JSON-ARG ...]
   inspect   show members, actors or metrics: pulsing inspect members --endpoint HOST:PORT
   bench     load an actor and print throughput and latency
@@ -54,4 +54,5 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   }
 }
 
-if (import.meta.main) void main(process.argv.slice(2)).then((code) => process.exit(code));
+// Exit once stdout has been written out: a slow pipe must get all of it.
+if (import.meta.main) void main(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));

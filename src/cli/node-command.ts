@@ -54,7 +54,14 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const addr = endpointFlag(values.addr ?? DEFAULT_ADDR, "addr");
-  const seeds = typeof values.seeds === "string" ? values.seeds.split(",").filter((s) => s.length > 0).map((s) => endpointFlag(s, "seeds")) : [];
+  const seeds =
+    typeof values.seeds === "string"
+      ? values.seeds
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0)
+          .map((s) => endpointFlag(s, "seeds"))
+      : [];
   const level = (values["log-level"] ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`);
   const askTimeoutMs = intFlag(values["ask-timeout-ms"], "ask-timeout-ms", 1, 2_147_483_647, 30_000);
@@ -72,7 +79,15 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
   }
 
   const logger = jsonLogger(level, (line) => io.err(`${line}\n`));
-  let system: ActorSystem;
+  // Signals count from the start: one that comes while the node starts stops it as soon as it has.
+  let signalled: string | undefined;
+  let onSignal: (signal: string) => void = (signal) => {
+    signalled ??= signal;
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+
+  let system: ActorSystem | undefined;
   try {
     const secret = typeof values.secret === "string" ? values.secret : undefined;
     const apiToken = typeof values["api-token"] === "string" ? values["api-token"] : undefined;
@@ -88,18 +103,20 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
     await runActorsModule(system, actors);
   } catch (error) {
     io.err(`pulsing node: cannot start: ${(error as Error).message}\n`);
+    await system?.shutdown(); // it may have joined already: leave properly
     return 1;
   }
+  const running = system;
   // Secrets are never logged: only whether they are set.
-  logger.info("node started", { node: system.nodeId, addr: system.addr, seeds, actors: values.actors ?? "(embedded demo)", secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
+  logger.info("node started", { node: running.nodeId, addr: running.addr, seeds, actors: values.actors ?? "(embedded demo)", secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
   io.out(
     [
-      `pulsing node ${system.nodeId} serving on ${system.addr}`,
-      `  dashboard  ${tls === undefined ? "http" : "https"}://${system.addr}/`,
-      `  metrics    ${tls === undefined ? "http" : "https"}://${system.addr}/metrics`,
-      `  members    pulsing inspect members --endpoint ${system.addr}`,
-      values.actors === undefined ? `  try        pulsing ask ${system.addr} demo/counter inc 2` : "",
-      values.actors === undefined ? `             curl -s ${system.addr}/actor/demo/counter -d '{"msg_type":"inc","payload":[2]}'` : "",
+      `pulsing node ${running.nodeId} serving on ${running.addr}`,
+      `  dashboard  ${tls === undefined ? "http" : "https"}://${running.addr}/`,
+      `  metrics    ${tls === undefined ? "http" : "https"}://${running.addr}/metrics`,
+      `  members    pulsing inspect members --endpoint ${running.addr}`,
+      values.actors === undefined ? `  try        pulsing ask ${running.addr} demo/counter inc 2` : "",
+      values.actors === undefined ? `             curl -s ${running.addr}/actor/demo/counter -d '{"msg_type":"inc","payload":[2]}'` : "",
       "",
     ]
       .filter((line, i, all) => line !== "" || i === all.length - 1)
@@ -109,14 +126,18 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
   return new Promise<number>((done) => {
     let stopping = false;
     const stop = (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        logger.warn("second signal: exiting now", { signal });
+        done(1);
+        return;
+      }
       stopping = true;
       logger.info("stopping", { signal });
       const limit = setTimeout(() => {
         logger.error("shutdown took too long; exiting", { limitMs: SHUTDOWN_LIMIT_MS });
         done(1);
       }, SHUTDOWN_LIMIT_MS);
-      system.shutdown().then(
+      running.shutdown().then(
         () => {
           clearTimeout(limit);
           logger.info("stopped");
@@ -129,7 +150,7 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
         },
       );
     };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
+    onSignal = stop;
+    if (signalled !== undefined) stop(signalled);
   });
 }

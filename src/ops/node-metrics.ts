@@ -16,13 +16,16 @@ export class NodeMetrics {
 
   text(): string {
     const view = this.#view;
-    const node = { node: view.nodeId };
+    // The node id is new at every start: it goes in one info series, not on every series
+    // (the scrape's own `instance` label tells nodes apart and survives restarts).
+    const node = {};
     const counts = view.counts();
     const members = view.members();
     const memory = process.memoryUsage();
     const gossip = view.gossipSent();
     const traffic = view.linkTraffic();
     const families: Family[] = [
+      { name: "pulsing_node_info", help: "This node's id and address.", type: "gauge", samples: [{ labels: { node: view.nodeId, addr: view.addr ?? "" }, value: 1 }] },
       { name: "pulsing_actors", help: "Actors running on this node.", type: "gauge", samples: [{ labels: node, value: view.actors().length }] },
       {
         name: "pulsing_messages_total",

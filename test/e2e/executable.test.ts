@@ -84,7 +84,7 @@ test(
     const registry = (JSON.parse(actors.out) as { registry: { names: string[] }[] }).registry;
     expect(registry.filter((r) => r.names.includes("kv/store")).length).toBe(3);
     const metrics = await pulsing("inspect", "metrics", "--endpoint", first.addr);
-    expect(metrics.out).toContain('pulsing_members{node="');
+    expect(metrics.out).toContain('pulsing_members{state="alive"} 3');
 
     // kill -9: the others mark it dead.
     third.proc.kill(9);
