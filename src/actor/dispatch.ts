@@ -44,10 +44,6 @@ export class DispatchTables {
     this.#reserved = reserved;
   }
 
-  get reserved(): ReadonlySet<string> {
-    return this.#reserved;
-  }
-
   of(cls: AnyClass): DispatchTable {
     let table = this.#tables.get(cls);
     if (table === undefined) {

@@ -30,10 +30,6 @@ export class Ring<T> {
     return item;
   }
 
-  peek(): T | undefined {
-    return this.#size === 0 ? undefined : this.#items[this.#head];
-  }
-
   /** Empties the queue and returns what it held, oldest first. */
   drain(): T[] {
     const out: T[] = [];

@@ -64,10 +64,6 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     return this.#cells.size;
   }
 
-  get isShuttingDown(): boolean {
-    return this.#shuttingDown !== undefined;
-  }
-
   async spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, options: SpawnOptions<A> = {}): Promise<ActorRef<T>> {
     if (this.#shuttingDown !== undefined) throw new ActorError("SHUTTING_DOWN", "the actor system is shutting down");
     if (typeof cls !== "function" || !(cls.prototype instanceof Actor)) {

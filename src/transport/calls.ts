@@ -1,68 +1,55 @@
+const SLOTS = 4096;
+
 /**
  * The calls in flight on a link, by id. Ids are handed out in order and most
- * calls finish soon, so slot `id & mask` is nearly always free: set, get and
- * delete are an index each, where a Map would hash three times per call.
+ * calls finish soon, so slot `id & mask` of a fixed table is nearly always free:
+ * set, get and take are an index each, where a Map hashes three times a call.
+ * A call still in its slot when a new id lands there (a long stream, a slow ask)
+ * moves to a Map, so the table never grows.
  */
 export class CallTable<T extends { readonly id: number }> {
-  #slots: (T | undefined)[] = new Array(64);
-  #mask = 63;
-  #size = 0;
+  readonly #slots: (T | undefined)[] = new Array(SLOTS);
+  readonly #overflow = new Map<number, T>();
+  #inSlots = 0;
 
   get size(): number {
-    return this.#size;
+    return this.#inSlots + this.#overflow.size;
   }
 
   set(call: T): void {
-    while (this.#slots[call.id & this.#mask] !== undefined) this.#grow();
-    this.#slots[call.id & this.#mask] = call;
-    this.#size++;
+    const at = call.id & (SLOTS - 1);
+    const occupant = this.#slots[at];
+    if (occupant === undefined) this.#inSlots++;
+    else this.#overflow.set(occupant.id, occupant);
+    this.#slots[at] = call;
   }
 
   get(id: number): T | undefined {
-    const call = this.#slots[id & this.#mask];
-    return call !== undefined && call.id === id ? call : undefined;
+    const call = this.#slots[id & (SLOTS - 1)];
+    return call !== undefined && call.id === id ? call : this.#overflow.get(id);
   }
 
   /** Removes and returns the call with that id, if it is here. */
   take(id: number): T | undefined {
-    const at = id & this.#mask;
+    const at = id & (SLOTS - 1);
     const call = this.#slots[at];
-    if (call === undefined || call.id !== id) return undefined;
-    this.#slots[at] = undefined;
-    this.#size--;
-    return call;
+    if (call !== undefined && call.id === id) {
+      this.#slots[at] = undefined;
+      this.#inSlots--;
+      return call;
+    }
+    const moved = this.#overflow.get(id);
+    if (moved !== undefined) this.#overflow.delete(id);
+    return moved;
   }
 
   values(): T[] {
-    return this.#slots.filter((call): call is T => call !== undefined);
+    return [...this.#slots.filter((call): call is T => call !== undefined), ...this.#overflow.values()];
   }
 
   clear(): void {
-    this.#slots = new Array(64);
-    this.#mask = 63;
-    this.#size = 0;
-  }
-
-  /** Doubles until every call has a slot of its own (a long call can sit where a new id lands). */
-  #grow(): void {
-    const calls = this.values();
-    for (let length = this.#slots.length * 2; ; length *= 2) {
-      // Distinct ids stop clashing once the table is large enough.
-      const slots: (T | undefined)[] = new Array(length);
-      const mask = length - 1;
-      let clash = false;
-      for (const call of calls) {
-        if (slots[call.id & mask] !== undefined) {
-          clash = true;
-          break;
-        }
-        slots[call.id & mask] = call;
-      }
-      if (!clash) {
-        this.#slots = slots;
-        this.#mask = mask;
-        return;
-      }
-    }
+    this.#slots.fill(undefined);
+    this.#overflow.clear();
+    this.#inSlots = 0;
   }
 }

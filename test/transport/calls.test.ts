@@ -26,3 +26,17 @@ test("a call table finds every call by id while calls finish in any order", () =
   expect(table.take(next + 1)).toBeUndefined();
   expect(new Set(table.values())).toEqual(new Set(model.values()));
 });
+
+test("a long call does not make the table grow: it moves aside", () => {
+  const table = new CallTable<{ id: number }>();
+  const long = { id: 0 };
+  table.set(long);
+  for (let id = 1; id < 100_000; id++) {
+    table.set({ id });
+    expect(table.take(id)?.id).toBe(id);
+  }
+  expect(table.size).toBe(1);
+  expect(table.get(0)).toBe(long);
+  expect(table.take(0)).toBe(long);
+  expect(table.size).toBe(0);
+});
