@@ -136,7 +136,7 @@ export function cellOf(value: unknown): Cell | undefined {
  * to two significant digits: a peer sending ever-different timeouts cannot make
  * the runtime keep a lane for each (a few hundred at most).
  */
-function laneOf(timeoutMs: number): Lane {
+export function laneOf(timeoutMs: number): Lane {
   const exact = checkTimeout(timeoutMs);
   const step = 10 ** Math.max(0, Math.floor(Math.log10(exact)) - 1);
   return deadlines.lane(Math.min(MAX_TIMEOUT_MS, Math.ceil(exact / step) * step));
@@ -161,15 +161,16 @@ function route(cell: Cell, type: unknown, payload: unknown): MethodEntry | undef
 export type Delivery = { readonly stream: false; readonly result: Promise<unknown> } | { readonly stream: true; readonly items: ActorStream<unknown> };
 
 /**
- * Delivers a message by type and payload, as `$ask` and every transport do: a
+ * Delivers a message by type and payload, as `$ask` and every transport do
+ * (`timeout`: a lane from `laneOf` for a timeout that came from outside): a
  * method gets the payload as its argument array, anything else goes to
  * `receive`. Throws an ActorError when nothing can handle it.
  */
-export function deliver(ref: unknown, type: unknown, payload: unknown, timeoutMs?: number): Delivery {
+export function deliver(ref: unknown, type: unknown, payload: unknown, timeout?: Lane): Delivery {
   const cell = cellOf(ref);
   if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
   const entry = route(cell, type, payload);
-  const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : laneOf(timeoutMs);
+  const lane = timeout ?? (ref as LocalRef)[LANE];
   if (entry?.kind === "stream") return { stream: true, items: cell.openStream(entry, (payload as unknown[] | null | undefined) ?? [], lane) as ActorStream<unknown> };
   return { stream: false, result: cell.ask(ASK, type as string, entry, entry === undefined ? payload : (payload ?? []), lane) };
 }
@@ -185,11 +186,11 @@ export interface ReplySink {
  * no promise in between; a stream is returned for the caller to read. Throws an
  * ActorError when nothing can handle the message.
  */
-export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeoutMs?: number): ActorStream<unknown> | undefined {
+export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout?: Lane): ActorStream<unknown> | undefined {
   const cell = cellOf(ref);
   if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
   const entry = route(cell, type, payload);
-  const lane = timeoutMs === undefined ? (ref as LocalRef)[LANE] : laneOf(timeoutMs);
+  const lane = timeout ?? (ref as LocalRef)[LANE];
   if (entry?.kind === "stream") return cell.openStream(entry, (payload as unknown[] | null | undefined) ?? [], lane) as ActorStream<unknown>;
   cell.askInto(type as string, entry, entry === undefined ? payload : (payload ?? []), lane, sink.resolve, sink.reject, tag);
   return undefined;

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { ActorError, type ActorStream, checkTimeout, deliver, deliverTell } from "../actor/index.ts";
+import { ActorError, type ActorStream, checkTimeout, deliver, deliverTell, laneOf } from "../actor/index.ts";
 import { bearerMatches } from "./auth.ts";
 import {
   type BodyEncoding,
@@ -111,7 +111,7 @@ export function actorRoute(options: ActorRouteOptions): (c: Context) => Promise<
       const timeoutHeader = c.req.header(TIMEOUT_HEADER);
       const timeoutMs = timeoutHeader === undefined ? undefined : checkTimeout(Number(timeoutHeader), TIMEOUT_HEADER);
       const started = performance.now();
-      const delivery = deliver(ref, request.msgType, request.payload, timeoutMs);
+      const delivery = deliver(ref, request.msgType, request.payload, timeoutMs === undefined ? undefined : laneOf(timeoutMs));
       if (delivery.stream) return streamReply(delivery.items, encoding, codec);
       const result = await delivery.result;
       options.observe?.((performance.now() - started) / 1000);

@@ -1,4 +1,4 @@
-import { ActorError, type ActorStream, deliverInto, deliverTell, isErrorCode, type Lane, type Logger, type ReplySink } from "../actor/index.ts";
+import { ActorError, type ActorStream, deliverInto, deliverTell, isErrorCode, type Lane, laneOf, type Logger, type ReplySink } from "../actor/index.ts";
 import {
   CALL,
   CANCEL,
@@ -347,7 +347,7 @@ export class Link implements CallLink {
     }
     try {
       this.#answering++;
-      const items = deliverInto(ref, type, payload, this.#replies, id, timeoutMs);
+      const items = deliverInto(ref, type, payload, this.#replies, id, laneOf(timeoutMs));
       if (items === undefined) return; // the reply comes through this.#replies
       this.#answering--;
       const stream: ServedStream = { items, credit, pumping: false, done: false };

@@ -40,7 +40,7 @@ export function routedRef(options: RoutedRefOptions): unknown {
     if ("link" in to) return to.link.call(name, type, payload, lane, askOnly).result;
     if (!("local" in to)) return failedCall(to.error);
     try {
-      const delivery = deliver(to.local, type, payload, lane.timeoutMs);
+      const delivery = deliver(to.local, type, payload, lane);
       if (!delivery.stream) return delivery.result;
       if (!askOnly) return delivery.items;
       void delivery.items.return();
@@ -84,11 +84,11 @@ export function routedRef(options: RoutedRefOptions): unknown {
   });
 }
 
-/** The route to one node: its link, kept while usable. */
+/** The route to one node: its link, kept (and its route object with it) while usable. */
 export function linkRoute(open: () => Link): () => Route {
-  let cached: Link | undefined;
+  let route: { readonly link: Link } | undefined;
   return () => {
-    if (cached === undefined || !cached.usable) cached = open();
-    return { link: cached };
+    if (route === undefined || !route.link.usable) route = { link: open() };
+    return route;
   };
 }
