@@ -80,9 +80,13 @@ test(
     const table = await pulsing("inspect", "members", "--endpoint", first.addr);
     expect(table.code).toBe(0);
     expect(table.out).toContain("3 members (3 alive");
-    const actors = await pulsing("inspect", "actors", "--endpoint", first.addr, "--json");
-    const registry = (JSON.parse(actors.out) as { registry: { names: string[] }[] }).registry;
-    expect(registry.filter((r) => r.names.includes("kv/store")).length).toBe(3);
+    // The registry spreads by gossip, a little behind the membership: wait for all three.
+    const stores = async () => {
+      const actors = await pulsing("inspect", "actors", "--endpoint", first.addr, "--json");
+      return actors.code === 0 ? (JSON.parse(actors.out) as { registry: { names: string[] }[] }).registry.filter((r) => r.names.includes("kv/store")).length : 0;
+    };
+    await until(async () => (await stores()) === 3, "kv/store on all three nodes");
+    expect(await stores()).toBe(3);
     const metrics = await pulsing("inspect", "metrics", "--endpoint", first.addr);
     expect(metrics.out).toContain('pulsing_members{state="alive"} 3');
 
