@@ -68,6 +68,7 @@ export class Link implements CallLink {
   /** Asks from the peer that this node is still answering. */
   #answering = 0;
   #helloSeen = false;
+  #everOpen = false;
   #state = CONNECTING;
   #socket: LinkSocket | undefined;
   readonly #host: LinkHost;
@@ -96,6 +97,11 @@ export class Link implements CallLink {
 
   get isClosed(): boolean {
     return this.#state === CLOSED;
+  }
+
+  /** Whether it was ever open: a link that never got up was never "up" to go "down". */
+  get everOpen(): boolean {
+    return this.#everOpen;
   }
 
   /** Whether new calls may go on this link: not closed, and not a duplicate on its way out. */
@@ -127,6 +133,7 @@ export class Link implements CallLink {
 
   #opened(): void {
     this.#state = OPEN;
+    this.#everOpen = true;
     if (this.#outbox.length > 0) queueMicrotask(this.#flushNow);
   }
 

@@ -183,7 +183,7 @@ export class Links {
   }
 
   #forget(link: Link): void {
-    this.#options.logger.info("link down", { peer: link.peerAddr, peerId: link.peerId });
+    if (link.everOpen) this.#options.logger.info("link down", { peer: link.peerAddr, peerId: link.peerId });
     if (link.peerAddr === undefined) return;
     const peer = this.#peers.get(link.peerAddr);
     if (peer === undefined) return;
