@@ -128,3 +128,36 @@ test("usage mistakes exit 2 with a clear message; --help works everywhere", asyn
   expect(missing.code).toBe(1);
   expect(missing.err).toContain("cannot load --actors");
 }, 60_000);
+
+test("bench loads an actor and reports; inspect --watch refreshes; metrics as JSON", async () => {
+  const node = await startNode(["--addr", "127.0.0.1:0", "--log-level", "warn"]);
+  const bench = await pulsing("bench", "--endpoint", node.addr, "--concurrency", "8", "--duration", "0.5");
+  expect(bench.code).toBe(0);
+  expect(bench.out).toMatch(/throughput\s+\d+ asks\/s \(\d+ answered\)/);
+  expect(bench.out).toMatch(/latency\s+p50 [\d.]+ ms\s+p90 [\d.]+ ms\s+p99 [\d.]+ ms/);
+  expect(bench.out).toContain("errors      none");
+  const unknown = await pulsing("bench", "--endpoint", node.addr, "--actor", "nobody", "--duration", "0.2");
+  expect(unknown.code).toBe(1);
+  expect(unknown.err).toContain("ACTOR_NOT_FOUND");
+
+  const metrics = await pulsing("inspect", "metrics", "--endpoint", node.addr, "--json");
+  const samples = JSON.parse(metrics.out) as { series: string; value: number }[];
+  expect(samples.find((s) => s.series === "pulsing_actors")?.value).toBe(2);
+
+  // --watch prints the table again and again until interrupted.
+  const watch = Bun.spawn([BINARY, "inspect", "members", "--endpoint", node.addr, "--watch", "--interval-ms", "100"], { stdout: "pipe", stderr: "ignore" });
+  started.push(watch);
+  let seen = "";
+  const deadline = Date.now() + 15_000;
+  const reader = watch.stdout.getReader();
+  while (seen.split("cluster: 1 members").length - 1 < 2 && Date.now() < deadline) {
+    const chunk = await Promise.race([reader.read(), Bun.sleep(1_000).then(() => undefined)]);
+    if (chunk?.value !== undefined) seen += new TextDecoder().decode(chunk.value);
+  }
+  watch.kill("SIGINT");
+  await watch.exited;
+  expect(seen.split("cluster: 1 members").length - 1).toBeGreaterThanOrEqual(2);
+
+  node.proc.kill("SIGTERM");
+  expect(await node.proc.exited).toBe(0);
+}, 60_000);
