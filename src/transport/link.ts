@@ -352,6 +352,10 @@ export class Link implements CallLink {
       this.#send([FAIL, id, "ACTOR_NOT_FOUND", `no actor named "${target}" on this node`, null]);
       return;
     }
+    if (this.#answering + this.#served.size >= this.#host.codec.limits.maxInFlightPerLink) {
+      this.#send([FAIL, id, "MAILBOX_FULL", `node busy: ${this.#answering} calls from this peer in flight already`, null]);
+      return;
+    }
     try {
       this.#answering++;
       const items = deliverInto(ref, type, payload, this.#replies, id, laneOf(timeoutMs));
