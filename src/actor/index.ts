@@ -2,7 +2,7 @@ export { Actor } from "./actor.ts";
 export { ActorError, ERROR_CODES, isErrorCode, type ErrorCode } from "./errors.ts";
 export { jsonLogger, LOG_LEVELS, type Logger, type LogFields, type LogLevel } from "./log.ts";
 export { MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, checkUserName, isReservedName, nameProblem } from "./names.ts";
-export { checkTimeout, deliver, deliverInto, deliverTell, type Delivery, laneOf, type ReplySink } from "./ref.ts";
+export { checkTimeout, deliver, deliverAsk, deliverInto, deliverTell, type Delivery, laneOf, type ReplySink } from "./ref.ts";
 export { deadlines, untrack, type Expirable, type Lane } from "./deadlines.ts";
 export {
   DEFAULT_ASK_TIMEOUT_MS,

@@ -48,14 +48,7 @@ export class LocalRef {
   }
 
   $ask(msgType: string, payload?: unknown): Promise<unknown> {
-    try {
-      const delivery = deliver(this, msgType, payload);
-      if (!delivery.stream) return delivery.result;
-      void delivery.items.return();
-      throw new ActorError("BAD_REQUEST", `"${msgType}" is a stream: call it as a method and iterate it`);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return deliverAsk(this, msgType, payload);
   }
 
   $send(msgType: string, payload?: unknown): Promise<void> {
@@ -157,6 +150,22 @@ function route(cell: Cell, type: unknown, payload: unknown): MethodEntry | undef
   return undefined; // receive handles it
 }
 
+/** A message by type and payload, resolved against a local actor: its cell, its handler, its arguments. */
+interface Addressed {
+  readonly cell: Cell;
+  /** Undefined when `receive` handles it. */
+  readonly entry: MethodEntry | undefined;
+  /** The method's argument array, or `receive`'s payload. */
+  readonly args: unknown;
+}
+
+function addressed(ref: unknown, type: unknown, payload: unknown): Addressed {
+  const cell = cellOf(ref);
+  if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
+  const entry = route(cell, type, payload);
+  return { cell, entry, args: entry === undefined ? payload : (payload ?? []) };
+}
+
 /** What a message by type and payload turned into: a reply to wait for, or a stream to read. */
 export type Delivery = { readonly stream: false; readonly result: Promise<unknown> } | { readonly stream: true; readonly items: ActorStream<unknown> };
 
@@ -167,12 +176,22 @@ export type Delivery = { readonly stream: false; readonly result: Promise<unknow
  * `receive`. Throws an ActorError when nothing can handle it.
  */
 export function deliver(ref: unknown, type: unknown, payload: unknown, timeout?: Lane): Delivery {
-  const cell = cellOf(ref);
-  if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
-  const entry = route(cell, type, payload);
+  const { cell, entry, args } = addressed(ref, type, payload);
   const lane = timeout ?? (ref as LocalRef)[LANE];
-  if (entry?.kind === "stream") return { stream: true, items: cell.openStream(entry, (payload as unknown[] | null | undefined) ?? [], lane) as ActorStream<unknown> };
-  return { stream: false, result: cell.ask(ASK, type as string, entry, entry === undefined ? payload : (payload ?? []), lane) };
+  if (entry?.kind === "stream") return { stream: true, items: cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown> };
+  return { stream: false, result: cell.ask(ASK, type as string, entry, args, lane) };
+}
+
+/** `deliver` for an ask that must not be a stream (`$ask`): a stream method is refused, its generator never started. */
+export function deliverAsk(ref: unknown, type: unknown, payload: unknown, timeout?: Lane): Promise<unknown> {
+  try {
+    const delivery = deliver(ref, type, payload, timeout);
+    if (!delivery.stream) return delivery.result;
+    void delivery.items.return();
+    throw new ActorError("BAD_REQUEST", `"${String(type)}" is a stream: call it as a method and iterate it`);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** Where `deliverInto` sends a reply: shared functions told which message by `tag`. */
@@ -187,12 +206,10 @@ export interface ReplySink {
  * ActorError when nothing can handle the message.
  */
 export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout?: Lane): ActorStream<unknown> | undefined {
-  const cell = cellOf(ref);
-  if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
-  const entry = route(cell, type, payload);
+  const { cell, entry, args } = addressed(ref, type, payload);
   const lane = timeout ?? (ref as LocalRef)[LANE];
-  if (entry?.kind === "stream") return cell.openStream(entry, (payload as unknown[] | null | undefined) ?? [], lane) as ActorStream<unknown>;
-  cell.askInto(type as string, entry, entry === undefined ? payload : (payload ?? []), lane, sink.resolve, sink.reject, tag);
+  if (entry?.kind === "stream") return cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown>;
+  cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag);
   return undefined;
 }
 
@@ -200,16 +217,16 @@ export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink:
 export function deliverTell(ref: unknown, type: unknown, payload: unknown): Promise<void> {
   const cell = cellOf(ref);
   if (cell === undefined) return RESOLVED;
-  let entry: MethodEntry | undefined;
+  let message: Addressed;
   try {
-    entry = route(cell, type, payload);
+    message = addressed(ref, type, payload);
   } catch (error) {
     cell.deadLetter(String(type), (error as ActorError).code === "UNKNOWN_MESSAGE" ? "no handler" : (error as Error).message);
     return RESOLVED;
   }
-  if (entry?.kind === "stream") {
-    cell.deadLetter(entry.name, "a stream method cannot be told; iterate it");
+  if (message.entry?.kind === "stream") {
+    cell.deadLetter(message.entry.name, "a stream method cannot be told; iterate it");
     return RESOLVED;
   }
-  return cell.tell(type as string, entry, entry === undefined ? payload : (payload ?? []));
+  return cell.tell(type as string, message.entry, message.args);
 }

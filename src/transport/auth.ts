@@ -83,6 +83,16 @@ export class ClusterAuth {
   }
 }
 
+/** A signature as request headers (what a dialler or a gossip sender adds). */
+export function signatureHeaders({ ts, nonce, mac }: Signature): Record<string, string> {
+  return { [TS_HEADER]: ts, [NONCE_HEADER]: nonce, [AUTH_HEADER]: mac };
+}
+
+/** The signature a request carries, as far as it carries one. */
+export function signatureOf(headers: Headers): Partial<Signature> {
+  return { ts: headers.get(TS_HEADER) ?? undefined, nonce: headers.get(NONCE_HEADER) ?? undefined, mac: headers.get(AUTH_HEADER) ?? undefined };
+}
+
 /** Constant-time comparison of two hex strings. */
 function equal(a: string, b: string): boolean {
   const left = Buffer.from(a);

@@ -1,5 +1,5 @@
 import type { Logger } from "../actor/index.ts";
-import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, TS_HEADER } from "./auth.ts";
+import { type ClusterAuth, signatureHeaders } from "./auth.ts";
 import { clientTls, type TlsOptions } from "./tls.ts";
 import { type Codec, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, MSGPACK_TYPE } from "../wire/index.ts";
 
@@ -37,13 +37,11 @@ export class GossipSender {
     }
     this.bytesSent += body.byteLength;
     this.messagesSent++;
-    const headers: Record<string, string> = { "content-type": MSGPACK_TYPE, [GOSSIP_VERSION_HEADER]: String(GOSSIP_VERSION) };
-    if (this.#auth !== undefined) {
-      const { ts, nonce, mac } = this.#auth.sign("gossip", [body]);
-      headers[TS_HEADER] = ts;
-      headers[NONCE_HEADER] = nonce;
-      headers[AUTH_HEADER] = mac;
-    }
+    const headers: Record<string, string> = {
+      "content-type": MSGPACK_TYPE,
+      [GOSSIP_VERSION_HEADER]: String(GOSSIP_VERSION),
+      ...(this.#auth === undefined ? {} : signatureHeaders(this.#auth.sign("gossip", [body]))),
+    };
     fetch(`${this.#tls === undefined ? "http" : "https"}://${to}${GOSSIP_PATH}`, {
       method: "POST",
       headers,

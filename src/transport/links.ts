@@ -1,6 +1,6 @@
 import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, PROTOCOL_VERSION } from "../wire/index.ts";
-import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, TS_HEADER } from "./auth.ts";
+import { type ClusterAuth, signatureHeaders } from "./auth.ts";
 import { Link, type LinkHost, type LinkTraffic, unreachable } from "./link.ts";
 import { clientTls, type TlsOptions } from "./tls.ts";
 
@@ -102,9 +102,7 @@ export class Links {
       // node without the secret cannot relay our handshake to another node.
       headers[TARGET_HEADER] = addr;
       const signature = auth.sign("link", [nodeId, this.#options.addr ?? "", addr]);
-      headers[TS_HEADER] = signature.ts;
-      headers[NONCE_HEADER] = signature.nonce;
-      headers[AUTH_HEADER] = signature.mac;
+      Object.assign(headers, signatureHeaders(signature));
       checkHello = (peerId, proof) => auth.checkProof("hello", [signature.nonce, peerId, addr], proof);
     }
     const link = new Link(this.#host, { peerAddr: addr, dialled: true, ...(checkHello === undefined ? {} : { checkHello }) });

@@ -1,4 +1,4 @@
-import { ActorError, checkTimeout, deadlines, deliver, deliverTell, type Lane, type Logger } from "../actor/index.ts";
+import { ActorError, checkTimeout, deadlines, deliver, deliverAsk, deliverTell, type Lane, type Logger } from "../actor/index.ts";
 import type { Link } from "./link.ts";
 import { failedCall } from "./remote-call.ts";
 
@@ -39,12 +39,10 @@ export function routedRef(options: RoutedRefOptions): unknown {
     const to = route();
     if ("link" in to) return to.link.call(name, type, payload, lane, askOnly).result;
     if (!("local" in to)) return failedCall(to.error);
+    if (askOnly) return deliverAsk(to.local, type, payload, lane);
     try {
       const delivery = deliver(to.local, type, payload, lane);
-      if (!delivery.stream) return delivery.result;
-      if (!askOnly) return delivery.items;
-      void delivery.items.return();
-      throw new ActorError("BAD_REQUEST", `"${type}" is a stream: call it as a method and iterate it`);
+      return delivery.stream ? delivery.items : delivery.result;
     } catch (error) {
       return failedCall(error);
     }

@@ -4,7 +4,7 @@ import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, errorBody, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, gossipProblem, PROTOCOL_VERSION } from "../wire/index.ts";
 import { ACTOR_PATH, actorRoute } from "./actor-route.ts";
 import { formatAddr } from "./address.ts";
-import { AUTH_HEADER, type ClusterAuth, NONCE_HEADER, type Signature, TS_HEADER } from "./auth.ts";
+import { type ClusterAuth, NONCE_HEADER, signatureOf } from "./auth.ts";
 import { serverTls, type TlsOptions } from "./tls.ts";
 import { Link, unreachable } from "./link.ts";
 import { ADDR_HEADER, LINK_PATH, type Links, NODE_HEADER, PROTOCOL_HEADER, TARGET_HEADER } from "./links.ts";
@@ -48,10 +48,6 @@ interface SocketData {
   peerAddr: string | undefined;
   /** The dialler's signature nonce, which this node's HELLO proof answers. */
   nonce: string | undefined;
-}
-
-function signatureOf(headers: Headers): Partial<Signature> {
-  return { ts: headers.get(TS_HEADER) ?? undefined, nonce: headers.get(NONCE_HEADER) ?? undefined, mac: headers.get(AUTH_HEADER) ?? undefined };
 }
 
 /** Why a dialling peer cannot have a link, or undefined. */
