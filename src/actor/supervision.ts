@@ -15,7 +15,7 @@ export interface SupervisionOptions {
   /** At most this many restarts within `withinMs`; one more and the actor stops as failed. */
   maxRestarts?: number;
   withinMs?: number;
-  /** Backoff before restart n (from 0) is min(maxBackoffMs, minBackoffMs * 2^n), +-20% jitter. */
+  /** Backoff before restart n (from 0) is min(maxBackoffMs, minBackoffMs * 2^min(n, 30)), +-20% jitter. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -31,6 +31,12 @@ export const DEFAULT_SUPERVISION: Supervision = {
 };
 
 const JITTER = 0.2;
+/**
+ * The backoff stops doubling here: 2^n is Infinity from n = 1024, and
+ * 0 * Infinity (minBackoffMs 0) is NaN, a delay no timer understands. 2^30
+ * times even 1 ms is 12 days, past any sensible maxBackoffMs.
+ */
+const MAX_DOUBLINGS = 30;
 const POLICIES: readonly RestartPolicy[] = ["never", "on-failure", "always"];
 
 function check(ok: boolean, message: string): void {
@@ -67,7 +73,7 @@ export class RestartTracker {
     const recent = this.#restarts;
     while (recent.length > 0 && (recent[0] as number) <= now - withinMs) recent.shift();
     if (recent.length >= maxRestarts) return undefined;
-    const base = Math.min(maxBackoffMs, minBackoffMs * 2 ** recent.length);
+    const base = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(recent.length, MAX_DOUBLINGS));
     recent.push(now);
     return Math.round(base * (1 + JITTER * (2 * this.#random() - 1)));
   }

@@ -10,6 +10,7 @@ import {
   GOSSIP,
   type GossipMessage,
   LEFT,
+  MAX_INCARNATION,
   type Member,
   type MemberState,
   NAMES,
@@ -158,7 +159,8 @@ export class ClusterNode {
   /** This node's named actors changed: spread the new set. */
   setLocalNames(names: Iterable<string>): void {
     const own = this.#names.get(this.id) as Names;
-    const next: Names = { version: own.version + 1, names: new Set(names) };
+    // Never past the bound every node accepts (2^52 changes: not reached in practice).
+    const next: Names = { version: Math.min(own.version + 1, MAX_INCARNATION), names: new Set(names) };
     this.#replaceNames(this.id, next);
     this.#broadcasts.enqueue(`n:${this.id}`, [NAMES, this.id, next.version, [...next.names]]);
   }
@@ -468,7 +470,7 @@ export class ClusterNode {
   // ---- state changes -------------------------------------------------------
 
   #alive(id: string, addr: string, incarnation: number): void {
-    if (id === this.id) return;
+    if (id === this.id) return this.#aliveAboutSelf(addr, incarnation);
     const record = this.#members.get(id);
     if (record === undefined) {
       this.#members.set(id, { id, addr, state: "alive", incarnation, since: this.#clock.now() });
@@ -478,10 +480,14 @@ export class ClusterNode {
       this.#broadcasts.enqueue(`m:${id}`, [ALIVE, id, addr, incarnation]);
       return;
     }
-    if (incarnation <= record.incarnation || record.state === "left") return;
+    // Ids are new at every boot, so a member's address never changes: another one is
+    // a stranger's forgery (without it, one alive at a higher incarnation re-routes B for good).
+    if (addr !== record.addr) return;
+    // A left member comes back only on a higher incarnation, which only its own
+    // refutation of a forged left produces: a graceful leave is its last word.
+    if (incarnation <= record.incarnation) return;
     const previous = record.state;
     record.incarnation = incarnation;
-    record.addr = addr;
     this.#endSuspicion(id);
     this.#broadcasts.enqueue(`m:${id}`, [ALIVE, id, addr, incarnation]);
     if (previous !== "alive") {
@@ -491,10 +497,13 @@ export class ClusterNode {
     }
   }
 
-  #suspect(id: string, incarnation: number, from: string): void {
-    if (id === this.id) return this.#refute(incarnation);
+  #suspect(id: string, heard: number, from: string): void {
+    if (id === this.id) return this.#refute(heard);
     const record = this.#members.get(id);
-    if (record === undefined || record.state === "dead" || record.state === "left" || incarnation < record.incarnation) return;
+    // Nobody can rightly suspect a member we never heard of (memberlist ignores these too).
+    if (record === undefined || record.state === "dead" || record.state === "left") return;
+    const incarnation = this.#believed(record, heard);
+    if (incarnation < record.incarnation) return;
     if (record.state === "suspect" && incarnation === record.incarnation) {
       const suspicion = this.#suspicions.get(id);
       if (suspicion !== undefined && from !== this.id && !suspicion.confirmers.has(from)) {
@@ -556,18 +565,23 @@ export class ClusterNode {
     this.#suspicions.delete(id);
   }
 
-  #dead(id: string, incarnation: number, from: string): void {
-    if (id === this.id) return this.#refute(incarnation);
+  #dead(id: string, heard: number, from: string): void {
+    if (id === this.id) return this.#refute(heard);
     const record = this.#members.get(id);
-    if (record === undefined || record.state === "dead" || record.state === "left" || incarnation < record.incarnation) return;
+    if (record === undefined || record.state === "dead" || record.state === "left") return;
+    const incarnation = this.#believed(record, heard);
+    if (incarnation < record.incarnation) return;
     this.#down(record, "dead", incarnation);
     this.#broadcasts.enqueue(`m:${id}`, [DEAD, id, incarnation, from]);
   }
 
-  #left(id: string, incarnation: number): void {
-    if (id === this.id) return;
+  #left(id: string, heard: number): void {
+    // A running node never left: a left about it is forged, and would cut it off.
+    if (id === this.id) return this.#refute(heard);
     const record = this.#members.get(id);
-    if (record === undefined || record.state === "left" || incarnation < record.incarnation) return;
+    if (record === undefined || record.state === "left") return;
+    const incarnation = this.#believed(record, heard);
+    if (incarnation < record.incarnation) return;
     this.#down(record, "left", incarnation);
     this.#broadcasts.enqueue(`m:${id}`, [LEFT, id, incarnation]);
   }
@@ -589,12 +603,39 @@ export class ClusterNode {
   }
 
   /**
-   * Someone thinks this node is suspect or dead: it is not, and says so louder.
-   * About an incarnation already refuted, the refutation is only said again:
-   * whoever suspects missed it.
+   * A suspect, dead or left update counts at most at the incarnation this node
+   * knows for the member: a rightful accuser can only know incarnations the
+   * member itself announced, and those reached us as alives. Believing more
+   * would let one forged update outbid every refutation the member can make.
    */
-  #refute(incarnation: number): void {
-    if (incarnation >= this.#incarnation) this.#incarnation = incarnation + 1;
+  #believed(record: MemberRecord, heard: number): number {
+    return Math.min(heard, record.incarnation);
+  }
+
+  /**
+   * An alive about this node. Another address is a stranger's forgery (ids are
+   * new at every boot): refute it whatever its incarnation, so the real address
+   * spreads again. A higher incarnation with our address is also not ours, but
+   * the others now believe it (alives are the member's own word): take it, or
+   * our next refutation would not beat what they know.
+   */
+  #aliveAboutSelf(addr: string, incarnation: number): void {
+    if (addr !== this.addr) return this.#refute(this.#incarnation);
+    if (incarnation <= this.#incarnation) return;
+    this.#incarnation = incarnation;
+    (this.#members.get(this.id) as MemberRecord).incarnation = incarnation;
+  }
+
+  /**
+   * Someone thinks this node is suspect, dead, left or elsewhere: it is not, and
+   * says so louder, one incarnation above its own. Not above the one heard: others
+   * believe accusations only up to what we announced (#believed), and an
+   * attacker's 2^52 would otherwise use up every incarnation there is. About an
+   * incarnation already refuted, the refutation is only said again: whoever
+   * suspects missed it.
+   */
+  #refute(heard: number): void {
+    if (heard >= this.#incarnation) this.#incarnation = Math.min(this.#incarnation + 1, MAX_INCARNATION);
     const self = this.#members.get(this.id) as MemberRecord;
     self.incarnation = this.#incarnation;
     this.#broadcasts.enqueue(`m:${this.id}`, [ALIVE, this.id, this.addr, this.#incarnation]);

@@ -1,3 +1,4 @@
+import { gossipProblem } from "../wire/gossip.ts";
 import { ClusterNode } from "./node.ts";
 import { seededRandom } from "./random.ts";
 import type { ClusterConfig, Clock, GossipMessage, Network } from "./types.ts";
@@ -92,6 +93,8 @@ export class Simulation {
   /** Messages sent, and delivered, so far. */
   sent = 0;
   delivered = 0;
+  /** Messages that a real node's server would have refused (gossipProblem), and so were dropped. */
+  refused = 0;
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
@@ -195,8 +198,23 @@ export class Simulation {
     this.#queue.push({ time, seq: this.#seq++, run });
   }
 
+  /**
+   * A message from outside the cluster (an attacker, say), delivered to `node`
+   * now if its server would take it; returns what the server would refuse it for.
+   */
+  inject(node: ClusterNode, message: unknown): string | undefined {
+    const problem = gossipProblem(message);
+    if (problem === undefined) node.receive(message as GossipMessage);
+    return problem;
+  }
+
   #send(from: string, to: string, message: GossipMessage): void {
     this.sent++;
+    // What the real server checks: a node that sends what others refuse is cut off here as there.
+    if (gossipProblem(message) !== undefined) {
+      this.refused++;
+      return;
+    }
     if (this.loss > 0 && this.#random() < this.loss) return;
     if (this.#groups !== undefined && this.#groups.get(from) !== this.#groups.get(to)) return;
     const [min, max] = this.latencyMs;

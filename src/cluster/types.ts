@@ -1,3 +1,9 @@
+/**
+ * The highest incarnation a node announces or believes (and the highest names
+ * version). Defined by the wire format, which refuses anything above it.
+ */
+export { MAX_INCARNATION } from "../wire/gossip.ts";
+
 /** A member's state, as SWIM sees it. */
 export type MemberState = "alive" | "suspect" | "dead" | "left";
 

@@ -7,21 +7,30 @@ export const GOSSIP_PATH = "/cluster/gossip";
 export const GOSSIP_VERSION_HEADER = "x-pulsing-gossip";
 export const GOSSIP_VERSION = 1;
 
+/**
+ * The highest incarnation (and names version) a message may carry, and so the
+ * highest a node sends. Not 2^53 - 1: a member accused at that one refuted with
+ * 2^53, not a safe integer, which every node refused. The cluster imports it
+ * from here, so what nodes send and what they accept cannot drift apart.
+ */
+export const MAX_INCARNATION = 2 ** 52;
+
 const text = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 512;
 const count = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const incarnation = (v: unknown): v is number => count(v) && v <= MAX_INCARNATION;
 
 function updateOk(u: unknown): boolean {
   if (!Array.isArray(u)) return false;
   switch (u[0]) {
     case 0: // alive
-      return u.length === 4 && text(u[1]) && text(u[2]) && count(u[3]);
+      return u.length === 4 && text(u[1]) && text(u[2]) && incarnation(u[3]);
     case 1: // suspect
     case 2: // dead
-      return u.length === 4 && text(u[1]) && count(u[2]) && text(u[3]);
+      return u.length === 4 && text(u[1]) && incarnation(u[2]) && text(u[3]);
     case 3: // left
-      return u.length === 3 && text(u[1]) && count(u[2]);
+      return u.length === 3 && text(u[1]) && incarnation(u[2]);
     case 4: // names
-      return u.length === 4 && text(u[1]) && count(u[2]) && Array.isArray(u[3]) && u[3].every(text);
+      return u.length === 4 && text(u[1]) && incarnation(u[2]) && Array.isArray(u[3]) && u[3].every(text);
     default:
       return false;
   }

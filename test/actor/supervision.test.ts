@@ -24,6 +24,19 @@ describe("restart decisions", () => {
     expect(delays).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
 
+  test("the backoff stays a finite number in [min, max] ± jitter after thousands of restarts, even from a minimum of 0", () => {
+    // 2^1024 is Infinity, and 0 * Infinity is NaN: restart 1,025 used to get a NaN delay.
+    for (const [minBackoffMs, maxBackoffMs] of [[0, 1000], [0, 0], [1, 1000]] as const) {
+      const tracker = new RestartTracker(resolveSupervision({ restart: "always", maxRestarts: 5_000, withinMs: 1e12, minBackoffMs, maxBackoffMs }), () => 0.999999);
+      for (let n = 0; n < 3_000; n++) {
+        const delay = tracker.next("failure", n) as number;
+        expect(Number.isFinite(delay), `restart ${n} from ${minBackoffMs}`).toBe(true);
+        expect(delay).toBeGreaterThanOrEqual(minBackoffMs * 0.8);
+        expect(delay).toBeLessThanOrEqual(maxBackoffMs * 1.2);
+      }
+    }
+  });
+
   test("jitter stays within 20%", () => {
     const low = new RestartTracker(resolveSupervision({ restart: "always" }), () => 0);
     const high = new RestartTracker(resolveSupervision({ restart: "always" }), () => 0.999999);

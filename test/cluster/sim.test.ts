@@ -65,6 +65,7 @@ describe(`simulated cluster (seed ${SEED}; rerun with SIM_SEED=${SEED})`, () => 
     const seen = deaths(sim);
     sim.run(1_000_000);
     expect(seen, `seed ${SEED}: false positives`).toEqual([]);
+    expect(sim.refused, `seed ${SEED}: messages the wire refuses`).toBe(0);
     // Under loss some member is always briefly suspect somewhere; without it, all agree.
     sim.loss = 0;
     converge(sim, 10_000);
