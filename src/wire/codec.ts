@@ -1,6 +1,7 @@
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import { ActorError } from "../actor/index.ts";
 import { type Envelope, envelopeProblem } from "./envelope.ts";
+import { msgpackProblem } from "./msgpack-scan.ts";
 
 /** Limits on what a node decodes from the network. */
 export interface WireLimits {
@@ -21,32 +22,17 @@ export function badRequest(message: string): ActorError {
   return new ActorError("BAD_REQUEST", message);
 }
 
-/**
- * Whether `value` nests arrays and objects deeper than `maxDepth`. Recursion
- * stops at `maxDepth`, so it cannot overflow the stack, and allocates nothing.
- */
-export function tooDeep(value: unknown, maxDepth: number): boolean {
-  if (value === null || typeof value !== "object") return false;
-  if (maxDepth <= 0) return true;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const child: unknown = value[i];
-      if (child !== null && typeof child === "object" && tooDeep(child, maxDepth - 1)) return true;
-    }
-    return false;
-  }
-  if (ArrayBuffer.isView(value)) return false;
-  for (const key in value) {
-    const child = (value as Record<string, unknown>)[key];
-    if (child !== null && typeof child === "object" && tooDeep(child, maxDepth - 1)) return true;
-  }
-  return false;
+/** `text` cut to `max` characters, so an error never repeats much of what a peer sent. */
+export function clip(text: string, max = 64): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
 /**
- * msgpack in and out, with limits. One instance per node: the decoder's length
- * limits follow `maxMessageBytes`, since no element takes less than a byte, so a
- * forged length cannot make it allocate more than the frame could hold.
+ * msgpack in and out, with limits. One instance per node. Bytes are checked by
+ * `msgpackProblem` before the decoder sees them (lengths and counts that fit in
+ * the bytes, depth, nothing after the value), so a forged header cannot make the
+ * decoder allocate more than the frame holds; the decoder's own length limits
+ * (`maxMessageBytes`) stay as a second line.
  */
 export class Codec {
   readonly limits: WireLimits;
@@ -68,14 +54,13 @@ export class Codec {
     if (bytes.byteLength > this.limits.maxMessageBytes) {
       throw new ActorError("BAD_REQUEST", `message of ${bytes.byteLength} bytes is over the limit of ${this.limits.maxMessageBytes}`);
     }
-    let value: unknown;
+    const problem = msgpackProblem(bytes, this.limits.maxDepth);
+    if (problem !== undefined) throw badRequest(`malformed msgpack: ${problem}`);
     try {
-      value = this.#decoder.decode(bytes);
+      return this.#decoder.decode(bytes);
     } catch (error) {
-      throw badRequest(`malformed msgpack: ${error instanceof Error ? error.message : String(error)}`);
+      throw badRequest(`malformed msgpack: ${clip(error instanceof Error ? error.message : String(error))}`);
     }
-    if (tooDeep(value, this.limits.maxDepth)) throw badRequest(`message nests deeper than ${this.limits.maxDepth} levels`);
-    return value;
   }
 
   /** A link frame: every envelope checked for shape before anything acts on it. */

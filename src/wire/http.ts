@@ -1,5 +1,6 @@
 import { ActorError, type ErrorCode } from "../actor/index.ts";
-import { badRequest, type Codec, tooDeep } from "./codec.ts";
+import { badRequest, type Codec, clip } from "./codec.ts";
+import { hasProtoKey, jsonDepthProblem } from "./json-scan.ts";
 
 /**
  * The public HTTP route's formats: `POST /actor/{name}` with a JSON or msgpack
@@ -37,12 +38,21 @@ export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, code
   if (encoding === "msgpack") {
     value = codec.decode(body);
   } else {
+    let text: string;
     try {
-      value = JSON.parse(UTF8.decode(body));
-    } catch (error) {
-      throw badRequest(`malformed JSON: ${(error as Error).message}`);
+      text = UTF8.decode(body);
+    } catch {
+      throw badRequest("malformed JSON: the body is not valid UTF-8");
     }
-    if (tooDeep(value, codec.limits.maxDepth)) throw badRequest(`body nests deeper than ${codec.limits.maxDepth} levels`);
+    // Depth first, from the text: a deep body is refused before anything is built.
+    const problem = jsonDepthProblem(text, codec.limits.maxDepth);
+    if (problem !== undefined) throw badRequest(`malformed JSON: ${problem}`);
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw badRequest(`malformed JSON: ${clip((error as Error).message)}`);
+    }
+    if (hasProtoKey(text, value)) throw badRequest("a key named __proto__ is not allowed");
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw badRequest('the body must be an object: {"msg_type": "...", "payload": ...}');
   const { msg_type: msgType, payload } = value as Record<string, unknown>;

@@ -1,4 +1,6 @@
-export { Codec, DEFAULT_LIMITS, badRequest, tooDeep, type WireLimits } from "./codec.ts";
+export { Codec, DEFAULT_LIMITS, badRequest, clip, type WireLimits } from "./codec.ts";
 export * from "./envelope.ts";
 export * from "./http.ts";
+export { hasProtoKey, jsonDepthProblem } from "./json-scan.ts";
+export { msgpackProblem } from "./msgpack-scan.ts";
 export { GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, gossipProblem } from "./gossip.ts";
