@@ -2,8 +2,8 @@ import { construct, Actor, type ActorContext } from "./actor.ts";
 import { deadlines, type Lane } from "./deadlines.ts";
 import type { DispatchTable, MethodEntry } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
-import type { Logger } from "./log.ts";
-import { ASK, CLOSE, Message, type MessageKind, type Reject, type Resolve, STEP, type StreamState, TELL } from "./message.ts";
+import { clip, type Logger } from "./log.ts";
+import { ASK, type Cancellable, CLOSE, Message, type MessageKind, type Reject, type Resolve, STEP, type StreamState, TELL } from "./message.ts";
 import { Ring } from "./ring.ts";
 import { scheduler, type Runnable } from "./scheduler.ts";
 import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
@@ -15,7 +15,7 @@ export interface CellHost {
   readonly system: ActorSystemApi;
   readonly logger: Logger;
   /** Messages by kind, counted for metrics. */
-  readonly counts: { asks: number; tells: number; streams: number };
+  readonly counts: { asks: number; tells: number; streams: number; refused: number };
   /** How long a stop waits for the running turn, and for each hook, before going on without it. */
   readonly stopTimeoutMs: number;
   /** The cell stopped for good: drop its name and id. */
@@ -101,6 +101,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   #stopped: Promise<void> | undefined;
   #stopEvent: StopEvent | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Links waiting for room for their peer's messages. */
+  #roomWaiters: (() => void)[] | undefined;
   #onSettled: ((value: unknown) => void) | undefined;
   #onRejected: ((error: unknown) => void) | undefined;
 
@@ -145,15 +147,41 @@ export class Cell implements Runnable, ActorContext, StreamHost {
    * promise: what a transport uses, so that a remote ask costs no promise and no
    * closure here. Both are called exactly once.
    */
-  askInto(type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, resolve: Resolve, reject: Reject, tag: number): void {
-    if (this.#state >= STOPPING) {
-      reject(this.#stoppedError(), tag);
-      return;
+  askInto(type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, resolve: Resolve, reject: Reject, tag: number): Cancellable | undefined {
+    const refusal = this.#refusesNetwork();
+    if (refusal !== undefined) {
+      reject(refusal, tag);
+      return undefined;
     }
     this.#host.counts.asks++;
     const message = new Message(ASK, type, entry, args, undefined, resolve, reject, tag);
     deadlines.track(message, lane);
     this.#post(message);
+    return message;
+  }
+
+  /** A tell from the network: queued, or refused with the reason (a full queue, a stopped actor). */
+  tellFromNetwork(type: string, entry: MethodEntry | undefined, args: unknown): ActorError | undefined {
+    const refusal = this.#refusesNetwork();
+    if (refusal !== undefined) return refusal;
+    this.#host.counts.tells++;
+    this.#post(new Message(TELL, type, entry, args, undefined, undefined, undefined));
+    return undefined;
+  }
+
+  /**
+   * A sender over the network cannot wait for room the way local code awaits a
+   * tell, so it may queue at most `capacity` messages behind a full mailbox;
+   * past that its messages are refused. An actor never holds more than twice
+   * its capacity for callers it cannot push back on.
+   */
+  #refusesNetwork(): ActorError | undefined {
+    if (this.#state >= STOPPING) return this.#stoppedError();
+    if (!this.hasRoomForNetwork) {
+      this.#host.counts.refused++;
+      return new ActorError("MAILBOX_FULL", `actor ${clip(this.#label())} is busy: ${this.mailboxSize} messages queued`);
+    }
+    return undefined;
   }
 
   /** Resolves once the mailbox took the message: at once unless it is full. */
@@ -208,8 +236,36 @@ export class Cell implements Runnable, ActorContext, StreamHost {
       if (message.settled) continue; // its ask timed out while it waited
       this.#mailbox.push(message);
       if (message.kind === TELL) message.resolve?.(undefined, 0);
+      break;
+    }
+    // Held-back senders resume once half the queue is free, not at every free slot.
+    if (this.#roomWaiters !== undefined && waiting.length <= this.#config.capacity >> 1) this.#tellRoom();
+  }
+
+  /** Whether a message from the network would be taken now (see #refusesNetwork). */
+  get hasRoomForNetwork(): boolean {
+    const waiting = this.#waiting;
+    return waiting === undefined || waiting.length < this.#config.capacity;
+  }
+
+  /**
+   * Calls `callback` once, when a message from the network would be taken again
+   * (or the actor stopped): how a link holds its peer's messages back instead of
+   * dropping them.
+   */
+  onRoom(callback: () => void): void {
+    if (this.hasRoomForNetwork || this.#state >= STOPPING) {
+      queueMicrotask(callback);
       return;
     }
+    (this.#roomWaiters ??= []).push(callback);
+  }
+
+  #tellRoom(): void {
+    const waiters = this.#roomWaiters ?? [];
+    this.#roomWaiters = undefined;
+    // Not inside this actor's turns: the waiters deliver to it.
+    for (const waiter of waiters) queueMicrotask(waiter);
   }
 
   // ---- turns ---------------------------------------------------------------
@@ -521,6 +577,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   #rejectQueued(): void {
+    this.#tellRoom(); // held-back senders learn that the actor stopped
     const queued = this.#mailbox.drain();
     if (this.#waiting !== undefined) queued.push(...this.#waiting.drain());
     for (const message of queued) {
@@ -535,7 +592,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   /** A tell that no handler will see. */
   deadLetter(type: string, why = "actor stopped"): void {
-    this.#host.logger.warn("dead letter", { actor: this.#label(), message: type, why });
+    this.#host.logger.warn("dead letter", { actor: clip(this.#label()), message: clip(type), why: clip(why) });
   }
 
   #stoppedError(): ActorError {

@@ -1,8 +1,9 @@
 export { Actor } from "./actor.ts";
 export { ActorError, ERROR_CODES, isErrorCode, type ErrorCode } from "./errors.ts";
-export { jsonLogger, LOG_LEVELS, type Logger, type LogFields, type LogLevel } from "./log.ts";
+export { clip, jsonLogger, LOG_LEVELS, type Logger, type LogFields, type LogLevel, MAX_QUOTED, rateLimited } from "./log.ts";
 export { MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, checkUserName, isReservedName, nameProblem } from "./names.ts";
-export { checkTimeout, deliver, deliverAsk, deliverInto, deliverTell, type Delivery, laneOf, type ReplySink } from "./ref.ts";
+export { checkTimeout, deliver, deliverAsk, deliverInto, deliverNetworkTell, deliverTell, type Delivery, laneOf, type ReplySink, roomForNetwork, type Served } from "./ref.ts";
+export type { Cancellable } from "./message.ts";
 export { deadlines, untrack, type Expirable, type Lane } from "./deadlines.ts";
 export {
   DEFAULT_ASK_TIMEOUT_MS,

@@ -49,3 +49,44 @@ function safeValues(): (key: string, value: unknown) => unknown {
     return value;
   };
 }
+
+/** Longest attacker-chosen text (an actor name, a message type, a peer's address) a log line or error carries. */
+export const MAX_QUOTED = 128;
+
+/** Text from outside, cut to `max` characters: a 4 MiB message type must not become 4 MiB of log. */
+export function clip(text: unknown, max = MAX_QUOTED): string {
+  const value = typeof text === "string" ? text : String(text);
+  return value.length <= max ? value : `${value.slice(0, max)}…(${value.length} chars)`;
+}
+
+/**
+ * A logger that writes at most `perSecond` lines of one event each second (a
+ * burst of twice that is fine); the rest are counted and reported with the next
+ * line of that event that is written. A flood of bad requests costs a few lines,
+ * not the disk.
+ */
+export function rateLimited(logger: Logger, perSecond = 50, now: () => number = Date.now): Logger {
+  const buckets = new Map<string, { tokens: number; at: number; dropped: number }>();
+  const at =
+    (level: Exclude<LogLevel, "silent">) =>
+    (event: string, fields?: LogFields): void => {
+      const time = now();
+      let bucket = buckets.get(event);
+      if (bucket === undefined) {
+        // Event names are the code's own, so this map stays small.
+        bucket = { tokens: 2 * perSecond, at: time, dropped: 0 };
+        buckets.set(event, bucket);
+      }
+      bucket.tokens = Math.min(2 * perSecond, bucket.tokens + ((time - bucket.at) * perSecond) / 1000);
+      bucket.at = time;
+      if (bucket.tokens < 1) {
+        bucket.dropped++;
+        return;
+      }
+      bucket.tokens--;
+      const dropped = bucket.dropped;
+      bucket.dropped = 0;
+      logger[level](event, dropped === 0 ? fields : { ...fields, suppressed: dropped });
+    };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}

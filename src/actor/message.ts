@@ -1,6 +1,7 @@
 import { untrack, type Expirable, type Lane } from "./deadlines.ts";
 import { ActorError } from "./errors.ts";
 import type { MethodEntry } from "./dispatch.ts";
+import { clip } from "./log.ts";
 
 /** What a message asks of the actor that receives it. */
 export const ASK = 0; // call a method (or receive) and reply
@@ -8,6 +9,11 @@ export const TELL = 1; // call a method (or receive), no reply
 export const STEP = 2; // advance a stream by one item
 export const CLOSE = 3; // end a stream early (runs the generator's finally)
 export type MessageKind = typeof ASK | typeof TELL | typeof STEP | typeof CLOSE;
+
+/** What a transport holds of a message it delivered: a way to withdraw it when its caller goes away. */
+export interface Cancellable {
+  cancel(): void;
+}
 
 /** Where a reply goes. `tag` lets one shared function serve many messages (a link's replies by call id). */
 export type Resolve = (value: unknown, tag: number) => void;
@@ -33,7 +39,7 @@ export interface StreamState {
  * One message in a mailbox. It carries its own deadline links (see deadlines.ts)
  * so an ask allocates this object and its promise, and nothing else.
  */
-export class Message implements Expirable {
+export class Message implements Expirable, Cancellable {
   // Only asks get these (deadlines.track sets them): a tell stays a smaller object.
   declare deadline: number;
   declare prevDue: Expirable | undefined;
@@ -70,10 +76,21 @@ export class Message implements Expirable {
     this.reject?.(error, this.tag);
   }
 
+  /**
+   * The caller went away (its link closed, its HTTP client hung up): no turn
+   * runs for the message if it has not started, and no reply is sent.
+   */
+  cancel(): void {
+    if (this.settled) return;
+    this.settled = true;
+    untrack(this);
+    this.stream?.abandon();
+  }
+
   expire(): void {
     if (this.settled) return;
     this.settled = true;
-    this.reject?.(new ActorError("TIMEOUT", `no reply to "${this.type}" in time`), this.tag);
+    this.reject?.(new ActorError("TIMEOUT", `no reply to "${clip(this.type)}" in time`), this.tag);
     // The caller stopped waiting; a stream it no longer reads must not stay open.
     this.stream?.abandon();
   }

@@ -2,7 +2,8 @@ import type { Cell } from "./cell.ts";
 import { deadlines, type Lane } from "./deadlines.ts";
 import type { DispatchTable, MethodEntry } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
-import { ASK } from "./message.ts";
+import { clip } from "./log.ts";
+import { ASK, type Cancellable } from "./message.ts";
 import type { ActorRef, ActorStream } from "./types.ts";
 
 // Symbol keys keep a ref's internals from ever shadowing an actor's method names.
@@ -22,7 +23,7 @@ export function checkTimeout(timeoutMs: unknown, what = "timeout"): number {
 }
 
 function unknownMessage(cell: Cell, type: string): ActorError {
-  return new ActorError("UNKNOWN_MESSAGE", `actor ${cell.name ?? cell.id} has no handler for "${type}"`);
+  return new ActorError("UNKNOWN_MESSAGE", `actor ${clip(cell.name ?? cell.id)} has no handler for "${clip(type)}"`);
 }
 
 /** The members every local ref has; per-class prototypes add one method per actor method. */
@@ -201,16 +202,52 @@ export interface ReplySink {
 }
 
 /**
- * `deliver` for transports: the reply of an ask goes to `sink` with `tag`, with
- * no promise in between; a stream is returned for the caller to read. Throws an
- * ActorError when nothing can handle the message.
+ * What a transport got for a message from the network: a stream to read, or an
+ * ask whose reply goes to its sink and which it may cancel when its caller goes
+ * away (undefined when the actor refused it at once; the sink was told why).
  */
-export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout?: Lane): ActorStream<unknown> | undefined {
+export type Served = { readonly stream: ActorStream<unknown> } | { readonly stream: undefined; readonly ask: Cancellable | undefined };
+
+/**
+ * `deliver` for transports: the reply of an ask goes to `sink` with `tag`, with
+ * no promise in between; a stream is returned for the caller to read. A caller
+ * over the network cannot be made to wait, so a busy actor refuses the ask with
+ * MAILBOX_FULL (through the sink). Throws an ActorError when nothing can handle
+ * the message.
+ */
+export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout?: Lane): Served {
   const { cell, entry, args } = addressed(ref, type, payload);
   const lane = timeout ?? (ref as LocalRef)[LANE];
-  if (entry?.kind === "stream") return cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown>;
-  cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag);
-  return undefined;
+  if (entry?.kind === "stream") return { stream: cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown> };
+  return { stream: undefined, ask: cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag) };
+}
+
+/**
+ * A tell from the network: queued, or the reason it was not (no such message,
+ * a stream method, a busy or stopped actor). The transport answers or counts
+ * the refusal; nothing waits.
+ */
+export function deliverNetworkTell(ref: unknown, type: unknown, payload: unknown): ActorError | undefined {
+  let message: Addressed;
+  try {
+    message = addressed(ref, type, payload);
+  } catch (error) {
+    return error as ActorError;
+  }
+  if (message.entry?.kind === "stream") return new ActorError("BAD_REQUEST", `"${clip(message.entry.name)}" is a stream method: it cannot be told`);
+  return message.cell.tellFromNetwork(type as string, message.entry, message.args);
+}
+
+/**
+ * Whether the actor behind `ref` takes a message from the network now; when it
+ * does not, `callback` runs once it does (or once it stopped). Links hold their
+ * peer's messages back with it rather than drop them.
+ */
+export function roomForNetwork(ref: unknown, callback: () => void): boolean {
+  const cell = cellOf(ref);
+  if (cell === undefined || cell.hasRoomForNetwork) return true;
+  cell.onRoom(callback);
+  return false;
 }
 
 /** The tell form of `deliver`; what cannot be delivered is logged as a dead letter. */
@@ -221,7 +258,7 @@ export function deliverTell(ref: unknown, type: unknown, payload: unknown): Prom
   try {
     message = addressed(ref, type, payload);
   } catch (error) {
-    cell.deadLetter(String(type), (error as ActorError).code === "UNKNOWN_MESSAGE" ? "no handler" : (error as Error).message);
+    cell.deadLetter(clip(type), (error as ActorError).code === "UNKNOWN_MESSAGE" ? "no handler" : (error as Error).message);
     return RESOLVED;
   }
   if (message.entry?.kind === "stream") {

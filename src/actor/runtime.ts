@@ -2,7 +2,7 @@ import { Actor } from "./actor.ts";
 import { Cell, type CellHost } from "./cell.ts";
 import { DispatchTables } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
-import { jsonLogger, type Logger } from "./log.ts";
+import { jsonLogger, type Logger, rateLimited } from "./log.ts";
 import { checkUserName } from "./names.ts";
 import { cellOf, checkTimeout, makeRef } from "./ref.ts";
 import { RestartTracker, resolveSupervision } from "./supervision.ts";
@@ -39,7 +39,7 @@ function checkCapacity(value: unknown): number {
 export class LocalRuntime implements ActorSystemApi, CellHost {
   readonly logger: Logger;
   /** Messages sent to this runtime's actors, by kind, for metrics. */
-  readonly counts = { asks: 0, tells: 0, streams: 0, spawned: 0, stopped: 0 };
+  readonly counts = { asks: 0, tells: 0, streams: 0, spawned: 0, stopped: 0, refused: 0 };
   readonly askTimeoutMs: number;
   readonly mailboxCapacity: number;
   readonly stopTimeoutMs: number;
@@ -57,7 +57,8 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     this.askTimeoutMs = checkTimeout(options.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS, "askTimeoutMs");
     this.mailboxCapacity = checkCapacity(options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY);
     this.stopTimeoutMs = checkTimeout(options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, "stopTimeoutMs");
-    this.logger = options.logger ?? jsonLogger("warn");
+    // Many lines can be made to happen from outside (dead letters, refused links): at most 50 a second of each.
+    this.logger = rateLimited(options.logger ?? jsonLogger("warn"));
   }
 
   get size(): number {

@@ -59,6 +59,12 @@ export class NodeMetrics {
         type: "gauge",
         samples: STATES.map((state) => ({ labels: { ...node, state }, value: members.filter((m) => m.state === state).length })),
       },
+      {
+        name: "pulsing_limit_trips_total",
+        help: "Times a limit on what the network can make this node hold refused something, by limit (docs/security.md).",
+        type: "counter",
+        samples: Object.entries(view.limitTrips()).map(([limit, value]) => ({ labels: { ...node, limit }, value })),
+      },
       { name: "pulsing_gossip_messages_sent_total", help: "Cluster protocol messages sent.", type: "counter", samples: [{ labels: node, value: gossip.messages }] },
       { name: "pulsing_gossip_bytes_sent_total", help: "Cluster protocol message bytes sent (bodies).", type: "counter", samples: [{ labels: node, value: gossip.bytes }] },
       { name: "process_resident_memory_bytes", help: "Resident memory of the process.", type: "gauge", samples: [{ value: memory.rss }] },

@@ -14,6 +14,10 @@ export interface NodeView {
   /** Calls and tells on the links, by direction. */
   linkTraffic(): { callsOut: number; tellsOut: number; callsIn: number; tellsIn: number };
   gossipSent(): { messages: number; bytes: number };
+  /** How often each limit on what the network can make the node hold has tripped. */
+  limitTrips(): Record<string, number>;
+  /** What makes this node unsafe (no secret on a reachable address), said on the dashboard and in /health. */
+  warnings(): string[];
   startedAt: number;
 }
 
@@ -31,6 +35,8 @@ export function snapshot(view: NodeView): Record<string, unknown> {
     linksUp: view.linksUp(),
     linkTraffic: view.linkTraffic(),
     gossip: view.gossipSent(),
+    limitTrips: view.limitTrips(),
+    warnings: view.warnings(),
     at: Date.now(),
   };
 }

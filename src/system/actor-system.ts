@@ -16,20 +16,25 @@ import {
 import { type ClusterConfig, ClusterNode, type GossipMessage, type Member, type Policy, type PolicyName, policyOf } from "../cluster/index.ts";
 import {
   ClusterAuth,
+  DEFAULT_TRANSPORT_LIMITS,
   formatAddr,
+  newLimitTrips,
   GossipSender,
   linkRoute,
   Links,
   type NodeServer,
   parseAddr,
+  type LimitTrips,
   type Route,
   routedRef,
   startServer,
   type TlsOptions,
+  type TransportLimits,
 } from "../transport/index.ts";
 import { mountOps, NodeMetrics, type NodeView } from "../ops/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
 import { ClusterView } from "./cluster-view.ts";
+import { exposure } from "./exposure.ts";
 import { realClock } from "./real-clock.ts";
 
 export interface ActorSystemOptions {
@@ -43,8 +48,13 @@ export interface ActorSystemOptions {
   mailboxCapacity?: number;
   /** How long stopping an actor waits for its running turn and for each hook, in ms (default 5 000). */
   stopTimeoutMs?: number;
-  /** Limits on what this node decodes from the network (default 4 MiB a message, 64 levels deep). */
-  limits?: Partial<WireLimits>;
+  /** Limits on what the network can make this node hold: message size and depth, calls per peer, links, timeouts. docs/security.md lists each. */
+  limits?: Partial<NodeLimits>;
+  /**
+   * Serve on a non-loopback address without a `secret`: anyone who reaches the
+   * port is then a peer. Refused unless this says so (docs/security.md).
+   */
+  insecure?: boolean;
   /**
    * The cluster's shared secret (16+ characters): links and gossip are signed with
    * it (HMAC-SHA256, a time window and a nonce against replay), and a node
@@ -60,6 +70,9 @@ export interface ActorSystemOptions {
   /** Where log lines go; by default JSON lines on stderr, warnings and up. */
   logger?: Logger;
 }
+
+/** Every limit a node has: the codec's and the transport's. */
+export type NodeLimits = WireLimits & TransportLimits;
 
 export interface ResolveOptions {
   /** Wait this long for an instance to appear (default 0: answer from what is known now). */
@@ -99,6 +112,8 @@ export class ActorSystem implements ActorSystemApi {
     cluster?: Partial<ClusterConfig>;
     auth?: ClusterAuth;
     tls?: TlsOptions;
+    limits: TransportLimits;
+    trips: LimitTrips;
   }) {
     const { nodeId, local, codec, server, auth, tls } = parts;
     this.nodeId = nodeId;
@@ -110,17 +125,21 @@ export class ActorSystem implements ActorSystemApi {
       addr: server?.addr,
       codec,
       logger: local.logger,
+      limits: parts.limits,
+      trips: parts.trips,
       lookup: (name) => local.lookup(name),
+      memberAt: (addr) => this.#node?.members().find((member) => member.addr === addr && member.state !== "dead" && member.state !== "left")?.id,
       ...(auth === undefined ? {} : { auth }),
       ...(tls === undefined ? {} : { tls }),
     });
     if (server !== undefined) {
-      const gossip = new GossipSender(codec, local.logger, auth, tls);
+      const seeds = (parts.seeds ?? []).map((seed) => formatAddr(parseAddr(seed)));
+      const gossip = new GossipSender(codec, local.logger, { auth, tls, seeds });
       this.#gossip = gossip;
       this.#node = new ClusterNode({
         id: nodeId,
         addr: server.addr,
-        seeds: (parts.seeds ?? []).map((seed) => formatAddr(parseAddr(seed))),
+        seeds,
         clock: realClock,
         network: gossip,
         config: parts.cluster,
@@ -133,7 +152,10 @@ export class ActorSystem implements ActorSystemApi {
   static async start(options: ActorSystemOptions = {}): Promise<ActorSystem> {
     const nodeId = crypto.randomUUID();
     const local = new LocalRuntime(options);
-    const codec = new Codec(options.limits);
+    const { maxMessageBytes, maxDepth, ...transportLimits } = options.limits ?? {};
+    const codec = new Codec({ ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }), ...(maxDepth === undefined ? {} : { maxDepth }) });
+    const limits: TransportLimits = { ...DEFAULT_TRANSPORT_LIMITS, ...transportLimits };
+    const trips = newLimitTrips();
     for (const seed of options.seeds ?? []) parseAddr(seed); // a bad seed is an error now, not a silent miss later
     let auth: ClusterAuth | undefined;
     if (options.secret !== undefined) {
@@ -149,7 +171,9 @@ export class ActorSystem implements ActorSystemApi {
     const tls = options.tls;
     if (tls !== undefined && (typeof tls.cert !== "string" || typeof tls.key !== "string")) throw new ActorError("INVALID_OPTION", "tls needs cert and key (PEM)");
     const secure = { ...(auth === undefined ? {} : { auth }), ...(tls === undefined ? {} : { tls }) };
-    if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec, ...secure });
+    if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec, limits, trips, ...secure });
+    const listen = parseAddr(options.addr);
+    const exposed = exposure(listen.hostname, auth !== undefined, options.insecure === true);
     // The real port is known only once listening, and links advertise it: bind first.
     let system: ActorSystem | undefined;
     const startedAt = Date.now();
@@ -166,14 +190,19 @@ export class ActorSystem implements ActorSystemApi {
       linksUp: () => system?.linksUp ?? 0,
       linkTraffic: () => (system === undefined ? { callsOut: 0, tellsOut: 0, callsIn: 0, tellsIn: 0 } : { ...system.#links.traffic }),
       gossipSent: () => system?.gossipSent ?? { messages: 0, bytes: 0 },
+      limitTrips: () => ({ ...trips }),
+      warnings: () => exposed.warnings,
       startedAt,
     };
     const metrics = new NodeMetrics(view);
     const server = startServer({
-      ...parseAddr(options.addr),
+      ...listen,
       nodeId,
       codec,
+      limits,
+      trips,
       logger: local.logger,
+      health: () => (exposed.warnings.length === 0 ? {} : { warnings: exposed.warnings }),
       ...secure,
       ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
       links: () => (system as ActorSystem).#links,
@@ -189,7 +218,8 @@ export class ActorSystem implements ActorSystemApi {
         mountOps(app, view, metrics);
       },
     });
-    system = new ActorSystem({ nodeId, local, codec, server, seeds: options.seeds, cluster: options.cluster, ...secure });
+    system = new ActorSystem({ nodeId, local, codec, server, seeds: options.seeds, cluster: options.cluster, limits, trips, ...secure });
+    for (const warning of exposed.warnings) local.logger.warn("insecure node", { warning });
     return system;
   }
 

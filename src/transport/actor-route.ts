@@ -1,10 +1,9 @@
-import type { Context } from "hono";
-import { ActorError, type ActorStream, checkTimeout, deliver, deliverTell, laneOf } from "../actor/index.ts";
-import { bearerMatches } from "./auth.ts";
+import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { ActorError, type ActorStream, clip, deliverInto, deliverNetworkTell, laneOf, type ReplySink } from "../actor/index.ts";
 import {
   type BodyEncoding,
   type Codec,
-  encodeBody,
   encodeStreamRecord,
   encodingOf,
   errorBody,
@@ -13,8 +12,10 @@ import {
   MSGPACK_TYPE,
   NDJSON_TYPE,
   parseActorRequest,
-  statusOf,
 } from "../wire/index.ts";
+import type { LimitTrips, TransportLimits } from "./limits.ts";
+import { limitBody } from "./middleware.ts";
+import { encoded, problem } from "./problem.ts";
 
 export const ACTOR_PATH = "/actor/";
 export const MODE_HEADER = "x-message-mode";
@@ -22,28 +23,13 @@ export const TIMEOUT_HEADER = "x-timeout-ms";
 
 export interface ActorRouteOptions {
   codec: Codec;
+  limits: TransportLimits;
+  trips: LimitTrips;
   lookup(name: string): unknown;
-  shuttingDown(): boolean;
   /** Told how long each answered ask took, in seconds, for metrics. */
   observe?(seconds: number): void;
   /** When set, a request needs `Authorization: Bearer <token>`. */
   apiToken?: string;
-}
-
-function reply(status: number, value: unknown, encoding: BodyEncoding, codec: Codec): Response {
-  let body: Uint8Array | string;
-  try {
-    body = encodeBody(value, encoding, codec);
-  } catch (error) {
-    status = 500;
-    body = encodeBody(errorBody(new ActorError("HANDLER_ERROR", `the result cannot be encoded as ${encoding}: ${(error as Error).message}`)), encoding, codec);
-  }
-  return new Response(body, { status, headers: { "content-type": encoding === "msgpack" ? MSGPACK_TYPE : JSON_TYPE } });
-}
-
-function failure(error: unknown, encoding: BodyEncoding, codec: Codec, status?: number): Response {
-  const wrapped = ActorError.fromHandler(error);
-  return reply(status ?? statusOf(wrapped.code), errorBody(wrapped), encoding, codec);
 }
 
 /** A streamed reply that reads the actor's stream only as fast as the client reads the body. */
@@ -76,48 +62,81 @@ function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, codec:
   return new Response(body, { status: 200, headers: { "content-type": encoding === "msgpack" ? MSGPACK_STREAM_TYPE : NDJSON_TYPE } });
 }
 
-/** `POST /actor/{name}`: any HTTP client calls a named actor with JSON or msgpack. */
-export function actorRoute(options: ActorRouteOptions): (c: Context) => Promise<Response> {
-  const { codec } = options;
-  return async (c) => {
-    const encoding = encodingOf(c.req.header("content-type"));
-    if (encoding === undefined) {
-      return failure(new ActorError("BAD_REQUEST", `content-type must be ${JSON_TYPE} or ${MSGPACK_TYPE}`), "json", codec, 415);
-    }
-    if (options.apiToken !== undefined && !bearerMatches(c.req.header("authorization"), options.apiToken)) {
-      return failure(new ActorError("UNAUTHORIZED", "this route needs Authorization: Bearer <api token>"), encoding, codec);
-    }
-    if (options.shuttingDown()) return failure(new ActorError("SHUTTING_DOWN", "this node is shutting down"), encoding, codec);
-    const max = codec.limits.maxMessageBytes;
-    const declared = Number(c.req.header("content-length") ?? "0");
-    if (declared > max) return failure(new ActorError("BAD_REQUEST", `body of ${declared} bytes is over the limit of ${max}`), encoding, codec, 413);
-    let body: Uint8Array;
-    try {
-      body = new Uint8Array(await c.req.arrayBuffer());
-    } catch (error) {
-      return failure(new ActorError("BAD_REQUEST", `cannot read the body: ${(error as Error).message}`), encoding, codec);
-    }
-    if (body.byteLength > max) return failure(new ActorError("BAD_REQUEST", `body of ${body.byteLength} bytes is over the limit of ${max}`), encoding, codec, 413);
+/** The timeout a client asked for, cut to the node's limit; undefined for the actor's default. */
+function requestedTimeout(header: string | undefined, limits: TransportLimits, trips: LimitTrips): number | undefined {
+  if (header === undefined) return undefined;
+  const asked = Number(header);
+  if (!Number.isFinite(asked) || asked <= 0) throw new ActorError("INVALID_OPTION", `${TIMEOUT_HEADER} must be a positive number of milliseconds, got ${clip(header, 32)}`);
+  if (asked <= limits.maxCallTimeoutMs) return asked;
+  trips.timeout_capped++;
+  return limits.maxCallTimeoutMs;
+}
 
+/** An ask whose reply settles a promise, and which is withdrawn if the client hangs up first. */
+function askOverHttp(ref: unknown, msgType: string, payload: unknown, timeoutMs: number | undefined, signal: AbortSignal): Promise<unknown> | ActorStream<unknown> {
+  let resolve!: (value: unknown) => void;
+  let reject!: (error: unknown) => void;
+  const reply = new Promise<unknown>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  const sink: ReplySink = { resolve, reject };
+  const served = deliverInto(ref, msgType, payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs));
+  if (served.stream !== undefined) return served.stream;
+  const ask = served.ask;
+  if (ask !== undefined) {
+    const withdraw = () => ask.cancel();
+    signal.addEventListener("abort", withdraw, { once: true });
+    void reply.finally(() => signal.removeEventListener("abort", withdraw)).catch(() => {});
+  }
+  return reply;
+}
+
+/**
+ * `POST /actor/{name}`: any HTTP client calls a named actor with JSON or msgpack.
+ * Middleware does what every request needs (the API token, the body limit);
+ * the handler parses, delivers and answers.
+ */
+export function actorRoutes(options: ActorRouteOptions): Hono {
+  const { codec, limits, trips } = options;
+  const app = new Hono();
+  if (options.apiToken !== undefined) {
+    const refused = () => problem(new ActorError("UNAUTHORIZED", "this route needs Authorization: Bearer <api token>"));
+    app.use(
+      "*",
+      bearerAuth({
+        token: options.apiToken,
+        noAuthenticationHeader: { message: refused },
+        invalidAuthenticationHeader: { message: refused },
+        invalidToken: { message: refused },
+      }),
+    );
+  }
+  app.use("*", limitBody(codec.limits.maxMessageBytes, trips, "body_too_large"));
+  app.post("*", async (c) => {
+    const encoding = encodingOf(c.req.header("content-type"));
+    if (encoding === undefined) return problem(new ActorError("BAD_REQUEST", `content-type must be ${JSON_TYPE} or ${MSGPACK_TYPE}`), "json", codec, 415);
     try {
+      const body = new Uint8Array(await c.req.arrayBuffer());
       const request = parseActorRequest(body, encoding, codec);
       const name = c.req.path.slice(ACTOR_PATH.length);
       const ref = options.lookup(name);
-      if (ref === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${name}" on this node`);
+      if (ref === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${clip(name)}" on this node`);
       if (c.req.header(MODE_HEADER) === "tell") {
-        void deliverTell(ref, request.msgType, request.payload);
-        return reply(202, { accepted: true }, encoding, codec);
+        const refusal = deliverNetworkTell(ref, request.msgType, request.payload);
+        if (refusal !== undefined) throw refusal;
+        return encoded(202, { accepted: true }, encoding, codec);
       }
-      const timeoutHeader = c.req.header(TIMEOUT_HEADER);
-      const timeoutMs = timeoutHeader === undefined ? undefined : checkTimeout(Number(timeoutHeader), TIMEOUT_HEADER);
       const started = performance.now();
-      const delivery = deliver(ref, request.msgType, request.payload, timeoutMs === undefined ? undefined : laneOf(timeoutMs));
-      if (delivery.stream) return streamReply(delivery.items, encoding, codec);
-      const result = await delivery.result;
+      const answer = askOverHttp(ref, request.msgType, request.payload, requestedTimeout(c.req.header(TIMEOUT_HEADER), limits, trips), c.req.raw.signal);
+      if (!(answer instanceof Promise)) return streamReply(answer, encoding, codec);
+      const result = await answer;
       options.observe?.((performance.now() - started) / 1000);
-      return reply(200, { result }, encoding, codec);
+      return encoded(200, { result }, encoding, codec);
     } catch (error) {
-      return failure(error, encoding, codec);
+      if ((error as ActorError).code === "MAILBOX_FULL") trips.mailbox_full++;
+      return problem(error, encoding, codec);
     }
-  };
+  });
+  return app;
 }

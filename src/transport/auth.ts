@@ -56,15 +56,23 @@ export class ClusterAuth {
     return typeof proof === "string" && equal(proof, this.#mac(purpose, "", "", parts));
   }
 
-  /** Why a signature is not good, or undefined when it is. */
-  check(purpose: string, signature: Partial<Signature>, parts: readonly (string | Uint8Array)[]): string | undefined {
+  /** What can be said of a signature before the message it covers is read: is there one, in its window, of the right shape. */
+  precheck(signature: Partial<Signature>): string | undefined {
     const { ts, nonce, mac } = signature;
     if (ts === undefined || nonce === undefined || mac === undefined) return "not signed: this cluster needs its shared secret";
     const time = Number(ts);
     if (!Number.isFinite(time) || Math.abs(Date.now() - time) > AUTH_WINDOW_MS) return "signature out of its time window";
-    if (nonce.length > 64) return "bad nonce";
-    if (!equal(mac, this.#mac(purpose, ts, nonce, parts))) return "bad signature: the secret differs";
+    if (nonce.length === 0 || nonce.length > 64 || mac.length !== 64) return "bad nonce or signature";
     if (this.#seen.has(nonce)) return "replayed message";
+    return undefined;
+  }
+
+  /** Why a signature is not good, or undefined when it is. */
+  check(purpose: string, signature: Partial<Signature>, parts: readonly (string | Uint8Array)[]): string | undefined {
+    const early = this.precheck(signature);
+    if (early !== undefined) return early;
+    const { ts, nonce, mac } = signature as Signature;
+    if (!equal(mac, this.#mac(purpose, ts, nonce, parts))) return "bad signature: the secret differs";
     if (!this.#remember(nonce)) return "too many signed messages in the replay window";
     return undefined;
   }

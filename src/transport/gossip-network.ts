@@ -5,10 +5,22 @@ import { type Codec, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, MSGPACK
 
 /** How long one gossip request may take: a paused peer must not pile up requests. */
 const GOSSIP_TIMEOUT_MS = 2_000;
+/** How long a seed's advertised address is trusted before it is asked again. */
+const SEED_ADDR_TTL_MS = 10_000;
+
+export interface GossipSenderOptions {
+  auth?: ClusterAuth | undefined;
+  tls?: TlsOptions | undefined;
+  /** Addresses given as seeds, which may be aliases (a DNS name) of the address the seed advertises. */
+  seeds?: readonly string[];
+}
 
 /**
  * Sends cluster messages as `POST /cluster/gossip`, fire-and-forget: the
- * protocol expects loss, so a failed request is simply a lost message.
+ * protocol expects loss, so a failed request is simply a lost message. With a
+ * secret, each message is signed for the address its receiver advertises, so it
+ * cannot be replayed to any other node; a seed given by an alias is asked for
+ * that address first (`GET /health`).
  */
 export class GossipSender {
   readonly #codec: Codec;
@@ -19,12 +31,23 @@ export class GossipSender {
 
   readonly #auth: ClusterAuth | undefined;
   readonly #tls: TlsOptions | undefined;
+  readonly #seeds: ReadonlySet<string>;
+  readonly #seedAddrs = new Map<string, { addr: string; until: number }>();
 
-  constructor(codec: Codec, logger: Logger, auth?: ClusterAuth, tls?: TlsOptions) {
+  constructor(codec: Codec, logger: Logger, options: GossipSenderOptions = {}) {
     this.#codec = codec;
     this.#logger = logger;
-    this.#auth = auth;
-    this.#tls = tls;
+    this.#auth = options.auth;
+    this.#tls = options.tls;
+    this.#seeds = new Set(options.seeds ?? []);
+  }
+
+  get #scheme(): string {
+    return this.#tls === undefined ? "http" : "https";
+  }
+
+  get #tlsOption(): { tls?: ReturnType<typeof clientTls> } {
+    return this.#tls === undefined ? {} : { tls: clientTls(this.#tls) };
   }
 
   send(to: string, message: unknown): void {
@@ -37,15 +60,32 @@ export class GossipSender {
     }
     this.bytesSent += body.byteLength;
     this.messagesSent++;
-    const headers: Record<string, string> = {
-      "content-type": MSGPACK_TYPE,
-      [GOSSIP_VERSION_HEADER]: String(GOSSIP_VERSION),
-      ...(this.#auth === undefined ? {} : signatureHeaders(this.#auth.sign("gossip", [body]))),
-    };
-    fetch(`${this.#tls === undefined ? "http" : "https"}://${to}${GOSSIP_PATH}`, {
+    if (this.#auth === undefined) return this.#post(to, body, {});
+    const auth = this.#auth;
+    const known = this.#seedAddrs.get(to);
+    if (!this.#seeds.has(to) || (known !== undefined && known.until > Date.now())) {
+      return this.#post(to, body, signatureHeaders(auth.sign("gossip", [known?.addr ?? to, body])));
+    }
+    this.#advertisedAddr(to).then(
+      (addr) => this.#post(to, body, signatureHeaders(auth.sign("gossip", [addr, body]))),
+      () => {}, // an unreachable seed: a lost message, tried again on the next round
+    );
+  }
+
+  /** The address a seed advertises, which its signatures must name. */
+  async #advertisedAddr(seed: string): Promise<string> {
+    const response = await fetch(`${this.#scheme}://${seed}/health`, { ...this.#tlsOption, signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS) });
+    const health = (await response.json()) as { addr?: unknown };
+    const addr = typeof health.addr === "string" && health.addr.length > 0 && health.addr.length <= 300 ? health.addr : seed;
+    this.#seedAddrs.set(seed, { addr, until: Date.now() + SEED_ADDR_TTL_MS });
+    return addr;
+  }
+
+  #post(to: string, body: Uint8Array, signature: Record<string, string>): void {
+    fetch(`${this.#scheme}://${to}${GOSSIP_PATH}`, {
       method: "POST",
-      headers,
-      ...(this.#tls === undefined ? {} : { tls: clientTls(this.#tls) }),
+      headers: { "content-type": MSGPACK_TYPE, [GOSSIP_VERSION_HEADER]: String(GOSSIP_VERSION), ...signature },
+      ...this.#tlsOption,
       body,
       signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS),
     }).then(

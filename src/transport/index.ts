@@ -2,6 +2,7 @@ export { formatAddr, parseAddr, type HostPort } from "./address.ts";
 export { ACTOR_PATH, MODE_HEADER, TIMEOUT_HEADER } from "./actor-route.ts";
 export { Link, type LinkHost, type LinkSocket, type LinkTraffic } from "./link.ts";
 export { ADDR_HEADER, LINK_PATH, Links, NODE_HEADER, PROTOCOL_HEADER, type LinksOptions } from "./links.ts";
+export { DEFAULT_TRANSPORT_LIMITS, type LimitName, newLimitTrips, type LimitTrips, type TransportLimits } from "./limits.ts";
 export { type CallResult, RemoteCall, STREAM_WINDOW } from "./remote-call.ts";
 export { linkRoute, type Route, routedRef, type RoutedRefOptions } from "./routed-ref.ts";
 export { startServer, type NodeServer, type NodeServerOptions } from "./server.ts";

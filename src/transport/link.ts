@@ -1,35 +1,36 @@
-import { ActorError, type ActorStream, deliverInto, deliverTell, isErrorCode, type Lane, laneOf, type Logger, type ReplySink } from "../actor/index.ts";
-import {
-  CALL,
-  CANCEL,
-  type Codec,
-  CREDIT,
-  END,
-  type Envelope,
-  FAIL,
-  HELLO,
-  ITEM,
-  PROTOCOL_VERSION,
-  REPLY,
-  TELL,
-} from "../wire/index.ts";
+import { ActorError, clip, deliverInto, deliverNetworkTell, isErrorCode, type Lane, laneOf, type Logger, type ReplySink, roomForNetwork } from "../actor/index.ts";
+import { CALL, type CallEnvelope, CANCEL, type Codec, CREDIT, END, type Envelope, FAIL, HELLO, ITEM, PROVE, REPLY, TELL, type TellEnvelope } from "../wire/index.ts";
 import { CallTable } from "./calls.ts";
-import { RemoteCall, STREAM_WINDOW, type CallLink } from "./remote-call.ts";
+import type { Handshake } from "./handshake.ts";
+import type { LimitTrips, TransportLimits } from "./limits.ts";
+import type { PeerBudget } from "./peer-budget.ts";
+import { type CallLink, RemoteCall, STREAM_WINDOW } from "./remote-call.ts";
+import { failEnvelope, ServedCalls } from "./served-calls.ts";
+import { Outbox } from "./outbox.ts";
 
 /** The socket under a link: Bun's server-side or client-side WebSocket. */
 export interface LinkSocket {
   send(data: Uint8Array): unknown;
   close(code?: number, reason?: string): void;
+  /** Bytes sent but not yet taken by the network. */
+  buffered(): number;
 }
 
 /** What a link needs from its node. */
 export interface LinkHost {
   readonly logger: Logger;
   readonly codec: Codec;
+  readonly limits: TransportLimits;
+  /** Limits that tripped, counted for metrics; shared by every link of a node. */
+  readonly trips: LimitTrips;
+  /** What each peer node may have in flight here, shared by all its links. */
+  readonly budget: PeerBudget;
   /** The local actor by that name, as a ref, if any. */
   lookup(name: string): unknown;
   /** Envelopes counted by direction and kind, for metrics; shared by every link of a node. */
   readonly traffic: LinkTraffic;
+  /** The link proved itself and carries calls now. */
+  opened(link: Link): void;
   /** The link is gone; it will never be used again. */
   closed(link: Link): void;
 }
@@ -41,12 +42,13 @@ export interface LinkTraffic {
   tellsIn: number;
 }
 
-/** A stream this node serves to the peer: its cursor and how many items the peer can take. */
-interface ServedStream {
-  readonly items: ActorStream<unknown>;
-  credit: number;
-  pumping: boolean;
-  done: boolean;
+export interface LinkOptions {
+  peerAddr: string | undefined;
+  peerId?: string;
+  /** Whom the peer's calls are counted against: its node id, or its IP for a peer that proved nothing. */
+  peerKey: string;
+  dialled: boolean;
+  handshake: Handshake;
 }
 
 const CONNECTING = 0;
@@ -55,40 +57,48 @@ const CLOSED = 2;
 
 /**
  * One WebSocket to a peer node, whichever side dialled it. It batches every
- * envelope sent in one event-loop turn into one frame, matches replies to calls,
- * and runs streams both ways with credit-based flow control.
+ * envelope sent in one event-loop turn into one frame (outbox.ts), matches
+ * replies to the calls it made (remote-call.ts), and answers the peer's calls
+ * (served-calls.ts), within the node's limits.
  */
 export class Link implements CallLink {
   /** The peer's node id, once known (from its headers or its HELLO). */
   peerId: string | undefined;
   readonly peerAddr: string | undefined;
   readonly dialled: boolean;
+  readonly #peerKey: string;
   /** Another link to the same peer won the tie-break: close this one once nothing waits on it. */
   #superseded = false;
-  /** Asks from the peer that this node is still answering. */
-  #answering = 0;
   #helloSeen = false;
   #everOpen = false;
   #state = CONNECTING;
   #socket: LinkSocket | undefined;
   readonly #host: LinkHost;
-  #outbox: Envelope[] = [];
-  #flushSoon = false;
-  #flushLater = false;
+  readonly #handshake: Handshake;
+  readonly #outbox: Outbox;
+  readonly #served: ServedCalls;
   #nextId = 1;
   readonly #calls = new CallTable<RemoteCall>();
-  readonly #served = new Map<number, ServedStream>();
   #closeError: ActorError | undefined;
+  /** The peer's calls and tells held back, in order, while an actor they go to has no room. */
+  #held: Envelope[] | undefined;
+  /** Bytes of the frames that came while holding: past the outbox limit, the peer is flooding. */
+  #heldAt = 0;
+  #heldBytes = 0;
 
-  /** With a cluster secret, a dialled link waits for the acceptor's HELLO to prove it knows it. */
-  readonly #checkHello: ((peerId: string, proof: string | null) => boolean) | undefined;
-
-  constructor(host: LinkHost, options: { peerAddr: string | undefined; peerId?: string; dialled: boolean; checkHello?: (peerId: string, proof: string | null) => boolean }) {
+  constructor(host: LinkHost, options: LinkOptions) {
     this.#host = host;
     this.peerAddr = options.peerAddr;
     this.peerId = options.peerId;
+    this.#peerKey = options.peerKey;
     this.dialled = options.dialled;
-    this.#checkHello = options.checkHello;
+    this.#handshake = options.handshake;
+    this.#outbox = new Outbox(host.codec, (frame) => this.#write(frame), (envelope, error) => this.#unencodable(envelope, error));
+    this.#served = new ServedCalls({
+      send: (envelope, soon) => this.#outbox.push(envelope, soon),
+      carrying: () => this.#state !== CLOSED,
+      released: () => this.#released(),
+    });
   }
 
   get isOpen(): boolean {
@@ -111,7 +121,7 @@ export class Link implements CallLink {
 
   /** Calls waiting for an answer on this link, either way. */
   get inFlight(): number {
-    return this.#calls.size + this.#answering + this.#served.size;
+    return this.#calls.size + this.#served.size;
   }
 
   /** Stops taking new calls from this side and closes once idle (a duplicate link). */
@@ -124,25 +134,21 @@ export class Link implements CallLink {
     if (this.#superseded && this.#state === OPEN && this.inFlight === 0) this.close(undefined, 1000, "duplicate link");
   }
 
-  /** The socket is up: send what waited for it (once the peer proved itself, when it must). */
+  /** The socket is up: the handshake starts, and the link opens once it is done. */
   open(socket: LinkSocket): void {
     if (this.#state !== CONNECTING) return;
     this.#socket = socket;
-    if (this.#checkHello === undefined) this.#opened();
+    const first = this.#handshake.first();
+    // The handshake goes first, alone, before anything queued.
+    if (first !== undefined) for (const frame of this.#host.codec.encodeFrames([first], () => undefined)) socket.send(frame);
+    if (!this.#handshake.waits) this.#opened();
   }
 
   #opened(): void {
     this.#state = OPEN;
     this.#everOpen = true;
-    if (this.#outbox.length > 0) queueMicrotask(this.#flushNow);
-  }
-
-  /** An accepting node says who it is, first thing on a new link. */
-  hello(nodeId: string, proof: string | null): void {
-    const envelope: Envelope = [HELLO, nodeId, PROTOCOL_VERSION, proof];
-    // The HELLO goes first, alone, even before anything queued.
-    const frames = this.#host.codec.encodeFrames([envelope], () => undefined);
-    for (const frame of frames) this.#socket?.send(frame);
+    this.#outbox.open();
+    this.#host.opened(this);
   }
 
   // ---- sending -------------------------------------------------------------
@@ -150,98 +156,76 @@ export class Link implements CallLink {
   call(target: string, type: string, payload: unknown, timeout: Lane, askOnly = false): RemoteCall {
     const id = this.#nextId++;
     const call = new RemoteCall(id, this, timeout, askOnly);
-    if (this.#state === CLOSED) {
-      call.fail(this.#closeError ?? unreachable(this.peerAddr, "link closed"));
+    const refusal = this.#refusal();
+    if (refusal !== undefined) {
+      call.fail(refusal);
       return call;
     }
     this.#calls.set(call);
     this.#host.traffic.callsOut++;
-    this.#send([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs]);
+    this.#outbox.push([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs]);
     return call;
   }
 
   tell(target: string, type: string, payload: unknown): void {
-    if (this.#state === CLOSED) {
-      this.#host.logger.warn("dead letter", { actor: target, message: type, why: "link closed", peer: this.peerAddr });
+    const refusal = this.#refusal();
+    if (refusal !== undefined) {
+      this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: refusal.message, peer: this.peerAddr });
       return;
     }
     this.#host.traffic.tellsOut++;
-    this.#send([TELL, target, type, payload]);
+    this.#outbox.push([TELL, target, type, payload]);
+  }
+
+  /** Why nothing more can be sent now: the link closed, or it is still connecting with too much queued. */
+  #refusal(): ActorError | undefined {
+    if (this.#state === CLOSED) return this.#closeError ?? unreachable(this.peerAddr, "link closed");
+    if (this.#state === CONNECTING && this.#outbox.length >= this.#host.limits.maxQueuedBeforeOpen) {
+      this.#host.trips.queued_before_open++;
+      return unreachable(this.peerAddr, `not connected yet, and ${this.#outbox.length} messages already wait for it`);
+    }
+    return undefined;
   }
 
   grant(id: number, count: number): void {
-    if (this.#calls.get(id) !== undefined) this.#send([CREDIT, id, count]);
+    if (this.#calls.get(id) !== undefined) this.#outbox.push([CREDIT, id, count]);
   }
 
   cancel(id: number): void {
-    if (this.#calls.take(id) !== undefined && this.#state !== CLOSED) this.#send([CANCEL, id]);
+    if (this.#calls.take(id) !== undefined && this.#state !== CLOSED) this.#outbox.push([CANCEL, id]);
     this.#closeIfIdle();
   }
 
-  /**
-   * Queues an envelope for the next frame. Calls and replies leave in a
-   * microtask: the callers resumed by one frame all run before it, so their calls
-   * share a frame, with no added latency. Stream items leave in an immediate:
-   * each takes a few microtasks to produce, and waiting for the event-loop turn
-   * to finish puts many in one frame.
-   */
-  #send(envelope: Envelope, soon = true): void {
-    this.#outbox.push(envelope);
-    if (this.#state !== OPEN) return;
-    if (soon) {
-      if (this.#flushSoon) return;
-      this.#flushSoon = true;
-      queueMicrotask(this.#flushNow);
-    } else {
-      if (this.#flushLater) return;
-      this.#flushLater = true;
-      setImmediate(this.#flushAtTurnEnd);
-    }
-  }
-
-  readonly #flushNow = (): void => {
-    this.#flushSoon = false;
-    this.#flush();
-  };
-
-  readonly #flushAtTurnEnd = (): void => {
-    this.#flushLater = false;
-    this.#flush();
-  };
-
-  #flush(): void {
-    if (this.#state !== OPEN || this.#outbox.length === 0) return;
-    const batch = this.#outbox;
-    this.#outbox = [];
-    const frames = this.#host.codec.encodeFrames(batch, (envelope, error) => this.#unencodable(envelope, error));
+  /** One frame to the socket; false when the link had to close instead. */
+  #write(frame: Uint8Array): boolean {
+    const socket = this.#socket as LinkSocket;
     try {
-      for (const frame of frames) {
-        // 0: the socket dropped the frame (its buffer is full or it is closing). Losing
-        // frames silently is worse than losing the link: its calls fail now.
-        if ((this.#socket as LinkSocket).send(frame) === 0) {
-          this.close(unreachable(this.peerAddr, "the peer does not read fast enough (send buffer full)"));
-          return;
-        }
+      // 0: the socket dropped the frame (it is closing, or over its buffer limit). Losing
+      // frames silently is worse than losing the link: its calls fail now.
+      if (socket.send(frame) === 0) {
+        this.close(unreachable(this.peerAddr, "the peer does not read fast enough (send buffer full)"));
+        return false;
       }
     } catch (error) {
       this.close(unreachable(this.peerAddr, `send failed: ${(error as Error).message}`));
+      return false;
     }
+    if (socket.buffered() > this.#host.limits.maxOutboxBytes) {
+      this.#host.trips.outbox_full++;
+      this.close(unreachable(this.peerAddr, `the peer does not read: over ${this.#host.limits.maxOutboxBytes} bytes wait for it`), 1008, "peer does not read");
+      return false;
+    }
+    return true;
   }
 
   /** A value that msgpack cannot carry fails its own call, not the batch. */
   #unencodable(envelope: Envelope, error: unknown): Envelope | undefined {
     const why = `cannot encode for the wire: ${error instanceof Error ? error.message : String(error)}`;
     switch (envelope[0]) {
-      case ITEM: {
+      case ITEM:
         // The stream cannot go on: its generator stops here too.
-        const stream = this.#served.get(envelope[1]);
-        if (stream !== undefined) {
-          this.#served.delete(envelope[1]);
-          stream.done = true;
-          void stream.items.return();
-        }
+        this.#served.failed(envelope[1]);
         return [FAIL, envelope[1], "HANDLER_ERROR", why, "EncodeError"];
-      }
       case REPLY:
         return [FAIL, envelope[1], "HANDLER_ERROR", why, "EncodeError"];
       case CALL: {
@@ -263,33 +247,99 @@ export class Link implements CallLink {
     try {
       frame = this.#host.codec.decodeFrame(data);
     } catch (error) {
-      this.#host.logger.warn("bad frame; closing link", { peer: this.peerAddr, error });
+      this.#host.logger.warn("bad frame; closing link", { peer: this.peerAddr, error: clip((error as Error).message) });
       this.close(new ActorError("NODE_UNREACHABLE", `link closed: the peer sent a bad frame (${(error as Error).message})`), 4400, "bad frame");
       return;
     }
     for (const envelope of frame) {
       if (this.#state === CLOSED) return;
-      // Before the acceptor has proved itself, nothing but its HELLO is acted on.
-      if (this.#state !== OPEN && envelope[0] !== HELLO) {
-        this.close(new ActorError("UNAUTHORIZED", `node ${this.peerAddr ?? "(unknown)"} sent ${envelope[0]} before proving it knows the cluster secret`), 4401, "unauthorized");
+      if (this.#state !== OPEN) this.#handshaking(envelope);
+      else this.#dispatch(envelope);
+    }
+    if (this.#held !== undefined) this.#holding(data.byteLength);
+  }
+
+  /**
+   * Backpressure for a peer's messages: a busy actor's queue for the network is
+   * full, so this link holds the peer's calls and tells (replies still flow)
+   * until it has room again. The peer's messages are never dropped for it; a
+   * peer that sends more than the outbox limit meanwhile loses the link.
+   */
+  #holding(frameBytes: number): void {
+    this.#heldBytes += frameBytes;
+    if (this.#heldBytes <= this.#host.limits.maxOutboxBytes) return;
+    this.#host.trips.inbox_full++;
+    this.close(unreachable(this.peerAddr, `it sent over ${this.#host.limits.maxOutboxBytes} bytes to actors that had no room`), 1008, "peer floods busy actors");
+  }
+
+  /**
+   * A call or tell from the peer: served now, or held (with all that follows)
+   * while the actor it goes to has no room for the network.
+   */
+  #takeIn(envelope: CallEnvelope | TellEnvelope): void {
+    const held = this.#held;
+    if (held !== undefined) {
+      held.push(envelope);
+      return;
+    }
+    const ref = this.#host.lookup(envelope[0] === CALL ? envelope[2] : envelope[1]);
+    if (ref !== undefined && !roomForNetwork(ref, this.#resume)) {
+      this.#held = [envelope];
+      this.#heldAt = 0;
+      this.#heldBytes = 0;
+      return;
+    }
+    this.#serve(envelope, ref);
+  }
+
+  /** Room again: the held messages go in order, until one finds its actor full again. */
+  readonly #resume = (): void => {
+    const held = this.#held;
+    if (held === undefined || this.#state === CLOSED) return;
+    while (this.#heldAt < held.length) {
+      const envelope = held[this.#heldAt] as CallEnvelope | TellEnvelope;
+      const ref = this.#host.lookup(envelope[0] === CALL ? envelope[2] : envelope[1]);
+      if (ref !== undefined && !roomForNetwork(ref, this.#resume)) return;
+      held[this.#heldAt++] = undefined as unknown as Envelope; // let it be collected
+      this.#serve(envelope, ref);
+    }
+    this.#held = undefined;
+  };
+
+  #serve(envelope: CallEnvelope | TellEnvelope, ref: unknown): void {
+    if (envelope[0] === CALL) this.#serveCall(envelope, ref);
+    else this.#serveTell(envelope, ref);
+  }
+
+  /** Before the link is open, nothing but the handshake is acted on. */
+  #handshaking(envelope: Envelope): void {
+    if (envelope[0] === HELLO && !this.#helloSeen && this.dialled) {
+      this.#helloSeen = true;
+      const answer = this.#handshake.hello(envelope);
+      if ("refused" in answer) {
+        this.close(new ActorError(this.#handshake.waits ? "UNAUTHORIZED" : "NODE_UNREACHABLE", answer.refused), 4401, "handshake refused");
         return;
       }
-      this.#dispatch(envelope);
+      this.peerId = envelope[1];
+      if (answer.reply !== undefined) for (const frame of this.#host.codec.encodeFrames([answer.reply], () => undefined)) this.#socket?.send(frame);
+      if (this.#handshake.waits) this.#opened();
+      return;
     }
+    if (envelope[0] === PROVE && !this.dialled && this.#handshake.prove(envelope[1])) {
+      this.#opened();
+      return;
+    }
+    this.close(new ActorError("UNAUTHORIZED", `node ${this.peerAddr ?? "(unknown)"} sent ${envelope[0]} before proving it knows the cluster secret`), 4401, "unauthorized");
   }
 
   #dispatch(envelope: Envelope): void {
     switch (envelope[0]) {
       case CALL:
         this.#host.traffic.callsIn++;
-        return this.#serveCall(envelope[1], envelope[2], envelope[3], envelope[4], envelope[5], envelope[6]);
-      case TELL: {
+        return this.#takeIn(envelope);
+      case TELL:
         this.#host.traffic.tellsIn++;
-        const ref = this.#host.lookup(envelope[1]);
-        if (ref === undefined) this.#host.logger.warn("dead letter", { actor: envelope[1], message: envelope[2], why: "no such actor" });
-        else void deliverTell(ref, envelope[2], envelope[3]);
-        return;
-      }
+        return this.#takeIn(envelope);
       case REPLY:
         this.#calls.take(envelope[1])?.reply(envelope[2]);
         this.#closeIfIdle();
@@ -308,128 +358,94 @@ export class Link implements CallLink {
         this.#calls.take(envelope[1])?.end();
         this.#closeIfIdle();
         return;
-      case CREDIT: {
-        const stream = this.#served.get(envelope[1]);
-        if (stream !== undefined) {
-          stream.credit += envelope[2];
-          this.#pump(envelope[1], stream);
-        }
-        return;
-      }
-      case CANCEL: {
-        const stream = this.#served.get(envelope[1]);
-        if (stream !== undefined) {
-          this.#served.delete(envelope[1]);
-          stream.done = true;
-          void stream.items.return();
-        }
+      case CREDIT:
+        return this.#served.credit(envelope[1], envelope[2]);
+      case CANCEL:
+        this.#served.cancel(envelope[1]);
         this.#closeIfIdle();
         return;
-      }
       case HELLO:
-        if (this.#helloSeen) return; // once per link: the tie-break relies on peerId
-        this.#helloSeen = true;
-        if (envelope[2] !== PROTOCOL_VERSION) {
-          this.close(unreachable(this.peerAddr, `peer speaks protocol ${envelope[2]}, this node ${PROTOCOL_VERSION}`), 4400, "incompatible protocol version");
-          return;
-        }
-        this.peerId = envelope[1];
-        if (this.#checkHello !== undefined && this.#state === CONNECTING) {
-          if (!this.#checkHello(envelope[1], envelope[3])) {
-            this.close(new ActorError("UNAUTHORIZED", `node ${this.peerAddr ?? "(unknown)"} could not prove it knows the cluster secret`), 4401, "unauthorized");
-            return;
-          }
-          this.#opened();
-        }
+        // A dialled link answered its HELLO already; a second one changes nothing (the tie-break relies on peerId).
+        if (this.dialled && !this.#helloSeen) this.#handshaking(envelope);
         return;
+      case PROVE:
+        return; // once, during the handshake
     }
   }
 
-  /** Serves a peer's call under the peer's timeout: the caller decides how long it waits. */
-  #serveCall(id: number, target: string, type: string, payload: unknown, credit: number, timeoutMs: number): void {
-    const ref = this.#host.lookup(target);
+  #serveTell(envelope: TellEnvelope, ref: unknown): void {
+    const [, target, type, payload] = envelope;
+    const refusal = ref === undefined ? new ActorError("ACTOR_NOT_FOUND", "no such actor") : deliverNetworkTell(ref, type, payload);
+    if (refusal === undefined) return;
+    if (refusal.code === "MAILBOX_FULL") this.#host.trips.mailbox_full++;
+    this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: clip(refusal.message), peer: this.peerAddr });
+  }
+
+  /** Serves a peer's call under the peer's timeout, cut to the node's limit, and within the peer's budget. */
+  #serveCall(envelope: CallEnvelope, ref: unknown): void {
+    const [, id, target, type, payload, credit] = envelope;
+    let timeoutMs = envelope[6];
     if (ref === undefined) {
-      this.#send([FAIL, id, "ACTOR_NOT_FOUND", `no actor named "${target}" on this node`, null]);
+      this.#outbox.push([FAIL, id, "ACTOR_NOT_FOUND", `no actor named "${clip(target)}" on this node`, null]);
       return;
     }
-    if (this.#answering + this.#served.size >= this.#host.codec.limits.maxInFlightPerLink) {
-      this.#send([FAIL, id, "MAILBOX_FULL", `node busy: ${this.#answering} calls from this peer in flight already`, null]);
+    const { budget, limits, trips } = this.#host;
+    if (!budget.take(this.#peerKey)) {
+      trips.in_flight_per_peer++;
+      this.#outbox.push([FAIL, id, "TOO_MANY_CALLS", `node busy: ${limits.maxInFlightPerPeer} calls from this peer in flight already`, null]);
       return;
+    }
+    if (timeoutMs > limits.maxCallTimeoutMs) {
+      trips.timeout_capped++;
+      timeoutMs = limits.maxCallTimeoutMs;
     }
     try {
-      this.#answering++;
-      const items = deliverInto(ref, type, payload, this.#replies, id, laneOf(timeoutMs));
-      if (items === undefined) return; // the reply comes through this.#replies
-      this.#answering--;
-      const stream: ServedStream = { items, credit, pumping: false, done: false };
-      this.#served.set(id, stream);
-      this.#pump(id, stream);
+      const served = deliverInto(ref, type, payload, this.#replies, id, laneOf(timeoutMs));
+      if (served.stream !== undefined) this.#served.stream(id, served.stream, credit);
+      else if (served.ask !== undefined) this.#served.asked(id, served.ask);
     } catch (error) {
-      this.#answering--;
-      this.#send(failEnvelope(id, error));
+      this.#released();
+      this.#outbox.push(failEnvelope(id, error));
     }
   }
 
   /** Where the local actors' replies to the peer's calls go, by call id. */
   readonly #replies: ReplySink = {
-    resolve: (value, id) => this.#answer([REPLY, id, value]),
-    reject: (error, id) => this.#answer(failEnvelope(id, error)),
+    resolve: (value, id) => this.#answer(id, [REPLY, id, value]),
+    reject: (error, id) => {
+      if ((error as ActorError).code === "MAILBOX_FULL") this.#host.trips.mailbox_full++;
+      this.#answer(id, failEnvelope(id, error));
+    },
   };
 
-  #answer(envelope: Envelope): void {
-    this.#answering--;
-    if (this.#state !== CLOSED) this.#send(envelope);
-    this.#closeIfIdle();
+  /** A reply for the peer (an ask withdrawn by a CANCEL or a close never gets here: its message is settled). */
+  #answer(id: number, envelope: Envelope): void {
+    this.#served.answered(id);
+    if (this.#state !== CLOSED) this.#outbox.push(envelope);
+    this.#released();
   }
 
-  /** Sends items while the peer has credit; pauses when it has none. */
-  #pump(id: number, stream: ServedStream): void {
-    if (stream.pumping || stream.done || stream.credit <= 0) return;
-    stream.pumping = true;
-    stream.items.next().then(
-      (result) => {
-        stream.pumping = false;
-        if (stream.done || this.#state === CLOSED) return;
-        if (result.done) {
-          stream.done = true;
-          this.#served.delete(id);
-          this.#send([END, id], false);
-          this.#closeIfIdle();
-          return;
-        }
-        stream.credit--;
-        this.#send([ITEM, id, result.value], false);
-        this.#pump(id, stream);
-      },
-      (error: unknown) => {
-        stream.pumping = false;
-        stream.done = true;
-        this.#served.delete(id);
-        if (this.#state !== CLOSED) this.#send(failEnvelope(id, error), false);
-        this.#closeIfIdle();
-      },
-    );
+  /** A served call ended: its slot in the peer's budget is free again. */
+  #released(): void {
+    this.#host.budget.give(this.#peerKey);
+    this.#closeIfIdle();
   }
 
   // ---- closing -------------------------------------------------------------
 
-  /** Ends the link: calls in flight fail at once, streams served to the peer are cancelled. */
+  /** Ends the link: calls in flight fail at once, calls served to the peer are withdrawn. */
   close(error: ActorError = unreachable(this.peerAddr, "link closed"), code = 1000, reason = "closing"): void {
     if (this.#state === CLOSED) return;
     this.#state = CLOSED;
     this.#closeError = error;
     // Calls still queued fail below with the rest; tells have no caller, so they are logged.
-    const tells = this.#outbox.filter((envelope) => envelope[0] === TELL).length;
+    const tells = this.#outbox.close().filter((envelope) => envelope[0] === TELL).length;
     if (tells > 0) this.#host.logger.warn("dead letters", { peer: this.peerAddr, tells, why: error.message });
-    this.#outbox = [];
     const calls = this.#calls.values();
     this.#calls.clear();
     for (const call of calls) call.fail(error);
-    for (const stream of this.#served.values()) {
-      stream.done = true;
-      void stream.items.return();
-    }
-    this.#served.clear();
+    this.#host.budget.giveAll(this.#peerKey, this.#served.size);
+    this.#served.cancelAll();
     try {
       this.#socket?.close(code, reason);
     } catch {
@@ -440,10 +456,5 @@ export class Link implements CallLink {
 }
 
 export function unreachable(peer: string | undefined, why: string): ActorError {
-  return new ActorError("NODE_UNREACHABLE", `node ${peer ?? "(unknown)"} unreachable: ${why}`);
-}
-
-function failEnvelope(id: number, error: unknown): Envelope {
-  const wrapped = ActorError.fromHandler(error);
-  return [FAIL, id, wrapped.code, wrapped.message, wrapped.errorName ?? null];
+  return new ActorError("NODE_UNREACHABLE", `node ${clip(peer ?? "(unknown)")} unreachable: ${why}`);
 }

@@ -1,7 +1,10 @@
 import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, PROTOCOL_VERSION } from "../wire/index.ts";
 import { type ClusterAuth, signatureHeaders } from "./auth.ts";
+import { diallerHandshake } from "./handshake.ts";
+import { DEFAULT_TRANSPORT_LIMITS, type LimitTrips, newLimitTrips, type TransportLimits } from "./limits.ts";
 import { Link, type LinkHost, type LinkTraffic, unreachable } from "./link.ts";
+import { PeerBudget } from "./peer-budget.ts";
 import { clientTls, type TlsOptions } from "./tls.ts";
 
 /** Headers of a link's WebSocket upgrade: who dials, and which protocol it speaks. */
@@ -18,7 +21,17 @@ export interface LinksOptions {
   addr: string | undefined;
   codec: Codec;
   logger: Logger;
+  limits?: Partial<TransportLimits>;
+  /** Where tripped limits are counted; shared with the server's routes. */
+  trips?: LimitTrips;
   lookup(name: string): unknown;
+  /**
+   * The node id the cluster knows at `addr`, if any. A link a peer dialled is
+   * used for this node's own calls only when it says it is that very node (or
+   * proved it with the secret): a stranger claiming a member's address gets its
+   * own calls answered, never the calls meant for the member.
+   */
+  memberAt?(addr: string): string | undefined;
   /** Backoff between failed dials to one peer, doubling from min to max. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -51,13 +64,28 @@ export class Links {
 
   constructor(options: LinksOptions) {
     this.#options = options;
+    const limits = { ...DEFAULT_TRANSPORT_LIMITS, ...options.limits };
     this.#host = {
       logger: options.logger,
       codec: options.codec,
+      limits,
+      trips: options.trips ?? newLimitTrips(),
+      budget: new PeerBudget(limits.maxInFlightPerPeer),
       lookup: options.lookup,
       traffic: { callsOut: 0, tellsOut: 0, callsIn: 0, tellsIn: 0 },
+      opened: (link) => this.#opened(link),
       closed: (link) => this.#forget(link),
     };
+  }
+
+  /** Limits that tripped on this node's links and routes, for metrics. */
+  get trips(): LimitTrips {
+    return this.#host.trips;
+  }
+
+  #opened(link: Link): void {
+    if (link.dialled) this.#options.logger.info("link up", { peer: link.peerAddr, dialled: true });
+    else this.#accepted(link);
   }
 
   get host(): LinkHost {
@@ -85,7 +113,7 @@ export class Links {
     const peer = this.#peer(addr);
     if (peer.link !== undefined && peer.link.usable) return peer.link;
     if (this.#closed || Date.now() < peer.retryAt) {
-      const link = new Link(this.#host, { peerAddr: addr, dialled: true });
+      const link = new Link(this.#host, { peerAddr: addr, peerKey: `addr:${addr}`, dialled: true, handshake: diallerHandshake(this.#options.nodeId, addr, undefined, "") });
       link.close(this.#closed ? new ActorError("SHUTTING_DOWN", "this node is shutting down") : unreachable(addr, "recent dial failed; retrying after backoff"));
       return link;
     }
@@ -96,16 +124,17 @@ export class Links {
     const { nodeId, connectTimeoutMs = 5000, auth } = this.#options;
     const headers: Record<string, string> = { [NODE_HEADER]: nodeId, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
     if (this.#options.addr !== undefined) headers[ADDR_HEADER] = this.#options.addr;
-    let checkHello: ((peerId: string, proof: string | null) => boolean) | undefined;
+    let nonce = "";
     if (auth !== undefined) {
       // The signature names the node dialled, and the HELLO proof names it back: a
       // node without the secret cannot relay our handshake to another node.
       headers[TARGET_HEADER] = addr;
       const signature = auth.sign("link", [nodeId, this.#options.addr ?? "", addr]);
       Object.assign(headers, signatureHeaders(signature));
-      checkHello = (peerId, proof) => auth.checkProof("hello", [signature.nonce, peerId, addr], proof);
+      nonce = signature.nonce;
     }
-    const link = new Link(this.#host, { peerAddr: addr, dialled: true, ...(checkHello === undefined ? {} : { checkHello }) });
+    // We chose whom to dial: the peer's calls on this link count against that address.
+    const link = new Link(this.#host, { peerAddr: addr, peerKey: `addr:${addr}`, dialled: true, handshake: diallerHandshake(nodeId, addr, auth, nonce) });
     peer.link = link;
     peer.links.add(link);
     const tls = this.#options.tls;
@@ -124,17 +153,15 @@ export class Links {
         return;
       }
       peer.failures = 0;
-      link.open(socket);
+      link.open({ send: (data) => socket.send(data), close: (code, reason) => socket.close(code, reason), buffered: () => socket.bufferedAmount });
       if (link.isOpen) clearTimeout(timer);
-      this.#options.logger.info("link up", { peer: addr, dialled: true });
     };
     socket.onmessage = (event: MessageEvent) => {
       const data = event.data;
       if (data instanceof ArrayBuffer) {
         link.receive(new Uint8Array(data));
         if (link.isOpen) clearTimeout(timer);
-      }
-      else link.close(unreachable(addr, "peer sent a text frame"), 4400, "text frames are not part of the protocol");
+      } else link.close(unreachable(addr, "peer sent a text frame"), 4400, "text frames are not part of the protocol");
     };
     socket.onclose = (event: CloseEvent) => {
       clearTimeout(timer);
@@ -150,16 +177,17 @@ export class Links {
 
   #failed(addr: string, peer: Peer): void {
     const { minBackoffMs = 100, maxBackoffMs = 5000 } = this.#options;
-    const delay = Math.min(maxBackoffMs, minBackoffMs * 2 ** peer.failures);
+    const delay = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(peer.failures, 30));
     peer.failures++;
     peer.retryAt = Date.now() + delay;
     this.#options.logger.info("link dial failed", { peer: addr, retryInMs: delay });
   }
 
-  /** A peer dialled us: the new link serves its calls, and ours too unless a better one exists. */
-  accepted(link: Link): void {
+  /** A peer dialled us and the link is open: it serves the peer's calls, and ours too when it is trusted and no better one exists. */
+  #accepted(link: Link): void {
+    this.#options.logger.info("link up", { peer: link.peerAddr, peerId: link.peerId });
     const addr = link.peerAddr;
-    if (addr === undefined) return; // a client-only peer: we only answer it
+    if (addr === undefined || !this.#trusted(link, addr)) return; // we only answer it
     const peer = this.#peer(addr);
     peer.links.add(link);
     peer.failures = 0;
@@ -167,6 +195,12 @@ export class Links {
     const current = peer.link;
     if (current === undefined || current.isClosed || this.#prefer(link, current)) peer.link = link;
     this.#dropDuplicates(peer);
+  }
+
+  /** Whether `link` may carry this node's calls to `addr`: it proved the secret, or it is the member the cluster knows there. */
+  #trusted(link: Link, addr: string): boolean {
+    if (this.#options.auth !== undefined) return true; // its address and id are signed, and it answered our challenge
+    return link.peerId !== undefined && this.#options.memberAt?.(addr) === link.peerId;
   }
 
   /** Of two links to one peer, keep the one dialled by the smaller node id: both ends agree. */

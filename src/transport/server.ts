@@ -1,13 +1,18 @@
-import type { Server, ServerWebSocket } from "bun";
+import type { Server } from "bun";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { ActorError, type Logger } from "../actor/index.ts";
-import { type Codec, errorBody, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, gossipProblem, PROTOCOL_VERSION } from "../wire/index.ts";
-import { ACTOR_PATH, actorRoute } from "./actor-route.ts";
+import { type Codec, GOSSIP_PATH } from "../wire/index.ts";
+import { ACTOR_PATH, actorRoutes } from "./actor-route.ts";
 import { formatAddr } from "./address.ts";
-import { type ClusterAuth, NONCE_HEADER, signatureOf } from "./auth.ts";
+import type { ClusterAuth } from "./auth.ts";
+import { gossipRoutes } from "./gossip-route.ts";
+import type { LimitTrips, TransportLimits } from "./limits.ts";
+import { type LinkSocketData, linkRoutes } from "./link-route.ts";
+import { LINK_PATH, type Links } from "./links.ts";
+import { shutdownGuard } from "./middleware.ts";
+import { problem } from "./problem.ts";
 import { serverTls, type TlsOptions } from "./tls.ts";
-import { Link, unreachable } from "./link.ts";
-import { ADDR_HEADER, LINK_PATH, type Links, NODE_HEADER, PROTOCOL_HEADER, TARGET_HEADER } from "./links.ts";
 
 export interface NodeServerOptions {
   hostname: string;
@@ -17,6 +22,8 @@ export interface NodeServerOptions {
   logger: Logger;
   /** The node's links, once it has them (the server starts first, to learn its port). */
   links(): Links;
+  limits: TransportLimits;
+  trips: LimitTrips;
   lookup(name: string): unknown;
   shuttingDown(): boolean;
   /** Takes a checked cluster message from `POST /cluster/gossip`. */
@@ -27,6 +34,8 @@ export interface NodeServerOptions {
   apiToken?: string;
   /** Serve TLS (mutual, with a CA). */
   tls?: TlsOptions;
+  /** What `/health` adds about this node (e.g. that it runs without a secret). */
+  health?(): Record<string, unknown>;
   /** Told how long each ask answered over HTTP took, in seconds. */
   observeAsk?(seconds: number): void;
   /** Extra read-only routes (the cluster's and ops' views), mounted on the same app. */
@@ -40,132 +49,45 @@ export interface NodeServer {
   stop(): Promise<void>;
 }
 
-/** What an upgraded link socket carries: the link, or why it is refused. */
-interface SocketData {
-  link: Link | undefined;
-  refusal: string | undefined;
-  peerId: string | undefined;
-  peerAddr: string | undefined;
-  /** The dialler's signature nonce, which this node's HELLO proof answers. */
-  nonce: string | undefined;
-}
-
-/** Why a dialling peer cannot have a link, or undefined. */
-function refusal(headers: Headers): string | undefined {
-  const version = headers.get(PROTOCOL_HEADER);
-  if (version === null) return `missing ${PROTOCOL_HEADER} header`;
-  if (Number(version) !== PROTOCOL_VERSION) return `incompatible protocol version ${version}: this node speaks ${PROTOCOL_VERSION}`;
-  const node = headers.get(NODE_HEADER);
-  if (node === null || node.length === 0 || node.length > 128) return `missing or invalid ${NODE_HEADER} header`;
-  return undefined;
-}
-
-/** One port per node: Hono routes on Bun.serve, and the link WebSockets. */
+/**
+ * One port per node: Hono routes on Bun.serve. Each way in is a sub-app with
+ * the middleware it needs (links: caps and signed upgrades; gossip: signature
+ * and size before the body; actors: token and body limit); every refusal is a
+ * coded error.
+ */
 export function startServer(options: NodeServerOptions): NodeServer {
-  const { codec, logger } = options;
-  const app = new Hono();
+  const { codec, logger, limits, trips } = options;
   // Known once Bun.serve has bound the port; routes only run after that.
   let ownAddr = "";
+  const auth = options.auth;
+  const links = linkRoutes({ nodeId: options.nodeId, ownAddr: () => ownAddr, logger, links: options.links, limits, trips, auth });
 
+  const app = new Hono();
   app.get("/health", (c) =>
-    options.shuttingDown() ? c.json({ status: "shutting-down", node: options.nodeId }, 503) : c.json({ status: "ok", node: options.nodeId }),
+    c.json({ status: options.shuttingDown() ? "shutting-down" : "ok", node: options.nodeId, addr: ownAddr, ...options.health?.() }, options.shuttingDown() ? 503 : 200),
   );
-
-  app.get(LINK_PATH, (c) => {
-    const server = c.env as Server<SocketData>;
-    if (options.shuttingDown()) return c.json(errorBody(new ActorError("SHUTTING_DOWN", "this node is shutting down")), 503);
-    const headers = c.req.raw.headers;
-    const data: SocketData = {
-      link: undefined,
-      refusal: refusal(headers),
-      peerId: headers.get(NODE_HEADER) ?? undefined,
-      peerAddr: headers.get(ADDR_HEADER) ?? undefined,
-      nonce: headers.get(NONCE_HEADER) ?? undefined,
-    };
-    if (options.auth !== undefined) {
-      const target = headers.get(TARGET_HEADER) ?? "";
-      const why =
-        target !== ownAddr
-          ? `the link was signed for ${target || "(no address)"}, not for this node (${ownAddr}): dial nodes by the address they advertise`
-          : options.auth.check("link", signatureOf(headers), [data.peerId ?? "", data.peerAddr ?? "", target]);
-      if (why !== undefined) {
-        logger.warn("link refused", { why });
-        return c.json(errorBody(new ActorError("UNAUTHORIZED", `link refused: ${why}`)), 401);
-      }
-    }
-    // A refused peer is still upgraded, so that it reads the reason in the close frame.
-    if (server.upgrade(c.req.raw, { data })) return new Response(null);
-    return c.json(errorBody(new ActorError("BAD_REQUEST", "a link needs a WebSocket upgrade")), 400);
-  });
-
-  app.post(`${ACTOR_PATH}*`, actorRoute({ codec, lookup: options.lookup, shuttingDown: options.shuttingDown, observe: options.observeAsk, apiToken: options.apiToken }));
-
-  app.post(GOSSIP_PATH, async (c) => {
-    const bad = (message: string, status: 400 | 413 = 400) => c.json(errorBody(new ActorError("BAD_REQUEST", message)), status);
-    const version = c.req.header(GOSSIP_VERSION_HEADER);
-    if (version !== String(GOSSIP_VERSION)) return bad(`gossip protocol version ${version ?? "(none)"} is not ${GOSSIP_VERSION}`);
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    if (body.byteLength > codec.limits.maxMessageBytes) return bad("gossip message too large", 413);
-    if (options.auth !== undefined) {
-      const why = options.auth.check("gossip", signatureOf(c.req.raw.headers), [body]);
-      if (why !== undefined) return c.json(errorBody(new ActorError("UNAUTHORIZED", `gossip refused: ${why}`)), 401);
-    }
-    let message: unknown;
-    try {
-      message = codec.decode(body);
-    } catch (error) {
-      return bad((error as Error).message);
-    }
-    const problem = gossipProblem(message);
-    if (problem !== undefined) return bad(problem);
-    options.gossip(message);
-    return c.body(null, 204);
-  });
-
+  for (const path of [LINK_PATH, GOSSIP_PATH, `${ACTOR_PATH}*`]) app.use(path, shutdownGuard(options.shuttingDown));
+  app.route(LINK_PATH, links.app);
+  app.route(GOSSIP_PATH, gossipRoutes({ codec, limits, trips, auth, ownAddr: () => ownAddr, gossip: options.gossip }));
+  app.route(ACTOR_PATH.slice(0, -1), actorRoutes({ codec, limits, trips, lookup: options.lookup, apiToken: options.apiToken, observe: options.observeAsk }));
   options.routes?.(app);
 
-  app.notFound((c) => c.json(errorBody(new ActorError("BAD_REQUEST", `no route ${c.req.method} ${c.req.path}`)), 404));
+  app.notFound((c) => problem(new ActorError("BAD_REQUEST", `no route ${c.req.method} ${c.req.path.slice(0, 128)}`), "json", undefined, 404));
   app.onError((error, c) => {
-    logger.error("route failed", { path: c.req.path, error });
-    return c.json(errorBody(new ActorError("HANDLER_ERROR", "internal error")), 500);
+    if (error instanceof HTTPException) return error.getResponse();
+    logger.error("route failed", { path: c.req.path.slice(0, 128), error });
+    return problem(new ActorError("HANDLER_ERROR", "internal error"), "json", undefined, 500);
   });
 
-  const server = Bun.serve<SocketData>({
+  const server: Server<LinkSocketData> = Bun.serve<LinkSocketData>({
     hostname: options.hostname,
     port: options.port,
-    // The route answers oversized bodies with a coded 413 itself; far larger ones Bun refuses before reading them.
-    maxRequestBodySize: 2 * codec.limits.maxMessageBytes + 64 * 1024,
+    // Routes refuse oversized bodies with a coded 413 themselves; far larger ones Bun refuses before reading them.
+    maxRequestBodySize: codec.limits.maxMessageBytes + 64 * 1024,
+    idleTimeout: limits.idleTimeoutSeconds,
     ...(options.tls === undefined ? {} : { tls: serverTls(options.tls) }),
     fetch: (request, srv) => app.fetch(request, srv),
-    websocket: {
-      maxPayloadLength: codec.limits.maxMessageBytes,
-      // A peer that does not read its frames loses its link rather than frames silently.
-      closeOnBackpressureLimit: true,
-      open(ws: ServerWebSocket<SocketData>) {
-        const { refusal: why, peerId, peerAddr } = ws.data;
-        if (why !== undefined) {
-          logger.warn("link refused", { peer: peerAddr, why });
-          ws.close(4400, why);
-          return;
-        }
-        const links = options.links();
-        const link = new Link(links.host, { peerAddr, dialled: false, ...(peerId === undefined ? {} : { peerId }) });
-        ws.data.link = link;
-        link.open(ws);
-        link.hello(options.nodeId, options.auth === undefined || ws.data.nonce === undefined ? null : options.auth.proof("hello", [ws.data.nonce, options.nodeId, ownAddr]));
-        links.accepted(link);
-        logger.info("link up", { peer: peerAddr, peerId });
-      },
-      message(ws: ServerWebSocket<SocketData>, message: string | Buffer) {
-        const link = ws.data.link;
-        if (link === undefined) return;
-        if (typeof message === "string") link.close(unreachable(link.peerAddr, "peer sent a text frame"), 4400, "text frames are not part of the protocol");
-        else link.receive(message);
-      },
-      close(ws: ServerWebSocket<SocketData>, code: number, reason: string) {
-        ws.data.link?.close(unreachable(ws.data.peerAddr, `connection closed (${code}${reason ? `: ${reason}` : ""})`));
-      },
-    },
+    websocket: { ...links.websocket, maxPayloadLength: codec.limits.maxMessageBytes },
   });
 
   ownAddr = formatAddr({ hostname: options.hostname, port: server.port as number });

@@ -9,14 +9,9 @@ export interface WireLimits {
   maxMessageBytes: number;
   /** Deepest nesting of arrays and maps in a payload. */
   maxDepth: number;
-  /**
-   * Asks from one peer this node answers at once; more are refused with
-   * MAILBOX_FULL. A peer that floods asks gets an error, not unbounded memory here.
-   */
-  maxInFlightPerLink: number;
 }
 
-export const DEFAULT_LIMITS: WireLimits = { maxMessageBytes: 4 * 1024 * 1024, maxDepth: 64, maxInFlightPerLink: 65_536 };
+export const DEFAULT_LIMITS: WireLimits = { maxMessageBytes: 4 * 1024 * 1024, maxDepth: 64 };
 
 export function badRequest(message: string): ActorError {
   return new ActorError("BAD_REQUEST", message);

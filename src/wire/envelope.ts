@@ -3,7 +3,7 @@
  * envelopes, each envelope a small array whose first element is its kind.
  * docs/protocol.md describes the same thing for people.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Caller -> callee: a method call or message-style ask; the answer is a REPLY, a FAIL, or ITEMs and an END. Carries the caller's timeout. */
 export const CALL = 0;
@@ -21,8 +21,13 @@ export const END = 5;
 export const CREDIT = 6;
 /** Caller -> callee: the caller stopped waiting (stream left early, ask timed out). */
 export const CANCEL = 7;
-/** Acceptor -> dialler, once, first on a new link: who answered, and (with a cluster secret) proof that it knows it. */
+/**
+ * Acceptor -> dialler, once, first on a new link: who answered, and with a
+ * cluster secret proof that it knows it, and a fresh challenge for the dialler.
+ */
 export const HELLO = 8;
+/** Dialler -> acceptor, once, with a cluster secret: the answer to the HELLO's challenge, before anything else. */
+export const PROVE = 9;
 
 export type CallEnvelope = [kind: typeof CALL, id: number, target: string, type: string, payload: unknown, credit: number, timeoutMs: number];
 export type TellEnvelope = [kind: typeof TELL, target: string, type: string, payload: unknown];
@@ -32,7 +37,8 @@ export type ItemEnvelope = [kind: typeof ITEM, id: number, value: unknown];
 export type EndEnvelope = [kind: typeof END, id: number];
 export type CreditEnvelope = [kind: typeof CREDIT, id: number, count: number];
 export type CancelEnvelope = [kind: typeof CANCEL, id: number];
-export type HelloEnvelope = [kind: typeof HELLO, nodeId: string, version: number, proof: string | null];
+export type HelloEnvelope = [kind: typeof HELLO, nodeId: string, version: number, proof: string | null, challenge: string | null];
+export type ProveEnvelope = [kind: typeof PROVE, proof: string];
 
 export type Envelope =
   | CallEnvelope
@@ -43,16 +49,19 @@ export type Envelope =
   | EndEnvelope
   | CreditEnvelope
   | CancelEnvelope
-  | HelloEnvelope;
+  | HelloEnvelope
+  | ProveEnvelope;
 
 const isId = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= 0x7fffffff;
 const isText = (value: unknown): value is string => typeof value === "string";
+/** A node id, a proof, a challenge: short by nature. */
+const isToken = (value: unknown): value is string => typeof value === "string" && value.length > 0 && value.length <= 128;
 
 /** Says what is wrong with a decoded envelope, or undefined when its shape is right. */
 export function envelopeProblem(value: unknown): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return "an envelope must be a non-empty array";
-  const [kind, a, b, c, , f, g] = value as unknown[];
+  const [kind, a, b, c, d, f, g] = value as unknown[];
   switch (kind) {
     case CALL:
       return value.length === 7 && isId(a) && isText(b) && isText(c) && isCount(f) && isCount(g) && (g as number) > 0
@@ -71,8 +80,12 @@ export function envelopeProblem(value: unknown): string | undefined {
     case CREDIT:
       return value.length === 3 && isId(a) && isCount(b) ? undefined : "CREDIT is [6, id, count]";
     case HELLO:
-      return value.length === 4 && isText(a) && isCount(b) && (c === null || isText(c)) ? undefined : "HELLO is [8, nodeId, version, proof|nil]";
+      return value.length === 5 && isToken(a) && isCount(b) && (c === null || isToken(c)) && (d === null || isToken(d))
+        ? undefined
+        : "HELLO is [8, nodeId, version, proof|nil, challenge|nil]";
+    case PROVE:
+      return value.length === 2 && isToken(a) ? undefined : "PROVE is [9, proof]";
     default:
-      return `unknown envelope kind ${JSON.stringify(kind)}`;
+      return `unknown envelope kind ${typeof kind === "number" ? kind : typeof kind}`;
   }
 }

@@ -90,6 +90,8 @@ export function statusOf(code: ErrorCode): number {
       return 400;
     case "UNAUTHORIZED":
       return 401;
+    case "TOO_MANY_CALLS":
+      return 429;
     case "TIMEOUT":
       return 504;
     case "MAILBOX_FULL":

@@ -62,17 +62,17 @@ describe("a cluster with a shared secret", () => {
     const body = encode([3, "friend", []]);
     const send = (headers: Record<string, string>, payload: Uint8Array = body) =>
       fetch(`http://${a.addr}/cluster/gossip`, { method: "POST", headers: { "content-type": "application/msgpack", "x-pulsing-gossip": "1", ...headers }, body: payload });
-    const { ts, nonce, mac } = auth.sign("gossip", [body]);
+    const { ts, nonce, mac } = auth.sign("gossip", [a.addr as string, body]);
     const signed = { "x-pulsing-ts": ts, "x-pulsing-nonce": nonce, "x-pulsing-auth": mac };
     expect((await send(signed)).status).toBe(204);
     const replay = await send(signed);
     expect(replay.status).toBe(401);
     expect(((await replay.json()) as { error: { message: string } }).error.message).toContain("replayed");
-    const altered = auth.sign("gossip", [body]);
+    const altered = auth.sign("gossip", [a.addr as string, body]);
     const tampered = await send({ "x-pulsing-ts": altered.ts, "x-pulsing-nonce": altered.nonce, "x-pulsing-auth": altered.mac }, encode([3, "enemy", []]));
     expect(tampered.status).toBe(401);
     const late = new ClusterAuth(SECRET);
-    const old = late.sign("gossip", [body]);
+    const old = late.sign("gossip", [a.addr as string, body]);
     const stale = await send({ "x-pulsing-ts": String(Number(old.ts) - 120_000), "x-pulsing-nonce": old.nonce, "x-pulsing-auth": old.mac });
     expect(stale.status).toBe(401);
   });

@@ -153,8 +153,8 @@ describe("remote refs", () => {
     expect(await counter.echo("still fine")).toBe("still fine");
   });
 
-  test("a peer with too many asks in flight gets MAILBOX_FULL for the rest, and the node goes on", async () => {
-    const server = await node({ limits: { maxInFlightPerLink: 10 } });
+  test("a peer with too many asks in flight gets TOO_MANY_CALLS for the rest, and the node goes on", async () => {
+    const server = await node({ limits: { maxInFlightPerPeer: 10 } });
     const client = await node();
     class Slow extends Actor {
       async wait(ms: number): Promise<string> {
@@ -166,7 +166,7 @@ describe("remote refs", () => {
     const slow = client.remote<Slow>(server.addr as string, "slow");
     const outcomes = await Promise.all(Array.from({ length: 25 }, () => slow.wait(20).catch((e: ActorError) => e.code)));
     expect(outcomes.filter((o) => o === "done").length).toBe(10);
-    expect(outcomes.filter((o) => o === "MAILBOX_FULL").length).toBe(15);
+    expect(outcomes.filter((o) => o === "TOO_MANY_CALLS").length).toBe(15);
     expect(await slow.wait(1)).toBe("done");
   });
 
