@@ -12,7 +12,7 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 export const nodeSpec = {
   name: "node",
   summary: "Runs a pulsing node: serves actors over HTTP and links, and joins a cluster.",
-  usage: "pulsing node [--addr HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S] [--api-token T] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level LEVEL]",
+  usage: "pulsing node [--addr HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S | --insecure] [--api-token T] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level LEVEL]",
   options: {
     addr: { type: "string" },
     seeds: { type: "string" },
@@ -20,6 +20,7 @@ export const nodeSpec = {
     "log-level": { type: "string" },
     "ask-timeout-ms": { type: "string" },
     secret: { type: "string" },
+    insecure: { type: "boolean" },
     "api-token": { type: "string" },
     ...TLS_OPTIONS,
   },
@@ -30,6 +31,7 @@ export const nodeSpec = {
     "log-level": "PULSING_LOG_LEVEL",
     "ask-timeout-ms": "PULSING_ASK_TIMEOUT_MS",
     secret: "PULSING_SECRET",
+    insecure: "PULSING_INSECURE",
     "api-token": "PULSING_API_TOKEN",
     ...TLS_ENV,
   },
@@ -39,7 +41,8 @@ export const nodeSpec = {
     actors: "a module that says what to spawn (default: the embedded demo actors)",
     "log-level": `${LOG_LEVELS.join(", ")} (default info)`,
     "ask-timeout-ms": "default timeout of asks, in ms (default 30000)",
-    secret: "the cluster's shared secret (16+ characters; prefer the variable)",
+    secret: "the cluster's shared secret (16+ characters; prefer the variable); required on an address other than loopback",
+    insecure: "serve on an address other than loopback without a secret: anyone who reaches it is a peer",
     "api-token": "a bearer token POST /actor/{name} requires (8+ characters)",
     ...TLS_HELP,
   },
@@ -97,6 +100,7 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
       logger,
       askTimeoutMs,
       ...(secret === undefined ? {} : { secret }),
+      ...(values.insecure === true ? { insecure: true } : {}),
       ...(apiToken === undefined ? {} : { apiToken }),
       ...(tls === undefined ? {} : { tls }),
     });

@@ -16,6 +16,7 @@ th { background: #eef1f5; font-weight: 600; }
 .alive { background: #d9f5e1; color: #11652d; } .suspect { background: #fff1c7; color: #7a5800; }
 .dead { background: #fde0e0; color: #8d1c1c; } .left { background: #e6e8ec; color: #4a5260; }
 code { font-size: .9em; }
+.warning { background: #fde0e0; color: #8d1c1c; border-radius: 8px; padding: .6rem 1rem; margin: .5rem 0 1rem; font-weight: 600; }
 `;
 
 const short = (id: string) => id.slice(0, 8);
@@ -81,6 +82,11 @@ export const Dashboard: FC<{ view: NodeView }> = ({ view }) => {
       </head>
       <body>
         <h1>pulsing node {view.addr}</h1>
+        {view.warnings().map((warning) => (
+          <div class="warning" role="alert">
+            {warning}
+          </div>
+        ))}
         <div class="sub">
           node <code>{view.nodeId}</code> · updated <span id="updated">now</span>
         </div>
