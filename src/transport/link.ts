@@ -3,7 +3,7 @@ import { CALL, type CallEnvelope, CANCEL, type Codec, CREDIT, END, type Envelope
 import { CallTable } from "./calls.ts";
 import type { Handshake } from "./handshake.ts";
 import type { LimitTrips, TransportLimits } from "./limits.ts";
-import type { PeerBudget } from "./peer-budget.ts";
+import type { PeerAccount, PeerBudget } from "./peer-budget.ts";
 import { type CallLink, RemoteCall, STREAM_WINDOW } from "./remote-call.ts";
 import { failEnvelope, ServedCalls } from "./served-calls.ts";
 import { Outbox } from "./outbox.ts";
@@ -66,7 +66,8 @@ export class Link implements CallLink {
   peerId: string | undefined;
   readonly peerAddr: string | undefined;
   readonly dialled: boolean;
-  readonly #peerKey: string;
+  /** Where the peer's calls are counted, shared with its other links. */
+  readonly #account: PeerAccount;
   /** Another link to the same peer won the tie-break: close this one once nothing waits on it. */
   #superseded = false;
   #helloSeen = false;
@@ -90,7 +91,7 @@ export class Link implements CallLink {
     this.#host = host;
     this.peerAddr = options.peerAddr;
     this.peerId = options.peerId;
-    this.#peerKey = options.peerKey;
+    this.#account = host.budget.open(options.peerKey);
     this.dialled = options.dialled;
     this.#handshake = options.handshake;
     this.#outbox = new Outbox(host.codec, (frame) => this.#write(frame), (envelope, error) => this.#unencodable(envelope, error));
@@ -390,7 +391,7 @@ export class Link implements CallLink {
       return;
     }
     const { budget, limits, trips } = this.#host;
-    if (!budget.take(this.#peerKey)) {
+    if (!budget.take(this.#account)) {
       trips.in_flight_per_peer++;
       this.#outbox.push([FAIL, id, "TOO_MANY_CALLS", `node busy: ${limits.maxInFlightPerPeer} calls from this peer in flight already`, null]);
       return;
@@ -427,7 +428,7 @@ export class Link implements CallLink {
 
   /** A served call ended: its slot in the peer's budget is free again. */
   #released(): void {
-    this.#host.budget.give(this.#peerKey);
+    this.#host.budget.give(this.#account);
     this.#closeIfIdle();
   }
 
@@ -444,8 +445,9 @@ export class Link implements CallLink {
     const calls = this.#calls.values();
     this.#calls.clear();
     for (const call of calls) call.fail(error);
-    this.#host.budget.giveAll(this.#peerKey, this.#served.size);
+    this.#host.budget.give(this.#account, this.#served.size);
     this.#served.cancelAll();
+    this.#host.budget.release(this.#account);
     try {
       this.#socket?.close(code, reason);
     } catch {

@@ -1,37 +1,54 @@
+/** One peer's account: the calls its links brought that this node is still working on. */
+export interface PeerAccount {
+  readonly peer: string;
+  inFlight: number;
+  links: number;
+}
+
 /**
  * How many calls each peer has this node working on, counted per peer node
- * (not per link: four links from one node share one budget). A peer that
+ * (not per link: four links from one node share one account). A peer that
  * proved nothing is counted by its IP address, so inventing node ids buys it
- * nothing.
+ * nothing. A link opens its peer's account once; a call costs no lookup.
  */
 export class PeerBudget {
-  readonly #inFlight = new Map<string, number>();
+  readonly #accounts = new Map<string, PeerAccount>();
   readonly #max: number;
 
   constructor(max: number) {
     this.#max = max;
   }
 
-  /** Takes a slot for one more call from `peer`; false when it has none left. */
-  take(peer: string): boolean {
-    const count = this.#inFlight.get(peer) ?? 0;
-    if (count >= this.#max) return false;
-    this.#inFlight.set(peer, count + 1);
+  /** The account a new link of `peer` charges; release it when the link closes. */
+  open(peer: string): PeerAccount {
+    let account = this.#accounts.get(peer);
+    if (account === undefined) {
+      account = { peer, inFlight: 0, links: 0 };
+      this.#accounts.set(peer, account);
+    }
+    account.links++;
+    return account;
+  }
+
+  /** A link of the account closed, after giving back what it had taken. */
+  release(account: PeerAccount): void {
+    account.links--;
+    if (account.links <= 0 && account.inFlight <= 0 && this.#accounts.get(account.peer) === account) this.#accounts.delete(account.peer);
+  }
+
+  /** Takes a slot for one more call; false when the peer has none left. */
+  take(account: PeerAccount): boolean {
+    if (account.inFlight >= this.#max) return false;
+    account.inFlight++;
     return true;
   }
 
-  give(peer: string): void {
-    this.giveAll(peer, 1);
+  give(account: PeerAccount, slots = 1): void {
+    account.inFlight = Math.max(0, account.inFlight - slots);
   }
 
-  giveAll(peer: string, slots: number): void {
-    if (slots <= 0) return;
-    const count = (this.#inFlight.get(peer) ?? 0) - slots;
-    if (count > 0) this.#inFlight.set(peer, count);
-    else this.#inFlight.delete(peer);
-  }
-
-  inFlight(peer: string): number {
-    return this.#inFlight.get(peer) ?? 0;
+  /** Peers with an open account, for tests and metrics. */
+  get peers(): number {
+    return this.#accounts.size;
   }
 }
