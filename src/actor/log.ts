@@ -59,11 +59,26 @@ export function clip(text: unknown, max = MAX_QUOTED): string {
   return value.length <= max ? value : `${value.slice(0, max)}…(${value.length} chars)`;
 }
 
+/** Longest text of one log field: a handler's error or a message type may come from outside. */
+const MAX_FIELD = 512;
+
+/** Fields with every text cut to MAX_FIELD, errors included, so no line grows with what a caller sent. */
+function clipFields(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value === "string") out[key] = clip(value, MAX_FIELD);
+    else if (value instanceof Error) out[key] = { name: clip(value.name, 64), message: clip(value.message, MAX_FIELD), ...("code" in value ? { code: value.code } : {}) };
+    else out[key] = value;
+  }
+  return out;
+}
+
 /**
  * A logger that writes at most `perSecond` lines of one event each second (a
  * burst of twice that is fine); the rest are counted and reported with the next
- * line of that event that is written. A flood of bad requests costs a few lines,
- * not the disk.
+ * line of that event that is written, and cuts every text field to 512
+ * characters. A flood of bad requests costs a few short lines, not the disk.
  */
 export function rateLimited(logger: Logger, perSecond = 50, now: () => number = Date.now): Logger {
   const buckets = new Map<string, { tokens: number; at: number; dropped: number }>();
@@ -86,7 +101,8 @@ export function rateLimited(logger: Logger, perSecond = 50, now: () => number = 
       bucket.tokens--;
       const dropped = bucket.dropped;
       bucket.dropped = 0;
-      logger[level](event, dropped === 0 ? fields : { ...fields, suppressed: dropped });
+      const clipped = fields === undefined ? undefined : clipFields(fields);
+      logger[level](event, dropped === 0 ? clipped : { ...clipped, suppressed: dropped });
     };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
