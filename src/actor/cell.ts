@@ -18,6 +18,8 @@ export interface CellHost {
   readonly counts: { asks: number; tells: number; streams: number; refused: number };
   /** How long a stop waits for the running turn, and for each hook, before going on without it. */
   readonly stopTimeoutMs: number;
+  /** How much decoded memory messages from the network may hold, queued at one actor. */
+  readonly maxQueuedBytesPerActor: number;
   /** The cell stopped for good: drop its name and id. */
   forget(cell: Cell): void;
 }
@@ -102,7 +104,9 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   #stopEvent: StopEvent | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   /** Links waiting for room for their peer's messages. */
-  #roomWaiters: (() => void)[] | undefined;
+  #roomWaiters: Set<() => void> | undefined;
+  /** Decoded memory of the queued messages that came from the network (their `cost`). */
+  #networkBytes = 0;
   #onSettled: ((value: unknown) => void) | undefined;
   #onRejected: ((error: unknown) => void) | undefined;
 
@@ -147,33 +151,36 @@ export class Cell implements Runnable, ActorContext, StreamHost {
    * promise: what a transport uses, so that a remote ask costs no promise and no
    * closure here. Both are called exactly once.
    */
-  askInto(type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, resolve: Resolve, reject: Reject, tag: number): Cancellable | undefined {
+  askInto(type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, resolve: Resolve, reject: Reject, tag: number, cost: number): Cancellable | undefined {
     const refusal = this.#refusesNetwork();
     if (refusal !== undefined) {
       reject(refusal, tag);
       return undefined;
     }
     this.#host.counts.asks++;
-    const message = new Message(ASK, type, entry, args, undefined, resolve, reject, tag);
+    this.#networkBytes += cost;
+    const message = new Message(ASK, type, entry, args, undefined, resolve, reject, tag, cost);
     deadlines.track(message, lane);
     this.#post(message);
     return message;
   }
 
   /** A tell from the network: queued, or refused with the reason (a full queue, a stopped actor). */
-  tellFromNetwork(type: string, entry: MethodEntry | undefined, args: unknown): ActorError | undefined {
+  tellFromNetwork(type: string, entry: MethodEntry | undefined, args: unknown, cost: number): ActorError | undefined {
     const refusal = this.#refusesNetwork();
     if (refusal !== undefined) return refusal;
     this.#host.counts.tells++;
-    this.#post(new Message(TELL, type, entry, args, undefined, undefined, undefined));
+    this.#networkBytes += cost;
+    this.#post(new Message(TELL, type, entry, args, undefined, undefined, undefined, 0, cost));
     return undefined;
   }
 
   /**
    * A sender over the network cannot wait for room the way local code awaits a
-   * tell, so it may queue at most `capacity` messages behind a full mailbox;
-   * past that its messages are refused. An actor never holds more than twice
-   * its capacity for callers it cannot push back on.
+   * tell, so it may queue at most `capacity` messages behind a full mailbox, and
+   * its queued messages at most `maxQueuedBytesPerActor` of decoded memory; past
+   * that its messages are refused (or held back by their link). An actor never
+   * holds more than that for callers it cannot push back on.
    */
   #refusesNetwork(): ActorError | undefined {
     if (this.#state >= STOPPING) return this.#stoppedError();
@@ -233,19 +240,32 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   /** Moves one waiting sender into the mailbox, which just got room. */
   #admit(waiting: Ring<Message>): void {
     for (let message = waiting.shift(); message !== undefined; message = waiting.shift()) {
-      if (message.settled) continue; // its ask timed out while it waited
+      if (message.settled) {
+        if (message.cost !== 0) this.#networkBytes -= message.cost;
+        continue; // its ask timed out, or was withdrawn, while it waited
+      }
       this.#mailbox.push(message);
       if (message.kind === TELL) message.resolve?.(undefined, 0);
       break;
     }
-    // Held-back senders resume once half the queue is free, not at every free slot.
-    if (this.#roomWaiters !== undefined && waiting.length <= this.#config.capacity >> 1) this.#tellRoom();
+    if (this.#roomWaiters !== undefined && this.#halfFree()) this.#tellRoom();
+  }
+
+  /** A message from the network left the queues: its memory no longer counts. */
+  #refund(cost: number): void {
+    this.#networkBytes -= cost;
+    if (this.#roomWaiters !== undefined && this.#halfFree()) this.#tellRoom();
+  }
+
+  /** Held-back senders resume once half the room is free again, not at every free slot. */
+  #halfFree(): boolean {
+    return (this.#waiting?.length ?? 0) <= this.#config.capacity >> 1 && this.#networkBytes <= this.#host.maxQueuedBytesPerActor / 2;
   }
 
   /** Whether a message from the network would be taken now (see #refusesNetwork). */
   get hasRoomForNetwork(): boolean {
     const waiting = this.#waiting;
-    return waiting === undefined || waiting.length < this.#config.capacity;
+    return (waiting === undefined || waiting.length < this.#config.capacity) && this.#networkBytes < this.#host.maxQueuedBytesPerActor;
   }
 
   /**
@@ -253,12 +273,14 @@ export class Cell implements Runnable, ActorContext, StreamHost {
    * (or the actor stopped): how a link holds its peer's messages back instead of
    * dropping them.
    */
-  onRoom(callback: () => void): void {
+  onRoom(callback: () => void): () => void {
     if (this.hasRoomForNetwork || this.#state >= STOPPING) {
       queueMicrotask(callback);
-      return;
+      return () => {};
     }
-    (this.#roomWaiters ??= []).push(callback);
+    const waiters = (this.#roomWaiters ??= new Set());
+    waiters.add(callback);
+    return () => waiters.delete(callback); // a link that closed stops waiting, and is not kept alive
   }
 
   #tellRoom(): void {
@@ -277,6 +299,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     while (count < max && this.#state === RUNNING && !this.#busy) {
       const message = mailbox.shift();
       if (message === undefined) break;
+      if (message.cost !== 0) this.#refund(message.cost);
       count++;
       const waiting = this.#waiting;
       if (waiting !== undefined && waiting.length > 0) this.#admit(waiting);
@@ -580,6 +603,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     this.#tellRoom(); // held-back senders learn that the actor stopped
     const queued = this.#mailbox.drain();
     if (this.#waiting !== undefined) queued.push(...this.#waiting.drain());
+    this.#networkBytes = 0;
     for (const message of queued) {
       if (message.kind === TELL) {
         this.deadLetter(message.type);

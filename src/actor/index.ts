@@ -2,12 +2,13 @@ export { Actor } from "./actor.ts";
 export { ActorError, ERROR_CODES, isErrorCode, type ErrorCode } from "./errors.ts";
 export { clip, jsonLogger, LOG_LEVELS, type Logger, type LogFields, type LogLevel, MAX_QUOTED, rateLimited } from "./log.ts";
 export { MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, checkUserName, isReservedName, nameProblem } from "./names.ts";
-export { checkTimeout, deliver, deliverAsk, deliverInto, deliverNetworkTell, deliverTell, type Delivery, laneOf, type ReplySink, roomForNetwork, type Served } from "./ref.ts";
+export { checkTimeout, deliver, deliverAsk, deliverInto, deliverNetworkTell, deliverTell, type Delivery, laneOf, type ReplySink, roomForNetwork, type Served, whenRoomForNetwork } from "./ref.ts";
 export type { Cancellable } from "./message.ts";
 export { deadlines, untrack, type Expirable, type Lane } from "./deadlines.ts";
 export {
   DEFAULT_ASK_TIMEOUT_MS,
   DEFAULT_MAILBOX_CAPACITY,
+  DEFAULT_MAX_QUEUED_BYTES_PER_ACTOR,
   DEFAULT_STOP_TIMEOUT_MS,
   MAX_MAILBOX_CAPACITY,
   LocalRuntime,

@@ -60,6 +60,8 @@ export class Message implements Expirable, Cancellable {
     public resolve: Resolve | undefined,
     public reject: Reject | undefined,
     readonly tag = 0,
+    /** For a message from the network: the memory its decoded payload is estimated to hold, counted while it is queued. */
+    readonly cost = 0,
   ) {}
 
   reply(value: unknown): void {

@@ -215,11 +215,11 @@ export type Served = { readonly stream: ActorStream<unknown> } | { readonly stre
  * MAILBOX_FULL (through the sink). Throws an ActorError when nothing can handle
  * the message.
  */
-export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout?: Lane): Served {
+export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served {
   const { cell, entry, args } = addressed(ref, type, payload);
   const lane = timeout ?? (ref as LocalRef)[LANE];
   if (entry?.kind === "stream") return { stream: cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown> };
-  return { stream: undefined, ask: cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag) };
+  return { stream: undefined, ask: cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag, cost) };
 }
 
 /**
@@ -227,7 +227,7 @@ export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink:
  * a stream method, a busy or stopped actor). The transport answers or counts
  * the refusal; nothing waits.
  */
-export function deliverNetworkTell(ref: unknown, type: unknown, payload: unknown): ActorError | undefined {
+export function deliverNetworkTell(ref: unknown, type: unknown, payload: unknown, cost: number): ActorError | undefined {
   let message: Addressed;
   try {
     message = addressed(ref, type, payload);
@@ -235,19 +235,27 @@ export function deliverNetworkTell(ref: unknown, type: unknown, payload: unknown
     return error as ActorError;
   }
   if (message.entry?.kind === "stream") return new ActorError("BAD_REQUEST", `"${clip(message.entry.name)}" is a stream method: it cannot be told`);
-  return message.cell.tellFromNetwork(type as string, message.entry, message.args);
+  return message.cell.tellFromNetwork(type as string, message.entry, message.args, cost);
 }
 
 /**
- * Whether the actor behind `ref` takes a message from the network now; when it
- * does not, `callback` runs once it does (or once it stopped). Links hold their
- * peer's messages back with it rather than drop them.
+ * Whether the actor behind `ref` takes a message from the network now. When it
+ * does not, a link holds its peer's messages back (whenRoomForNetwork) rather
+ * than drop them.
  */
-export function roomForNetwork(ref: unknown, callback: () => void): boolean {
+export function roomForNetwork(ref: unknown): boolean {
   const cell = cellOf(ref);
-  if (cell === undefined || cell.hasRoomForNetwork) return true;
-  cell.onRoom(callback);
-  return false;
+  return cell === undefined || cell.hasRoomForNetwork;
+}
+
+/** Runs `callback` once the actor behind `ref` takes messages from the network again; returns a function that stops waiting. */
+export function whenRoomForNetwork(ref: unknown, callback: () => void): () => void {
+  const cell = cellOf(ref);
+  if (cell === undefined) {
+    queueMicrotask(callback);
+    return () => {};
+  }
+  return cell.onRoom(callback);
 }
 
 /** The tell form of `deliver`; what cannot be delivered is logged as a dead letter. */

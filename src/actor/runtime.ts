@@ -12,6 +12,7 @@ export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAILBOX_CAPACITY = 256;
 export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
 export const MAX_MAILBOX_CAPACITY = 1_000_000;
+export const DEFAULT_MAX_QUEUED_BYTES_PER_ACTOR = 64 * 1024 * 1024;
 
 export interface RuntimeOptions {
   /** Default timeout of every ask and stream step; a ref's `$withTimeout` overrides it. */
@@ -20,6 +21,8 @@ export interface RuntimeOptions {
   mailboxCapacity?: number;
   /** How long stopping an actor waits for its running turn, and for each of its hooks (default 5 s). */
   stopTimeoutMs?: number;
+  /** Decoded memory that messages from the network may hold queued at one actor (default 64 MiB); see docs/security.md. */
+  maxQueuedBytesPerActor?: number;
   logger?: Logger;
 }
 
@@ -43,6 +46,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
   readonly askTimeoutMs: number;
   readonly mailboxCapacity: number;
   readonly stopTimeoutMs: number;
+  readonly maxQueuedBytesPerActor: number;
   /** What actors see as `this.system`; ActorSystem puts itself here. */
   system: ActorSystemApi = this;
   readonly #cells = new Map<string, Cell>();
@@ -57,6 +61,9 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     this.askTimeoutMs = checkTimeout(options.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS, "askTimeoutMs");
     this.mailboxCapacity = checkCapacity(options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY);
     this.stopTimeoutMs = checkTimeout(options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, "stopTimeoutMs");
+    const maxQueued = options.maxQueuedBytesPerActor ?? DEFAULT_MAX_QUEUED_BYTES_PER_ACTOR;
+    if (typeof maxQueued !== "number" || !(maxQueued > 0)) throw new ActorError("INVALID_OPTION", "maxQueuedBytesPerActor must be a positive number of bytes");
+    this.maxQueuedBytesPerActor = maxQueued;
     // Many lines can be made to happen from outside (dead letters, refused links): at most 50 a second of each.
     this.logger = rateLimited(options.logger ?? jsonLogger("warn"));
   }

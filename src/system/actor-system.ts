@@ -71,8 +71,13 @@ export interface ActorSystemOptions {
   logger?: Logger;
 }
 
-/** Every limit a node has: the codec's and the transport's. */
-export type NodeLimits = WireLimits & TransportLimits;
+/** Every limit a node has: the codec's, the transport's, and what actors may hold for the network. */
+export type NodeLimits = WireLimits & TransportLimits & { maxQueuedBytesPerActor: number };
+
+/** The fields of `values` that are set: an option left out keeps its default. */
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
 
 export interface ResolveOptions {
   /** Wait this long for an instance to appear (default 0: answer from what is known now). */
@@ -128,7 +133,6 @@ export class ActorSystem implements ActorSystemApi {
       limits: parts.limits,
       trips: parts.trips,
       lookup: (name) => local.lookup(name),
-      memberAt: (addr) => this.#node?.members().find((member) => member.addr === addr && member.state !== "dead" && member.state !== "left")?.id,
       ...(auth === undefined ? {} : { auth }),
       ...(tls === undefined ? {} : { tls }),
     });
@@ -151,9 +155,9 @@ export class ActorSystem implements ActorSystemApi {
 
   static async start(options: ActorSystemOptions = {}): Promise<ActorSystem> {
     const nodeId = crypto.randomUUID();
-    const local = new LocalRuntime(options);
-    const { maxMessageBytes, maxDepth, ...transportLimits } = options.limits ?? {};
-    const codec = new Codec({ ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }), ...(maxDepth === undefined ? {} : { maxDepth }) });
+    const { maxMessageBytes, maxDepth, maxDecodedBytes, maxQueuedBytesPerActor, ...transportLimits } = options.limits ?? {};
+    const local = new LocalRuntime({ ...options, ...(maxQueuedBytesPerActor === undefined ? {} : { maxQueuedBytesPerActor }) });
+    const codec = new Codec(definedOnly({ maxMessageBytes, maxDepth, maxDecodedBytes }));
     const limits: TransportLimits = { ...DEFAULT_TRANSPORT_LIMITS, ...transportLimits };
     const trips = newLimitTrips();
     for (const seed of options.seeds ?? []) parseAddr(seed); // a bad seed is an error now, not a silent miss later
@@ -165,8 +169,9 @@ export class ActorSystem implements ActorSystemApi {
         throw new ActorError("INVALID_OPTION", (error as Error).message);
       }
     }
-    if (options.apiToken !== undefined && (typeof options.apiToken !== "string" || options.apiToken.length < 8)) {
-      throw new ActorError("INVALID_OPTION", "apiToken must be at least 8 characters");
+    if (options.apiToken !== undefined && (typeof options.apiToken !== "string" || !/^[A-Za-z0-9._~+/-]{8,}=*$/.test(options.apiToken))) {
+      // What a bearer token may hold (RFC 6750), so that a client can send it as it is.
+      throw new ActorError("INVALID_OPTION", "apiToken must be at least 8 characters of A-Z a-z 0-9 . _ ~ + / - (then = padding)");
     }
     const tls = options.tls;
     if (tls !== undefined && (typeof tls.cert !== "string" || typeof tls.key !== "string")) throw new ActorError("INVALID_OPTION", "tls needs cert and key (PEM)");

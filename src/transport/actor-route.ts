@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { ActorError, type ActorStream, clip, deliverInto, deliverNetworkTell, laneOf, type ReplySink } from "../actor/index.ts";
 import {
+  type ActorRequest,
   type BodyEncoding,
   type Codec,
   encodeStreamRecord,
@@ -73,7 +74,7 @@ function requestedTimeout(header: string | undefined, limits: TransportLimits, t
 }
 
 /** An ask whose reply settles a promise, and which is withdrawn if the client hangs up first. */
-function askOverHttp(ref: unknown, msgType: string, payload: unknown, timeoutMs: number | undefined, signal: AbortSignal): Promise<unknown> | ActorStream<unknown> {
+function askOverHttp(request: ActorRequest, ref: unknown, timeoutMs: number | undefined, signal: AbortSignal): Promise<unknown> | ActorStream<unknown> {
   let resolve!: (value: unknown) => void;
   let reject!: (error: unknown) => void;
   const reply = new Promise<unknown>((ok, fail) => {
@@ -81,7 +82,7 @@ function askOverHttp(ref: unknown, msgType: string, payload: unknown, timeoutMs:
     reject = fail;
   });
   const sink: ReplySink = { resolve, reject };
-  const served = deliverInto(ref, msgType, payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs));
+  const served = deliverInto(ref, request.msgType, request.payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs), request.cost);
   if (served.stream !== undefined) return served.stream;
   const ask = served.ask;
   if (ask !== undefined) {
@@ -123,12 +124,12 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
       const ref = options.lookup(name);
       if (ref === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${clip(name)}" on this node`);
       if (c.req.header(MODE_HEADER) === "tell") {
-        const refusal = deliverNetworkTell(ref, request.msgType, request.payload);
+        const refusal = deliverNetworkTell(ref, request.msgType, request.payload, request.cost);
         if (refusal !== undefined) throw refusal;
         return encoded(202, { accepted: true }, encoding, codec);
       }
       const started = performance.now();
-      const answer = askOverHttp(ref, request.msgType, request.payload, requestedTimeout(c.req.header(TIMEOUT_HEADER), limits, trips), c.req.raw.signal);
+      const answer = askOverHttp(request, ref, requestedTimeout(c.req.header(TIMEOUT_HEADER), limits, trips), c.req.raw.signal);
       if (!(answer instanceof Promise)) return streamReply(answer, encoding, codec);
       const result = await answer;
       options.observe?.((performance.now() - started) / 1000);

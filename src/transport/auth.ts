@@ -107,10 +107,3 @@ function equal(a: string, b: string): boolean {
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
-
-/** Constant-time check of a bearer token (the public route's `--api-token`); digests first, so not even its length leaks. */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  if (header === undefined || !header.startsWith("Bearer ")) return false;
-  const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
-  return equal(digest(header.slice("Bearer ".length)), digest(token));
-}

@@ -7,6 +7,27 @@ import { type Codec, GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, MSGPACK
 const GOSSIP_TIMEOUT_MS = 2_000;
 /** How long a seed's advertised address is trusted before it is asked again. */
 const SEED_ADDR_TTL_MS = 10_000;
+/** A health answer is a few hundred bytes; a seed may not make this node read more. */
+const MAX_HEALTH_BYTES = 4096;
+
+/** A response's text, refused past `max` bytes (read no further). */
+async function boundedText(response: Response, max: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      void reader.cancel();
+      throw new Error(`answer over ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 export interface GossipSenderOptions {
   auth?: ClusterAuth | undefined;
@@ -72,13 +93,22 @@ export class GossipSender {
     );
   }
 
-  /** The address a seed advertises, which its signatures must name. */
+  /**
+   * The address a seed advertises, which its signatures must name. The seed
+   * proves it with the secret (an HMAC over a fresh challenge and that address),
+   * so a stranger answering at a seed's address cannot have this node sign for
+   * another node.
+   */
   async #advertisedAddr(seed: string): Promise<string> {
-    const response = await fetch(`${this.#scheme}://${seed}/health`, { ...this.#tlsOption, signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS) });
-    const health = (await response.json()) as { addr?: unknown };
-    const addr = typeof health.addr === "string" && health.addr.length > 0 && health.addr.length <= 300 ? health.addr : seed;
-    this.#seedAddrs.set(seed, { addr, until: Date.now() + SEED_ADDR_TTL_MS });
-    return addr;
+    const auth = this.#auth as ClusterAuth;
+    const challenge = crypto.randomUUID();
+    const response = await fetch(`${this.#scheme}://${seed}/health?challenge=${challenge}`, { ...this.#tlsOption, signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS) });
+    const health = JSON.parse(await boundedText(response, MAX_HEALTH_BYTES)) as { addr?: unknown; proof?: unknown };
+    if (typeof health.addr !== "string" || health.addr.length === 0 || health.addr.length > 300 || !auth.checkProof("health", [challenge, health.addr], health.proof)) {
+      throw new Error(`seed ${seed} did not prove its address`);
+    }
+    this.#seedAddrs.set(seed, { addr: health.addr, until: Date.now() + SEED_ADDR_TTL_MS });
+    return health.addr;
   }
 
   #post(to: string, body: Uint8Array, signature: Record<string, string>): void {

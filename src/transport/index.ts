@@ -7,5 +7,5 @@ export { type CallResult, RemoteCall, STREAM_WINDOW } from "./remote-call.ts";
 export { linkRoute, type Route, routedRef, type RoutedRefOptions } from "./routed-ref.ts";
 export { startServer, type NodeServer, type NodeServerOptions } from "./server.ts";
 export { GossipSender } from "./gossip-network.ts";
-export { AUTH_WINDOW_MS, bearerMatches, ClusterAuth } from "./auth.ts";
+export { AUTH_WINDOW_MS, ClusterAuth } from "./auth.ts";
 export { clientTls, serverTls, type TlsOptions } from "./tls.ts";

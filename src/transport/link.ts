@@ -1,5 +1,6 @@
 import { ActorError, clip, deliverInto, deliverNetworkTell, isErrorCode, type Lane, laneOf, type Logger, type ReplySink, roomForNetwork } from "../actor/index.ts";
-import { CALL, type CallEnvelope, CANCEL, type Codec, CREDIT, END, type Envelope, FAIL, HELLO, ITEM, PROVE, REPLY, TELL, type TellEnvelope } from "../wire/index.ts";
+import { CALL, type CallEnvelope, CANCEL, type Codec, CREDIT, END, type Envelope, FAIL, type Frame, HELLO, ITEM, PROVE, REPLY, TELL, type TellEnvelope } from "../wire/index.ts";
+import { HeldCalls, targetOf } from "./held-calls.ts";
 import { CallTable } from "./calls.ts";
 import type { Handshake } from "./handshake.ts";
 import type { LimitTrips, TransportLimits } from "./limits.ts";
@@ -81,17 +82,17 @@ export class Link implements CallLink {
   #nextId = 1;
   readonly #calls = new CallTable<RemoteCall>();
   #closeError: ActorError | undefined;
-  /** The peer's calls and tells held back, in order, while an actor they go to has no room. */
-  #held: Envelope[] | undefined;
-  /** Bytes of the frames that came while holding: past the outbox limit, the peer is flooding. */
-  #heldAt = 0;
-  #heldBytes = 0;
+  /** The peer's calls and tells held back for actors that have no room. */
+  readonly #held: HeldCalls;
+  /** The decoded memory each envelope of the frame being read holds, on average. */
+  #costEach = 0;
 
   constructor(host: LinkHost, options: LinkOptions) {
     this.#host = host;
     this.peerAddr = options.peerAddr;
     this.peerId = options.peerId;
     this.#account = host.budget.open(options.peerKey);
+    this.#held = new HeldCalls(this.#account, host.lookup, (envelope, cost) => this.#release(envelope, cost));
     this.dialled = options.dialled;
     this.#handshake = options.handshake;
     this.#outbox = new Outbox(host.codec, (frame) => this.#write(frame), (envelope, error) => this.#unencodable(envelope, error));
@@ -244,7 +245,7 @@ export class Link implements CallLink {
 
   receive(data: Uint8Array): void {
     if (this.#state === CLOSED) return;
-    let frame: Envelope[];
+    let frame: Frame;
     try {
       frame = this.#host.codec.decodeFrame(data);
     } catch (error) {
@@ -252,64 +253,50 @@ export class Link implements CallLink {
       this.close(new ActorError("NODE_UNREACHABLE", `link closed: the peer sent a bad frame (${(error as Error).message})`), 4400, "bad frame");
       return;
     }
-    for (const envelope of frame) {
+    const { envelopes } = frame;
+    // A frame's decoded memory, shared out among its envelopes: what a queued or held one holds.
+    this.#costEach = frame.cost / envelopes.length;
+    for (const envelope of envelopes) {
       if (this.#state === CLOSED) return;
       if (this.#state !== OPEN) this.#handshaking(envelope);
       else this.#dispatch(envelope);
     }
-    if (this.#held !== undefined) this.#holding(data.byteLength);
   }
 
   /**
-   * Backpressure for a peer's messages: a busy actor's queue for the network is
-   * full, so this link holds the peer's calls and tells (replies still flow)
-   * until it has room again. The peer's messages are never dropped for it; a
-   * peer that sends more than the outbox limit meanwhile loses the link.
-   */
-  #holding(frameBytes: number): void {
-    this.#heldBytes += frameBytes;
-    if (this.#heldBytes <= this.#host.limits.maxOutboxBytes) return;
-    this.#host.trips.inbox_full++;
-    this.close(unreachable(this.peerAddr, `it sent over ${this.#host.limits.maxOutboxBytes} bytes to actors that had no room`), 1008, "peer floods busy actors");
-  }
-
-  /**
-   * A call or tell from the peer: served now, or held (with all that follows)
-   * while the actor it goes to has no room for the network.
+   * A call or tell from the peer: served now, or held while the actor it goes to
+   * has no room for the network (and behind what is held for it already).
    */
   #takeIn(envelope: CallEnvelope | TellEnvelope): void {
-    const held = this.#held;
-    if (held !== undefined) {
-      held.push(envelope);
-      return;
-    }
-    const ref = this.#host.lookup(envelope[0] === CALL ? envelope[2] : envelope[1]);
-    if (ref !== undefined && !roomForNetwork(ref, this.#resume)) {
-      this.#held = [envelope];
-      this.#heldAt = 0;
-      this.#heldBytes = 0;
-      return;
-    }
-    this.#serve(envelope, ref);
+    const cost = this.#costEach;
+    const target = targetOf(envelope);
+    if (this.#held.holds(target)) return this.#hold(target, undefined, envelope, cost);
+    const ref = this.#host.lookup(target);
+    if (ref !== undefined && !roomForNetwork(ref)) return this.#hold(target, ref, envelope, cost);
+    this.#serve(envelope, ref, cost);
   }
 
-  /** Room again: the held messages go in order, until one finds its actor full again. */
-  readonly #resume = (): void => {
-    const held = this.#held;
-    if (held === undefined || this.#state === CLOSED) return;
-    while (this.#heldAt < held.length) {
-      const envelope = held[this.#heldAt] as CallEnvelope | TellEnvelope;
-      const ref = this.#host.lookup(envelope[0] === CALL ? envelope[2] : envelope[1]);
-      if (ref !== undefined && !roomForNetwork(ref, this.#resume)) return;
-      held[this.#heldAt++] = undefined as unknown as Envelope; // let it be collected
-      this.#serve(envelope, ref);
-    }
-    this.#held = undefined;
-  };
+  /** A peer that keeps sending to actors with no room loses its link past the limit; nothing is dropped silently. */
+  #hold(target: string, ref: unknown, envelope: CallEnvelope | TellEnvelope, cost: number): void {
+    this.#held.hold(target, ref ?? this.#host.lookup(target), envelope, cost);
+    const limit = this.#host.limits.maxOutboxBytes;
+    if (this.#account.held <= limit) return;
+    this.#host.trips.inbox_full++;
+    this.close(unreachable(this.peerAddr, `it sent over ${limit} bytes to actors that had no room`), 1008, "peer floods busy actors");
+  }
 
-  #serve(envelope: CallEnvelope | TellEnvelope, ref: unknown): void {
-    if (envelope[0] === CALL) this.#serveCall(envelope, ref);
-    else this.#serveTell(envelope, ref);
+  /** Delivers a held message when its actor has room again; false when it has none after all. */
+  #release(envelope: CallEnvelope | TellEnvelope, cost: number): boolean {
+    if (this.#state === CLOSED) return true;
+    const ref = this.#host.lookup(targetOf(envelope));
+    if (ref !== undefined && !roomForNetwork(ref)) return false;
+    this.#serve(envelope, ref, cost);
+    return true;
+  }
+
+  #serve(envelope: CallEnvelope | TellEnvelope, ref: unknown, cost: number): void {
+    if (envelope[0] === CALL) this.#serveCall(envelope, ref, cost);
+    else this.#serveTell(envelope, ref, cost);
   }
 
   /** Before the link is open, nothing but the handshake is acted on. */
@@ -353,7 +340,10 @@ export class Link implements CallLink {
         return;
       }
       case ITEM:
-        this.#calls.get(envelope[1])?.item(envelope[2]);
+        if (this.#calls.get(envelope[1])?.item(envelope[2]) === false) {
+          // Items past the window this node granted: the peer ignores flow control.
+          this.close(unreachable(this.peerAddr, "it sent stream items past the credit it was given"), 4400, "credit exceeded");
+        }
         return;
       case END:
         this.#calls.take(envelope[1])?.end();
@@ -362,7 +352,7 @@ export class Link implements CallLink {
       case CREDIT:
         return this.#served.credit(envelope[1], envelope[2]);
       case CANCEL:
-        this.#served.cancel(envelope[1]);
+        if (!this.#held.cancel(envelope[1])) this.#served.cancel(envelope[1]);
         this.#closeIfIdle();
         return;
       case HELLO:
@@ -374,18 +364,23 @@ export class Link implements CallLink {
     }
   }
 
-  #serveTell(envelope: TellEnvelope, ref: unknown): void {
+  #serveTell(envelope: TellEnvelope, ref: unknown, cost: number): void {
     const [, target, type, payload] = envelope;
-    const refusal = ref === undefined ? new ActorError("ACTOR_NOT_FOUND", "no such actor") : deliverNetworkTell(ref, type, payload);
+    const refusal = ref === undefined ? new ActorError("ACTOR_NOT_FOUND", "no such actor") : deliverNetworkTell(ref, type, payload, cost);
     if (refusal === undefined) return;
     if (refusal.code === "MAILBOX_FULL") this.#host.trips.mailbox_full++;
     this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: clip(refusal.message), peer: this.peerAddr });
   }
 
   /** Serves a peer's call under the peer's timeout, cut to the node's limit, and within the peer's budget. */
-  #serveCall(envelope: CallEnvelope, ref: unknown): void {
+  #serveCall(envelope: CallEnvelope, ref: unknown, cost: number): void {
     const [, id, target, type, payload, credit] = envelope;
     let timeoutMs = envelope[6];
+    if (this.#served.has(id) || this.#held.hasCall(id)) {
+      // An id still in use would let one call hide another from CANCEL and from the budget.
+      this.close(unreachable(this.peerAddr, `it reused call id ${id} while that call was in progress`), 4400, "call id reused");
+      return;
+    }
     if (ref === undefined) {
       this.#outbox.push([FAIL, id, "ACTOR_NOT_FOUND", `no actor named "${clip(target)}" on this node`, null]);
       return;
@@ -401,7 +396,7 @@ export class Link implements CallLink {
       timeoutMs = limits.maxCallTimeoutMs;
     }
     try {
-      const served = deliverInto(ref, type, payload, this.#replies, id, laneOf(timeoutMs));
+      const served = deliverInto(ref, type, payload, this.#replies, id, laneOf(timeoutMs), cost);
       if (served.stream !== undefined) this.#served.stream(id, served.stream, credit);
       else if (served.ask !== undefined) this.#served.asked(id, served.ask);
     } catch (error) {
@@ -447,6 +442,7 @@ export class Link implements CallLink {
     for (const call of calls) call.fail(error);
     this.#host.budget.give(this.#account, this.#served.size);
     this.#served.cancelAll();
+    this.#held.clear();
     this.#host.budget.release(this.#account);
     try {
       this.#socket?.close(code, reason);

@@ -25,13 +25,6 @@ export interface LinksOptions {
   /** Where tripped limits are counted; shared with the server's routes. */
   trips?: LimitTrips;
   lookup(name: string): unknown;
-  /**
-   * The node id the cluster knows at `addr`, if any. A link a peer dialled is
-   * used for this node's own calls only when it says it is that very node (or
-   * proved it with the secret): a stranger claiming a member's address gets its
-   * own calls answered, never the calls meant for the member.
-   */
-  memberAt?(addr: string): string | undefined;
   /** Backoff between failed dials to one peer, doubling from min to max. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -59,6 +52,8 @@ interface Peer {
 export class Links {
   readonly #options: LinksOptions;
   readonly #peers = new Map<string, Peer>();
+  /** Every open link, dialled or accepted, trusted for our calls or not. */
+  readonly #open = new Set<Link>();
   readonly #host: LinkHost;
   #closed = false;
 
@@ -84,6 +79,7 @@ export class Links {
   }
 
   #opened(link: Link): void {
+    this.#open.add(link);
     if (link.dialled) this.#options.logger.info("link up", { peer: link.peerAddr, dialled: true });
     else this.#accepted(link);
   }
@@ -94,9 +90,7 @@ export class Links {
 
   /** Open links, for health and metrics. */
   get size(): number {
-    let count = 0;
-    for (const peer of this.#peers.values()) for (const link of peer.links) if (link.isOpen) count++;
-    return count;
+    return this.#open.size;
   }
 
   #peer(addr: string): Peer {
@@ -187,7 +181,7 @@ export class Links {
   #accepted(link: Link): void {
     this.#options.logger.info("link up", { peer: link.peerAddr, peerId: link.peerId });
     const addr = link.peerAddr;
-    if (addr === undefined || !this.#trusted(link, addr)) return; // we only answer it
+    if (addr === undefined || !this.#trusted()) return; // we only answer it
     const peer = this.#peer(addr);
     peer.links.add(link);
     peer.failures = 0;
@@ -197,10 +191,14 @@ export class Links {
     this.#dropDuplicates(peer);
   }
 
-  /** Whether `link` may carry this node's calls to `addr`: it proved the secret, or it is the member the cluster knows there. */
-  #trusted(link: Link, addr: string): boolean {
-    if (this.#options.auth !== undefined) return true; // its address and id are signed, and it answered our challenge
-    return link.peerId !== undefined && this.#options.memberAt?.(addr) === link.peerId;
+  /**
+   * Whether a link the peer dialled may carry this node's own calls to `addr`.
+   * Only with the secret: then its address and id are signed and it answered our
+   * challenge. Without one, anyone could claim a member's address and id (both
+   * are public), so this node sends its calls on links it dialled itself.
+   */
+  #trusted(): boolean {
+    return this.#options.auth !== undefined;
   }
 
   /** Of two links to one peer, keep the one dialled by the smaller node id: both ends agree. */
@@ -215,6 +213,7 @@ export class Links {
   }
 
   #forget(link: Link): void {
+    this.#open.delete(link);
     if (link.everOpen) this.#options.logger.info("link down", { peer: link.peerAddr, peerId: link.peerId });
     if (link.peerAddr === undefined) return;
     const peer = this.#peers.get(link.peerAddr);
@@ -224,6 +223,8 @@ export class Links {
       peer.link = undefined;
       for (const other of peer.links) if (!other.isClosed) peer.link = other;
     }
+    // Nothing left to remember of a peer with no links and no backoff running.
+    if (peer.links.size === 0 && peer.retryAt <= Date.now()) this.#peers.delete(link.peerAddr);
   }
 
   /** Envelopes sent and received on every link of this node, for metrics. */

@@ -2,6 +2,8 @@
 export interface PeerAccount {
   readonly peer: string;
   inFlight: number;
+  /** Decoded memory of the peer's messages its links hold back for busy actors. */
+  held: number;
   links: number;
 }
 
@@ -23,7 +25,7 @@ export class PeerBudget {
   open(peer: string): PeerAccount {
     let account = this.#accounts.get(peer);
     if (account === undefined) {
-      account = { peer, inFlight: 0, links: 0 };
+      account = { peer, inFlight: 0, held: 0, links: 0 };
       this.#accounts.set(peer, account);
     }
     account.links++;
@@ -33,7 +35,7 @@ export class PeerBudget {
   /** A link of the account closed, after giving back what it had taken. */
   release(account: PeerAccount): void {
     account.links--;
-    if (account.links <= 0 && account.inFlight <= 0 && this.#accounts.get(account.peer) === account) this.#accounts.delete(account.peer);
+    if (account.links <= 0 && account.inFlight <= 0 && account.held <= 0 && this.#accounts.get(account.peer) === account) this.#accounts.delete(account.peer);
   }
 
   /** Takes a slot for one more call; false when the peer has none left. */

@@ -115,17 +115,21 @@ export class RemoteCall implements Expirable {
     else waiter.reject(error);
   }
 
-  item(value: unknown): void {
+  /** One item of the stream; false when the callee sent more than the window it was granted. */
+  item(value: unknown): boolean {
     if (this.#state === PENDING) this.#becomeStream();
-    else if (this.#state !== STREAMING) return;
+    else if (this.#state !== STREAMING) return true;
     untrack(this);
     const waiter = this.#takeWaiter();
     if (waiter !== undefined) {
       this.#consumed();
       waiter.resolve({ done: false, value });
-    } else {
-      (this.#items ??= []).push(value);
+      return true;
     }
+    const items = (this.#items ??= []);
+    items.push(value);
+    // Only read items are granted again: more than a window unread breaks the protocol.
+    return items.length - this.#read <= STREAM_WINDOW;
   }
 
   end(): void {

@@ -39,6 +39,11 @@ export class ServedCalls {
     return this.#asks.size + this.#streams.size;
   }
 
+  /** Whether call `id` is being answered. */
+  has(id: number): boolean {
+    return this.#asks.has(id) || this.#streams.has(id);
+  }
+
   /** An ask was queued at an actor; its reply will come through `answered`. */
   asked(id: number, ask: Cancellable): void {
     this.#asks.set(id, ask);
@@ -105,7 +110,11 @@ export class ServedCalls {
     stream.items.next().then(
       (result) => {
         stream.pumping = false;
-        if (stream.done || !this.#host.carrying()) return;
+        if (stream.done) return;
+        if (!this.#host.carrying()) {
+          this.#stop(id);
+          return;
+        }
         if (result.done) {
           this.#finish(id, stream, [END, id]);
           return;

@@ -63,9 +63,12 @@ export function startServer(options: NodeServerOptions): NodeServer {
   const links = linkRoutes({ nodeId: options.nodeId, ownAddr: () => ownAddr, logger, links: options.links, limits, trips, auth });
 
   const app = new Hono();
-  app.get("/health", (c) =>
-    c.json({ status: options.shuttingDown() ? "shutting-down" : "ok", node: options.nodeId, addr: ownAddr, ...options.health?.() }, options.shuttingDown() ? 503 : 200),
-  );
+  app.get("/health", (c) => {
+    // With a secret, a node that is asked proves the address it gives is its own (a seed given by an alias is asked so).
+    const challenge = c.req.query("challenge");
+    const proof = auth !== undefined && challenge !== undefined && challenge.length <= 64 ? { proof: auth.proof("health", [challenge, ownAddr]) } : {};
+    return c.json({ status: options.shuttingDown() ? "shutting-down" : "ok", node: options.nodeId, addr: ownAddr, ...proof, ...options.health?.() }, options.shuttingDown() ? 503 : 200);
+  });
   for (const path of [LINK_PATH, GOSSIP_PATH, `${ACTOR_PATH}*`]) app.use(path, shutdownGuard(options.shuttingDown));
   app.route(LINK_PATH, links.app);
   app.route(GOSSIP_PATH, gossipRoutes({ codec, limits, trips, auth, ownAddr: () => ownAddr, gossip: options.gossip }));

@@ -1,7 +1,7 @@
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import { ActorError } from "../actor/index.ts";
 import { type Envelope, envelopeProblem } from "./envelope.ts";
-import { msgpackProblem } from "./msgpack-scan.ts";
+import { msgpackProblem, scannedCost } from "./msgpack-scan.ts";
 
 /** Limits on what a node decodes from the network. */
 export interface WireLimits {
@@ -9,9 +9,21 @@ export interface WireLimits {
   maxMessageBytes: number;
   /** Deepest nesting of arrays and maps in a payload. */
   maxDepth: number;
+  /**
+   * The most memory one message may decode to, by the scan's estimate (16 bytes a
+   * value, 48 more an array or map, twice the text): a few wire bytes can be a
+   * whole object each.
+   */
+  maxDecodedBytes: number;
 }
 
-export const DEFAULT_LIMITS: WireLimits = { maxMessageBytes: 4 * 1024 * 1024, maxDepth: 64 };
+export const DEFAULT_LIMITS: WireLimits = { maxMessageBytes: 4 * 1024 * 1024, maxDepth: 64, maxDecodedBytes: 32 * 1024 * 1024 };
+
+/** A decoded link frame, and what it is estimated to hold in memory. */
+export interface Frame {
+  envelopes: Envelope[];
+  cost: number;
+}
 
 export function badRequest(message: string): ActorError {
   return new ActorError("BAD_REQUEST", message);
@@ -51,6 +63,7 @@ export class Codec {
     }
     const problem = msgpackProblem(bytes, this.limits.maxDepth);
     if (problem !== undefined) throw badRequest(`malformed msgpack: ${problem}`);
+    this.checkCost(scannedCost);
     try {
       return this.#decoder.decode(bytes);
     } catch (error) {
@@ -58,15 +71,23 @@ export class Codec {
     }
   }
 
+  /** Refuses a message whose decoded form would be too large; `cost` is the scan's estimate. */
+  checkCost(cost: number): void {
+    if (cost > this.limits.maxDecodedBytes) {
+      throw badRequest(`the message would take about ${cost} bytes decoded, over the limit of ${this.limits.maxDecodedBytes}`);
+    }
+  }
+
   /** A link frame: every envelope checked for shape before anything acts on it. */
-  decodeFrame(bytes: Uint8Array): Envelope[] {
+  decodeFrame(bytes: Uint8Array): Frame {
     const frame = this.decode(bytes);
+    const cost = scannedCost;
     if (!Array.isArray(frame)) throw badRequest("a frame must be an array of envelopes");
     for (const envelope of frame) {
       const problem = envelopeProblem(envelope);
       if (problem !== undefined) throw badRequest(problem);
     }
-    return frame as Envelope[];
+    return { envelopes: frame as Envelope[], cost };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { ActorError, type ErrorCode } from "../actor/index.ts";
 import { badRequest, type Codec, clip } from "./codec.ts";
-import { hasProtoKey, jsonDepthProblem } from "./json-scan.ts";
+import { hasProtoKey, jsonDepthProblem, scannedJsonCost } from "./json-scan.ts";
+import { scannedCost } from "./msgpack-scan.ts";
 
 /**
  * The public HTTP route's formats: `POST /actor/{name}` with a JSON or msgpack
@@ -19,6 +20,8 @@ const ENCODER = new TextEncoder();
 export interface ActorRequest {
   msgType: string;
   payload: unknown;
+  /** What the request is estimated to hold in memory, decoded. */
+  cost: number;
 }
 
 export function encodingOf(contentType: string | undefined): BodyEncoding | undefined {
@@ -35,8 +38,10 @@ export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, code
     throw new ActorError("BAD_REQUEST", `body of ${body.byteLength} bytes is over the limit of ${codec.limits.maxMessageBytes}`);
   }
   let value: unknown;
+  let cost: number;
   if (encoding === "msgpack") {
     value = codec.decode(body);
+    cost = scannedCost;
   } else {
     let text: string;
     try {
@@ -47,6 +52,8 @@ export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, code
     // Depth first, from the text: a deep body is refused before anything is built.
     const problem = jsonDepthProblem(text, codec.limits.maxDepth);
     if (problem !== undefined) throw badRequest(`malformed JSON: ${problem}`);
+    cost = scannedJsonCost;
+    codec.checkCost(cost);
     try {
       value = JSON.parse(text);
     } catch (error) {
@@ -57,7 +64,7 @@ export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, code
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw badRequest('the body must be an object: {"msg_type": "...", "payload": ...}');
   const { msg_type: msgType, payload } = value as Record<string, unknown>;
   if (typeof msgType !== "string" || msgType.length === 0) throw badRequest('"msg_type" must be a non-empty string');
-  return { msgType, payload };
+  return { msgType, payload, cost };
 }
 
 export function encodeBody(value: unknown, encoding: BodyEncoding, codec: Codec): Uint8Array | string {

@@ -1,4 +1,4 @@
-export { Codec, DEFAULT_LIMITS, badRequest, clip, type WireLimits } from "./codec.ts";
+export { Codec, DEFAULT_LIMITS, badRequest, clip, type Frame, type WireLimits } from "./codec.ts";
 export * from "./envelope.ts";
 export * from "./http.ts";
 export { hasProtoKey, jsonDepthProblem } from "./json-scan.ts";

@@ -19,6 +19,7 @@ const CLOSE_OBJECT = 0x7d;
 export function jsonDepthProblem(text: string, maxDepth: number): string | undefined {
   const end = text.length;
   let depth = 0;
+  let containers = 0;
   let inString = false;
   for (let i = 0; i < end; i++) {
     const c = text.charCodeAt(i);
@@ -28,13 +29,19 @@ export function jsonDepthProblem(text: string, maxDepth: number): string | undef
     } else if (c === QUOTE) {
       inString = true;
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      containers++;
       if (++depth > maxDepth) return `nested deeper than ${maxDepth} levels of arrays and objects`;
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
       if (--depth < 0) return `a closing bracket at offset ${i} closes nothing`;
     }
   }
+  // A value of two characters ("1,") decodes to a 16-byte slot; an array or object is an object more.
+  scannedJsonCost = 8 * end + 48 * containers;
   return undefined;
 }
+
+/** The estimated memory, in bytes, of what the JSON text last accepted by `jsonDepthProblem` parses to. */
+export let scannedJsonCost = 0;
 
 /**
  * Whether a value parsed from JSON `text` has an object with an own key

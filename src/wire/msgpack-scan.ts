@@ -34,6 +34,17 @@ function grown(from: Float64Array): Float64Array {
   return next;
 }
 
+/** What decoding costs in memory, roughly: a slot per value, an object per array or map, the text and bytes. */
+const VALUE_COST = 16;
+const CONTAINER_COST = 48;
+
+/**
+ * The estimated memory, in bytes, of the last value `msgpackProblem` accepted:
+ * a few bytes on the wire can decode to far more (an empty array is one byte and
+ * a whole object), so what a node may hold is counted in this, not in wire bytes.
+ */
+export let scannedCost = 0;
+
 const u16 = (bytes: Uint8Array, at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
 const u32 = (bytes: Uint8Array, at: number): number => bytes[at]! * 0x1000000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
 
@@ -51,10 +62,13 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): string | un
   // Values not yet begun. Invariant between values: end - pos >= owed >= 1, so
   // every head byte read is within the buffer.
   let owed = 1;
+  let values = 0;
+  let containers = 0;
   for (;;) {
     const start = pos;
     const head = bytes[pos]!;
     owed--;
+    values++;
     let children = -1; // -1: not an array or map
     if (head < 0x80 || head >= 0xe0) {
       pos += 1; // positive and negative fixint
@@ -156,6 +170,7 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): string | un
       }
     }
     if (children >= 0) {
+      containers++;
       if (depth >= maxDepth) return `nested deeper than ${maxDepth} levels of arrays and maps`;
       if (children > 0) {
         owed += children;
@@ -168,7 +183,13 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): string | un
     if (end - pos < owed) return pos > end ? tooLong(start, pos - start, end - start) : `truncated: ${owed} more values are due after offset ${pos} but only ${end - pos} bytes remain`;
     // A value ended, and with it every open container whose elements have all begun.
     while (depth > 0 && stack[depth] === owed) depth--;
-    if (depth === 0) return pos === end ? undefined : `${end - pos} bytes after the end of the value`;
+    if (depth === 0) {
+      if (pos !== end) return `${end - pos} bytes after the end of the value`;
+      // Bytes that are not a value's first byte are lengths or payload; text may take two
+      // bytes a character once decoded, so each counts twice.
+      scannedCost = VALUE_COST * values + CONTAINER_COST * containers + 2 * (end - values);
+      return undefined;
+    }
   }
 }
 

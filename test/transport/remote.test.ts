@@ -317,21 +317,25 @@ describe("links", () => {
     expect(answer).toBe(5);
   });
 
-  test("two nodes calling each other at once both get answers", async () => {
-    const a = await node();
-    const b = await node();
-    await a.spawn(Counter, { name: "counter" });
-    await b.spawn(Counter, { name: "counter" });
-    const toB = a.remote<Counter>(b.addr as string, "counter");
-    const toA = b.remote<Counter>(a.addr as string, "counter");
-    const results = await Promise.all([toB.inc(1), toA.inc(2), toB.inc(3), toA.inc(4)]);
-    expect(results).toEqual([1, 2, 4, 6]);
-    expect(await Promise.all([toB.inc(0), toA.inc(0)])).toEqual([4, 6]);
-    // Both dialled: the link dialled by the smaller node id stays, the other closes once idle.
-    for (let i = 0; i < 200 && (a.linksUp !== 1 || b.linksUp !== 1); i++) await Bun.sleep(5);
-    expect([a.linksUp, b.linksUp]).toEqual([1, 1]);
-    expect(await Promise.all([toB.inc(1), toA.inc(1)])).toEqual([5, 7]);
-  });
+  for (const secret of [undefined, "a-shared-secret-of-32-characters"]) {
+    test(`two nodes calling each other at once both get answers (${secret === undefined ? "no secret: each calls on the link it dialled" : "with a secret: one link stays"})`, async () => {
+      const a = await node(secret === undefined ? {} : { secret });
+      const b = await node(secret === undefined ? {} : { secret });
+      await a.spawn(Counter, { name: "counter" });
+      await b.spawn(Counter, { name: "counter" });
+      const toB = a.remote<Counter>(b.addr as string, "counter");
+      const toA = b.remote<Counter>(a.addr as string, "counter");
+      const results = await Promise.all([toB.inc(1), toA.inc(2), toB.inc(3), toA.inc(4)]);
+      expect(results).toEqual([1, 2, 4, 6]);
+      expect(await Promise.all([toB.inc(0), toA.inc(0)])).toEqual([4, 6]);
+      // With a secret, the link dialled by the smaller node id stays and the other closes once idle.
+      // Without one, a link a peer dialled is never trusted with this node's calls, so both stay.
+      const links = secret === undefined ? 2 : 1;
+      for (let i = 0; i < 200 && (a.linksUp !== links || b.linksUp !== links); i++) await Bun.sleep(5);
+      expect([a.linksUp, b.linksUp]).toEqual([links, links]);
+      expect(await Promise.all([toB.inc(1), toA.inc(1)])).toEqual([5, 7]);
+    });
+  }
 
   test("a peer with another protocol version is refused with a clear reason", async () => {
     const server = await node();

@@ -1,0 +1,125 @@
+import { whenRoomForNetwork } from "../actor/index.ts";
+import { CALL, type CallEnvelope, type TellEnvelope } from "../wire/index.ts";
+import type { PeerAccount } from "./peer-budget.ts";
+
+/** A call or tell from the peer that waits for its actor to have room, with the memory it holds. */
+interface Held {
+  envelope: CallEnvelope | TellEnvelope | undefined;
+  readonly cost: number;
+}
+
+const EMPTY: Held = { envelope: undefined, cost: 0 };
+
+/** The held messages to one actor, in arrival order, and how to stop waiting for its room. */
+interface Queue {
+  readonly items: Held[];
+  at: number;
+  stopWaiting: () => void;
+}
+
+/** The actor a call or tell is for. */
+export function targetOf(envelope: CallEnvelope | TellEnvelope): string {
+  return envelope[0] === CALL ? envelope[2] : envelope[1];
+}
+
+/**
+ * Backpressure for a peer's calls and tells, per actor: when an actor has no
+ * room for messages from the network, the link holds the peer's messages to
+ * that actor, in order, until it has; messages to other actors, and replies,
+ * go on meanwhile. What is held counts against the peer's account, whose
+ * bound the link enforces.
+ */
+export class HeldCalls {
+  readonly #queues = new Map<string, Queue>();
+  readonly #account: PeerAccount;
+  readonly #deliver: (envelope: CallEnvelope | TellEnvelope, cost: number) => boolean;
+  readonly #lookup: (name: string) => unknown;
+
+  /**
+   * `deliver` serves a message, or says false when its actor has no room after
+   * all (it is then held again); `lookup` finds an actor's ref by name.
+   */
+  constructor(account: PeerAccount, lookup: (name: string) => unknown, deliver: (envelope: CallEnvelope | TellEnvelope, cost: number) => boolean) {
+    this.#account = account;
+    this.#lookup = lookup;
+    this.#deliver = deliver;
+  }
+
+  /** Whether messages to `target` are being held: a new one must queue behind them. */
+  holds(target: string): boolean {
+    return this.#queues.has(target);
+  }
+
+  /** Holds a message for `target` (whose actor is `ref`), behind any already held for it. */
+  hold(target: string, ref: unknown, envelope: CallEnvelope | TellEnvelope, cost: number): void {
+    this.#account.held += cost;
+    let queue = this.#queues.get(target);
+    if (queue === undefined) {
+      queue = { items: [], at: 0, stopWaiting: () => {} };
+      this.#queues.set(target, queue);
+      queue.stopWaiting = whenRoomForNetwork(ref, () => this.#resume(target));
+    }
+    queue.items.push({ envelope, cost });
+  }
+
+  /** The actor has room again: its held messages go in order, until it is full again. */
+  #resume(target: string): void {
+    const queue = this.#queues.get(target);
+    if (queue === undefined) return;
+    const { items } = queue;
+    while (queue.at < items.length) {
+      const held = items[queue.at] as Held;
+      const envelope = held.envelope;
+      held.envelope = undefined; // out of the queue while it is delivered
+      if (envelope !== undefined) {
+        if (!this.#deliver(envelope, held.cost)) {
+          held.envelope = envelope;
+          queue.stopWaiting = whenRoomForNetwork(this.#lookup(target), () => this.#resume(target));
+          return;
+        }
+        this.#account.held -= held.cost;
+      }
+      items[queue.at++] = EMPTY; // let it be collected
+    }
+    this.#queues.delete(target);
+  }
+
+  /** The peer gave up on call `id`: if it is still held, it never runs. */
+  cancel(id: number): boolean {
+    for (const queue of this.#queues.values()) {
+      for (let i = queue.at; i < queue.items.length; i++) {
+        const held = queue.items[i] as Held;
+        if (held.envelope !== undefined && held.envelope[0] === CALL && held.envelope[1] === id) {
+          held.envelope = undefined;
+          this.#account.held -= held.cost;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Whether a call with this id is held (a peer may not reuse an id still in use). */
+  hasCall(id: number): boolean {
+    if (this.#queues.size === 0) return false;
+    for (const queue of this.#queues.values()) {
+      for (let i = queue.at; i < queue.items.length; i++) {
+        const envelope = (queue.items[i] as Held).envelope;
+        if (envelope !== undefined && envelope[0] === CALL && envelope[1] === id) return true;
+      }
+    }
+    return false;
+  }
+
+  /** The link closed: nothing held is delivered, and nothing waits for room on its behalf. */
+  clear(): void {
+    for (const queue of this.#queues.values()) {
+      queue.stopWaiting();
+      for (let i = queue.at; i < queue.items.length; i++) {
+        const held = queue.items[i] as Held;
+        if (held.envelope !== undefined) this.#account.held -= held.cost;
+      }
+    }
+    this.#queues.clear();
+  }
+}
