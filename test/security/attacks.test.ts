@@ -16,6 +16,7 @@ import { exposure } from "../../src/system/exposure.ts";
 import { ClusterAuth, STREAM_WINDOW } from "../../src/transport/index.ts";
 import { Counter } from "../fixtures/actors.ts";
 import { killAll, type NodeProcess, startNodeProcess } from "../fixtures/processes.ts";
+import { plainLinkHeaders, type RawLink, rawLink, signedLinkHeaders } from "../fixtures/raw-link.ts";
 
 const FIXTURE = new URL("../fixtures/attack-node.ts", import.meta.url).pathname;
 const SECRET = "attack tests secret, 16+ chars";
@@ -129,75 +130,6 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(10);
   }
-}
-
-// ---- raw links ---------------------------------------------------------------
-
-interface RawLink {
-  ws: WebSocket;
-  /** Every envelope the node sent, in order. */
-  received: unknown[][];
-  closed: Promise<{ code: number; reason: string }>;
-  isClosed(): boolean;
-  send(...envelopes: unknown[][]): void;
-  /** Envelopes of `kind` (and call `id`) received so far. */
-  of(kind: number, id?: number): unknown[][];
-  /** Waits for the answer (REPLY or FAIL) to call `id`, or the close. */
-  answer(id: number): Promise<unknown[] | undefined>;
-}
-
-/** A link WebSocket made by hand: the headers a dialler sends, frames in and out as msgpack arrays of envelopes. */
-function rawLink(addr: string, headers: Record<string, string>): Promise<RawLink> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${addr}/cluster/link`, { headers } as unknown as string[]);
-    ws.binaryType = "arraybuffer";
-    const received: unknown[][] = [];
-    let isClosed = false;
-    let opened = false;
-    const closed = new Promise<{ code: number; reason: string }>((done) => {
-      ws.onclose = (event) => {
-        isClosed = true;
-        done({ code: event.code, reason: event.reason });
-        if (!opened) reject(new Error(`link refused (${event.code} ${event.reason})`));
-      };
-    });
-    ws.onmessage = (event) => {
-      const frame = decode(new Uint8Array(event.data as ArrayBuffer)) as unknown[][];
-      for (const envelope of frame) received.push(envelope);
-    };
-    const link: RawLink = {
-      ws,
-      received,
-      closed,
-      isClosed: () => isClosed,
-      send: (...envelopes) => ws.send(encode(envelopes)),
-      of: (kind, id) => received.filter((e) => e[0] === kind && (id === undefined || e[1] === id)),
-      async answer(id) {
-        const find = () => received.find((e) => (e[0] === 2 || e[0] === 3) && e[1] === id);
-        await waitFor(() => find() !== undefined || isClosed, `an answer to call ${id}`);
-        return find();
-      },
-    };
-    ws.onopen = () => {
-      opened = true;
-      resolve(link);
-    };
-  });
-}
-
-const plainLinkHeaders = (nodeId: string) => ({ "x-pulsing-node": nodeId, "x-pulsing-protocol": "2" });
-
-/** Upgrade headers signed with the cluster secret for the node at `addr`, as a real dialler makes them. */
-function signedLinkHeaders(auth: ClusterAuth, nodeId: string, ownAddr: string, addr: string): Record<string, string> {
-  const { ts, nonce, mac } = auth.sign("link", [nodeId, ownAddr, addr]);
-  return {
-    ...plainLinkHeaders(nodeId),
-    "x-pulsing-addr": ownAddr,
-    "x-pulsing-target": addr,
-    "x-pulsing-ts": ts,
-    "x-pulsing-nonce": nonce,
-    "x-pulsing-auth": mac,
-  };
 }
 
 // ---- bodies ------------------------------------------------------------------

@@ -429,3 +429,27 @@ describe("random values", () => {
     expect(accepted).toBeGreaterThan(100);
   });
 });
+
+describe("what a message decodes to", () => {
+  test("a body of empty arrays, cheap on the wire, is refused for what it would cost decoded", () => {
+    const codec = new Codec();
+    const count = 1_000_000; // 1 MB of 0x90: a million arrays, ~70 MB of objects
+    const body = new Uint8Array(5 + count);
+    body.set([0xdd, (count >>> 24) & 0xff, (count >>> 16) & 0xff, (count >>> 8) & 0xff, count & 0xff]);
+    body.fill(0x90, 5);
+    expect(msgpackProblem(body, MAX_DEPTH)).toBeUndefined(); // well formed
+    expect(expectBadRequest(() => codec.decode(body)).message).toContain("decoded");
+    const json = new TextEncoder().encode(`{"msg_type":"x","payload":[${"[],".repeat(count)}[]]}`);
+    expect(expectBadRequest(() => parseActorRequest(json, "json", codec)).message).toContain("decoded");
+  });
+
+  test("ordinary messages of the same size pass, and their cost is estimated above what they hold", () => {
+    const codec = new Codec();
+    const numbers = encode({ msg_type: "x", payload: [Array.from({ length: 100_000 }, (_, i) => i * 1.5)] });
+    expect(parseActorRequest(numbers, "msgpack", codec).cost).toBeGreaterThan(100_000 * 8);
+    const text = encode({ msg_type: "x", payload: ["y".repeat(1_000_000)] });
+    const request = parseActorRequest(text, "msgpack", codec);
+    expect(request.cost).toBeGreaterThanOrEqual(2_000_000);
+    expect(request.cost).toBeLessThan(codec.limits.maxDecodedBytes);
+  });
+});
