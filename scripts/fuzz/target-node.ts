@@ -1,11 +1,17 @@
-/** The node `run.ts` fuzzes, in its own process: prints {"addr","node"} and serves "fuzz/counter". */
+/**
+ * The node `run.ts` fuzzes, in its own process: prints {"addr","node"} and serves
+ * "fuzz/counter" and "fuzz/slow" (the same actor: its `nap` holds it). With
+ * FUZZ_SECRET set it runs with that cluster secret: gossip and links signed.
+ */
 import { ActorSystem } from "pulsing";
 import { FuzzTarget } from "./fuzz.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: quiet, limits: { maxMessageBytes: 256 * 1024 } });
+const secret = process.env.FUZZ_SECRET || undefined;
+const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: quiet, limits: { maxMessageBytes: 256 * 1024 }, ...(secret === undefined ? {} : { secret }) });
 await system.spawn(FuzzTarget, { name: "fuzz/counter" });
-process.stdout.write(`${JSON.stringify({ addr: system.addr, node: system.nodeId })}\n`);
+await system.spawn(FuzzTarget, { name: "fuzz/slow" });
+process.stdout.write(`${JSON.stringify({ addr: system.addr, node: system.nodeId, pid: process.pid })}\n`);
 for await (const _ of Bun.stdin.stream());
 await system.shutdown();
 process.exit(0);

@@ -1,44 +1,101 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { encode } from "@msgpack/msgpack";
 import { ActorSystem } from "pulsing";
-import { type FuzzedNode, FuzzTarget, fuzzGossip, fuzzHttp, fuzzLink, stillServes } from "../../scripts/fuzz/fuzz.ts";
+import { type FuzzedNode, FuzzTarget, fuzzGossip, fuzzHttp, fuzzLink, serviceProblems } from "../../scripts/fuzz/fuzz.ts";
 import { memoryLogger } from "../helpers.ts";
 
-// A short run of scripts/fuzz (the long one is `bun scripts/fuzz/run.ts`, see docs/reliability.md).
+// A short run of scripts/fuzz (the long one is `bun scripts/fuzz/run.ts`, see docs/reliability.md),
+// against a node without a cluster secret and one with.
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 1000);
+const SECRET = "fuzz-test-secret-0123456789";
 
-let system: ActorSystem;
+let open: ActorSystem;
+let secured: ActorSystem;
 let target: FuzzedNode;
+let securedTarget: FuzzedNode;
+
+async function startTarget(secret?: string): Promise<[ActorSystem, FuzzedNode]> {
+  const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger(), stopTimeoutMs: 200, limits: { maxMessageBytes: 64 * 1024 }, ...(secret === undefined ? {} : { secret }) });
+  await system.spawn(FuzzTarget, { name: "counter" });
+  await system.spawn(FuzzTarget, { name: "slow" });
+  return [system, { addr: system.addr as string, nodeId: system.nodeId, actor: "counter", slow: "slow", ...(secret === undefined ? {} : { secret }) }];
+}
 
 beforeAll(async () => {
-  system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger(), stopTimeoutMs: 200, limits: { maxMessageBytes: 64 * 1024 } });
-  await system.spawn(FuzzTarget, { name: "counter" });
-  target = { addr: system.addr as string, nodeId: system.nodeId, actor: "counter" };
+  [open, target] = await startTarget();
+  [secured, securedTarget] = await startTarget(SECRET);
 });
 afterAll(async () => {
-  await system.shutdown();
+  await open.shutdown();
+  await secured.shutdown();
 });
 
-test(`random and mutated HTTP bodies, paths and headers get well-formed answers (seed ${SEED})`, async () => {
+const ownRecord = (system: ActorSystem) => system.cluster.members().find((m) => m.id === system.nodeId);
+
+/**
+ * Known and reported, not fixed here: a gossip message whose kind is not a
+ * number is refused with that kind quoted whole (gossipProblem in
+ * src/wire/gossip.ts), so a 200 KB kind comes back as a 200 KB (up to 7 times
+ * that, escaped) error body. The fuzzer still sends the shape; its findings are
+ * left out below and pinned by the `test.failing` at the end, which fails once
+ * the refusal is clipped: then drop both.
+ */
+const KNOWN = /\(seed \d+, huge message kind[,)]/;
+const unknownFindings = (lines: string[]) => lines.filter((line) => !KNOWN.test(line));
+
+test(`random, mutated and hostile HTTP bodies, paths and headers get well-formed answers (seed ${SEED})`, async () => {
   const report = await fuzzHttp(target, SEED, ROUNDS);
   expect(report.malformed).toEqual([]);
+  expect(report.inputs.actor).toBe(ROUNDS);
   expect(report.requests).toBe(ROUNDS);
-  expect(await stillServes(target)).toBe(true);
+  expect(Object.keys(report.shapes).length).toBeGreaterThan(5); // the attack shapes were sent
+  expect(report.largestErrorBytes).toBeLessThan(4096);
+  expect(await serviceProblems(target)).toEqual([]);
 }, 60_000);
 
-test(`random and mutated gossip never takes the node down or changes its own view of itself (seed ${SEED})`, async () => {
+test(`random, mutated and hostile gossip never takes the node down or changes its own view of itself (seed ${SEED})`, async () => {
   const report = await fuzzGossip(target, SEED + 1, ROUNDS);
-  expect(report.malformed).toEqual([]);
-  expect(Object.keys(report.statuses).every((status) => status === "204" || status === "400")).toBe(true);
-  expect(system.cluster.members().find((m) => m.id === system.nodeId)?.state).toBe("alive");
-  expect(await stillServes(target)).toBe(true);
+  expect(unknownFindings(report.malformed)).toEqual([]);
+  // 413 and 431: bodies and headers past the limits (Bun's own answer far past them).
+  expect(Object.keys(report.statuses).every((status) => ["204", "400", "413", "431"].includes(status))).toBe(true);
+  expect(ownRecord(open)).toMatchObject({ state: "alive", addr: open.addr });
+  expect(await serviceProblems(target)).toEqual([]);
 }, 60_000);
 
-test(`random and mutated link frames never take the node down (seed ${SEED})`, async () => {
+test(`random, mutated and hostile link frames never take the node down (seed ${SEED})`, async () => {
   const report = await fuzzLink(target, SEED + 2, ROUNDS);
+  expect(report.malformed).toEqual([]);
+  expect(report.violations).toEqual([]);
   expect(report.linkCloses).toBeGreaterThan(0); // bad frames do close links: that is the answer to them
-  expect(await stillServes(target)).toBe(true);
+  expect(report.linkAnswers.reply ?? 0).toBeGreaterThan(0); // and good ones are served
+  expect(await serviceProblems(target)).toEqual([]);
   const client = await ActorSystem.start({ logger: memoryLogger() });
   expect(await client.remote<FuzzTarget>(target.addr, "counter").echo("over a link")).toBe("over a link");
   await client.shutdown();
 }, 60_000);
+
+test(`with a secret: forged, replayed and stale signatures and proofs are refused, signed input is fuzzed like the rest (seed ${SEED})`, async () => {
+  const rounds = Math.ceil(ROUNDS / 2);
+  const http = await fuzzHttp(securedTarget, SEED + 3, rounds);
+  const gossip = await fuzzGossip(securedTarget, SEED + 4, rounds);
+  const link = await fuzzLink(securedTarget, SEED + 5, rounds);
+  for (const report of [http, gossip, link]) {
+    expect(unknownFindings(report.malformed)).toEqual([]);
+    expect(report.violations).toEqual([]);
+  }
+  expect(gossip.statuses[204] ?? 0).toBeGreaterThan(0); // the fuzzer's own signatures are good ones
+  expect(gossip.statuses[401] ?? 0).toBeGreaterThan(0); // and its forgeries are not
+  expect(link.linkAnswers.reply ?? 0).toBeGreaterThan(0); // its links prove themselves
+  expect(ownRecord(secured)).toMatchObject({ state: "alive", addr: secured.addr });
+  expect(await serviceProblems(securedTarget)).toEqual([]);
+  const client = await ActorSystem.start({ logger: memoryLogger(), secret: SECRET });
+  expect(await client.remote<FuzzTarget>(securedTarget.addr, "counter").echo("over a signed link")).toBe("over a signed link");
+  await client.shutdown();
+}, 60_000);
+
+test.failing("a gossip message whose kind is a 50 KB string is refused in under 4 KB (known: the refusal quotes the kind whole)", async () => {
+  const response = await fetch(`http://${target.addr}/cluster/gossip`, { method: "POST", headers: { "x-pulsing-gossip": "1" }, body: encode(["k".repeat(50_000)]) });
+  expect(response.status).toBe(400);
+  expect((await response.arrayBuffer()).byteLength).toBeLessThan(4096);
+});
