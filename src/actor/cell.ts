@@ -107,6 +107,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   #roomWaiters: Set<() => void> | undefined;
   /** Decoded memory of the queued messages that came from the network (their `cost`). */
   #networkBytes = 0;
+  /** Messages from the network among the senders waiting for room. */
+  #networkWaiting = 0;
   #onSettled: ((value: unknown) => void) | undefined;
   #onRejected: ((error: unknown) => void) | undefined;
 
@@ -227,6 +229,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     const waiting = this.#waiting;
     if (this.#mailbox.length >= this.#config.capacity || (waiting !== undefined && waiting.length > 0)) {
       (this.#waiting ??= new Ring()).push(message);
+      if (message.cost !== 0) this.#networkWaiting++;
       return false;
     }
     this.#mailbox.push(message);
@@ -240,6 +243,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   /** Moves one waiting sender into the mailbox, which just got room. */
   #admit(waiting: Ring<Message>): void {
     for (let message = waiting.shift(); message !== undefined; message = waiting.shift()) {
+      if (message.cost !== 0) this.#networkWaiting--;
       if (message.settled) {
         if (message.cost !== 0) this.#networkBytes -= message.cost;
         continue; // its ask timed out, or was withdrawn, while it waited
@@ -248,24 +252,21 @@ export class Cell implements Runnable, ActorContext, StreamHost {
       if (message.kind === TELL) message.resolve?.(undefined, 0);
       break;
     }
-    if (this.#roomWaiters !== undefined && this.#halfFree()) this.#tellRoom();
+    // Held-back senders hear of room as soon as there is some: local senders that
+    // keep the queue busy must not starve them.
+    if (this.#roomWaiters !== undefined && this.hasRoomForNetwork) this.#tellRoom();
   }
 
   /** A message from the network left the queues: its memory no longer counts. */
   #refund(cost: number): void {
     this.#networkBytes -= cost;
-    if (this.#roomWaiters !== undefined && this.#halfFree()) this.#tellRoom();
-  }
-
-  /** Held-back senders resume once half the room is free again, not at every free slot. */
-  #halfFree(): boolean {
-    return (this.#waiting?.length ?? 0) <= this.#config.capacity >> 1 && this.#networkBytes <= this.#host.maxQueuedBytesPerActor / 2;
+    if (this.#roomWaiters !== undefined && this.hasRoomForNetwork) this.#tellRoom();
   }
 
   /** Whether a message from the network would be taken now (see #refusesNetwork). */
   get hasRoomForNetwork(): boolean {
-    const waiting = this.#waiting;
-    return (waiting === undefined || waiting.length < this.#config.capacity) && this.#networkBytes < this.#host.maxQueuedBytesPerActor;
+    // Counted apart from local senders, which may queue without bound and must not starve the network's.
+    return this.#networkWaiting < this.#config.capacity && this.#networkBytes < this.#host.maxQueuedBytesPerActor;
   }
 
   /**
@@ -604,6 +605,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     const queued = this.#mailbox.drain();
     if (this.#waiting !== undefined) queued.push(...this.#waiting.drain());
     this.#networkBytes = 0;
+    this.#networkWaiting = 0;
     for (const message of queued) {
       if (message.kind === TELL) {
         this.deadLetter(message.type);

@@ -54,6 +54,8 @@ export class GossipSender {
   readonly #tls: TlsOptions | undefined;
   readonly #seeds: ReadonlySet<string>;
   readonly #seedAddrs = new Map<string, { addr: string; until: number }>();
+  /** A seed being asked for its address: messages meanwhile wait for the same answer. */
+  readonly #asking = new Map<string, Promise<string>>();
 
   constructor(codec: Codec, logger: Logger, options: GossipSenderOptions = {}) {
     this.#codec = codec;
@@ -87,9 +89,14 @@ export class GossipSender {
     if (!this.#seeds.has(to) || (known !== undefined && known.until > Date.now())) {
       return this.#post(to, body, signatureHeaders(auth.sign("gossip", [known?.addr ?? to, body])));
     }
-    this.#advertisedAddr(to).then(
+    let asking = this.#asking.get(to);
+    if (asking === undefined) {
+      asking = this.#advertisedAddr(to).finally(() => this.#asking.delete(to));
+      this.#asking.set(to, asking);
+    }
+    asking.then(
       (addr) => this.#post(to, body, signatureHeaders(auth.sign("gossip", [addr, body]))),
-      () => {}, // an unreachable seed: a lost message, tried again on the next round
+      (error: unknown) => this.#logger.warn("seed not joined", { seed: to, why: (error as Error).message }), // a lost message; tried again next round
     );
   }
 

@@ -31,6 +31,8 @@ export function targetOf(envelope: CallEnvelope | TellEnvelope): string {
  */
 export class HeldCalls {
   readonly #queues = new Map<string, Queue>();
+  /** Held calls by id: a CANCEL or a reused id is found without a scan. */
+  readonly #calls = new Map<number, Held>();
   readonly #account: PeerAccount;
   readonly #deliver: (envelope: CallEnvelope | TellEnvelope, cost: number) => boolean;
   readonly #lookup: (name: string) => unknown;
@@ -57,69 +59,71 @@ export class HeldCalls {
     if (queue === undefined) {
       queue = { items: [], at: 0, stopWaiting: () => {} };
       this.#queues.set(target, queue);
-      queue.stopWaiting = whenRoomForNetwork(ref, () => this.#resume(target));
+      queue.stopWaiting = whenRoomForNetwork(ref, () => this.#resume(target, queue as Queue));
     }
-    queue.items.push({ envelope, cost });
+    const held: Held = { envelope, cost };
+    queue.items.push(held);
+    if (envelope[0] === CALL) this.#calls.set(envelope[1], held);
   }
 
   /** The actor has room again: its held messages go in order, until it is full again. */
-  #resume(target: string): void {
-    const queue = this.#queues.get(target);
-    if (queue === undefined) return;
+  #resume(target: string, queue: Queue): void {
     const { items } = queue;
     while (queue.at < items.length) {
+      if (this.#queues.get(target) !== queue) return; // the link closed meanwhile: all was given back
       const held = items[queue.at] as Held;
       const envelope = held.envelope;
-      held.envelope = undefined; // out of the queue while it is delivered
       if (envelope !== undefined) {
         if (!this.#deliver(envelope, held.cost)) {
-          held.envelope = envelope;
-          queue.stopWaiting = whenRoomForNetwork(this.#lookup(target), () => this.#resume(target));
+          queue.stopWaiting = whenRoomForNetwork(this.#lookup(target), () => this.#resume(target, queue));
+          this.#compact(queue);
           return;
         }
-        this.#account.held -= held.cost;
+        this.#take(held);
       }
       items[queue.at++] = EMPTY; // let it be collected
     }
-    this.#queues.delete(target);
+    if (this.#queues.get(target) === queue) this.#queues.delete(target);
+  }
+
+  /** A held message leaves: its memory is given back, once. */
+  #take(held: Held): void {
+    const envelope = held.envelope;
+    if (envelope === undefined) return;
+    held.envelope = undefined;
+    this.#account.held -= held.cost;
+    if (envelope[0] === CALL) this.#calls.delete(envelope[1]);
+  }
+
+  /** Under steady load a queue may never empty: what it has passed is dropped from time to time. */
+  #compact(queue: Queue): void {
+    if (queue.at > 1024 && queue.at * 2 > queue.items.length) {
+      queue.items.splice(0, queue.at);
+      queue.at = 0;
+    }
   }
 
   /** The peer gave up on call `id`: if it is still held, it never runs. */
   cancel(id: number): boolean {
-    for (const queue of this.#queues.values()) {
-      for (let i = queue.at; i < queue.items.length; i++) {
-        const held = queue.items[i] as Held;
-        if (held.envelope !== undefined && held.envelope[0] === CALL && held.envelope[1] === id) {
-          held.envelope = undefined;
-          this.#account.held -= held.cost;
-          return true;
-        }
-      }
-    }
-    return false;
+    const held = this.#calls.get(id);
+    if (held === undefined) return false;
+    this.#take(held);
+    return true;
   }
 
   /** Whether a call with this id is held (a peer may not reuse an id still in use). */
   hasCall(id: number): boolean {
-    if (this.#queues.size === 0) return false;
-    for (const queue of this.#queues.values()) {
-      for (let i = queue.at; i < queue.items.length; i++) {
-        const envelope = (queue.items[i] as Held).envelope;
-        if (envelope !== undefined && envelope[0] === CALL && envelope[1] === id) return true;
-      }
-    }
-    return false;
+    return this.#calls.has(id);
   }
 
   /** The link closed: nothing held is delivered, and nothing waits for room on its behalf. */
   clear(): void {
     for (const queue of this.#queues.values()) {
       queue.stopWaiting();
-      for (let i = queue.at; i < queue.items.length; i++) {
-        const held = queue.items[i] as Held;
-        if (held.envelope !== undefined) this.#account.held -= held.cost;
-      }
+      for (let i = queue.at; i < queue.items.length; i++) this.#take(queue.items[i] as Held);
+      queue.at = queue.items.length;
     }
     this.#queues.clear();
+    this.#calls.clear();
   }
 }

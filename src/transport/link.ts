@@ -84,8 +84,8 @@ export class Link implements CallLink {
   #closeError: ActorError | undefined;
   /** The peer's calls and tells held back for actors that have no room. */
   readonly #held: HeldCalls;
-  /** The decoded memory each envelope of the frame being read holds, on average. */
-  #costEach = 0;
+  /** The decoded memory of the envelope being read (the scan's estimate). */
+  #cost = 0;
 
   constructor(host: LinkHost, options: LinkOptions) {
     this.#host = host;
@@ -253,11 +253,12 @@ export class Link implements CallLink {
       this.close(new ActorError("NODE_UNREACHABLE", `link closed: the peer sent a bad frame (${(error as Error).message})`), 4400, "bad frame");
       return;
     }
-    const { envelopes } = frame;
-    // A frame's decoded memory, shared out among its envelopes: what a queued or held one holds.
-    this.#costEach = frame.cost / envelopes.length;
-    for (const envelope of envelopes) {
+    const { envelopes, costs } = frame;
+    for (let i = 0; i < envelopes.length; i++) {
       if (this.#state === CLOSED) return;
+      const envelope = envelopes[i] as Envelope;
+      // What this envelope holds decoded: charged while it is queued or held.
+      this.#cost = costs[i] as number;
       if (this.#state !== OPEN) this.#handshaking(envelope);
       else this.#dispatch(envelope);
     }
@@ -268,21 +269,38 @@ export class Link implements CallLink {
    * has no room for the network (and behind what is held for it already).
    */
   #takeIn(envelope: CallEnvelope | TellEnvelope): void {
-    const cost = this.#costEach;
+    const cost = this.#cost;
+    if (envelope[0] === CALL && this.#inProgress(envelope[1])) {
+      // An id still in use would let one call hide another from CANCEL and from the budget.
+      this.close(unreachable(this.peerAddr, `it reused call id ${envelope[1]} while that call was in progress`), 4400, "call id reused");
+      return;
+    }
     const target = targetOf(envelope);
-    if (this.#held.holds(target)) return this.#hold(target, undefined, envelope, cost);
+    if (this.#held.holds(target)) return this.#hold(target, envelope, cost);
     const ref = this.#host.lookup(target);
-    if (ref !== undefined && !roomForNetwork(ref)) return this.#hold(target, ref, envelope, cost);
+    if (ref !== undefined && !roomForNetwork(ref)) return this.#hold(target, envelope, cost);
     this.#serve(envelope, ref, cost);
   }
 
-  /** A peer that keeps sending to actors with no room loses its link past the limit; nothing is dropped silently. */
-  #hold(target: string, ref: unknown, envelope: CallEnvelope | TellEnvelope, cost: number): void {
-    this.#held.hold(target, ref ?? this.#host.lookup(target), envelope, cost);
+  #inProgress(id: number): boolean {
+    return this.#served.has(id) || this.#held.hasCall(id);
+  }
+
+  /**
+   * Holds a message for a busy actor, within the peer's bound: past it, the
+   * message is refused as HTTP callers' are (a call gets MAILBOX_FULL, a tell is
+   * a counted dead letter) and the link, with its other calls, goes on.
+   */
+  #hold(target: string, envelope: CallEnvelope | TellEnvelope, cost: number): void {
     const limit = this.#host.limits.maxOutboxBytes;
-    if (this.#account.held <= limit) return;
+    if (this.#account.held + cost <= limit) {
+      this.#held.hold(target, this.#host.lookup(target), envelope, cost);
+      return;
+    }
     this.#host.trips.inbox_full++;
-    this.close(unreachable(this.peerAddr, `it sent over ${limit} bytes to actors that had no room`), 1008, "peer floods busy actors");
+    const why = `actor ${clip(target)} is busy, and over ${limit} bytes of this node's messages wait for busy actors already`;
+    if (envelope[0] === CALL) this.#outbox.push([FAIL, envelope[1], "MAILBOX_FULL", why, null]);
+    else this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(envelope[2]), why, peer: this.peerAddr });
   }
 
   /** Delivers a held message when its actor has room again; false when it has none after all. */
@@ -376,11 +394,6 @@ export class Link implements CallLink {
   #serveCall(envelope: CallEnvelope, ref: unknown, cost: number): void {
     const [, id, target, type, payload, credit] = envelope;
     let timeoutMs = envelope[6];
-    if (this.#served.has(id) || this.#held.hasCall(id)) {
-      // An id still in use would let one call hide another from CANCEL and from the budget.
-      this.close(unreachable(this.peerAddr, `it reused call id ${id} while that call was in progress`), 4400, "call id reused");
-      return;
-    }
     if (ref === undefined) {
       this.#outbox.push([FAIL, id, "ACTOR_NOT_FOUND", `no actor named "${clip(target)}" on this node`, null]);
       return;

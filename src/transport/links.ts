@@ -248,10 +248,11 @@ export class Links {
     for (const link of [...peer.links]) if (link.peerId === nodeId) link.close(unreachable(addr, why), 1000, why);
   }
 
-  /** Closes every link; calls in flight fail with NODE_UNREACHABLE. */
+  /** Closes every link, dialled or accepted; calls in flight fail with NODE_UNREACHABLE. */
   close(): void {
     this.#closed = true;
     for (const peer of this.#peers.values()) for (const link of [...peer.links]) link.close(undefined, 1001, "node shutting down");
+    for (const link of [...this.#open]) link.close(undefined, 1001, "node shutting down");
     this.#peers.clear();
   }
 }

@@ -1,7 +1,7 @@
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import { ActorError } from "../actor/index.ts";
 import { type Envelope, envelopeProblem } from "./envelope.ts";
-import { msgpackProblem, scannedCost } from "./msgpack-scan.ts";
+import { elementCosts, msgpackProblem, scannedCost, scannedElements } from "./msgpack-scan.ts";
 
 /** Limits on what a node decodes from the network. */
 export interface WireLimits {
@@ -19,10 +19,10 @@ export interface WireLimits {
 
 export const DEFAULT_LIMITS: WireLimits = { maxMessageBytes: 4 * 1024 * 1024, maxDepth: 64, maxDecodedBytes: 32 * 1024 * 1024 };
 
-/** A decoded link frame, and what it is estimated to hold in memory. */
+/** A decoded link frame, and what each of its envelopes is estimated to hold in memory. */
 export interface Frame {
   envelopes: Envelope[];
-  cost: number;
+  costs: Float64Array;
 }
 
 export function badRequest(message: string): ActorError {
@@ -81,13 +81,14 @@ export class Codec {
   /** A link frame: every envelope checked for shape before anything acts on it. */
   decodeFrame(bytes: Uint8Array): Frame {
     const frame = this.decode(bytes);
-    const cost = scannedCost;
     if (!Array.isArray(frame)) throw badRequest("a frame must be an array of envelopes");
+    // The scan's estimates, one per envelope, copied before another scan reuses them.
+    const costs = elementCosts.slice(0, scannedElements);
     for (const envelope of frame) {
       const problem = envelopeProblem(envelope);
       if (problem !== undefined) throw badRequest(problem);
     }
-    return { envelopes: frame as Envelope[], cost };
+    return { envelopes: frame as Envelope[], costs };
   }
 
   /**

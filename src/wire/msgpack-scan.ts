@@ -37,6 +37,8 @@ function grown(from: Float64Array): Float64Array {
 /** What decoding costs in memory, roughly: a slot per value, an object per array or map, the text and bytes. */
 const VALUE_COST = 16;
 const CONTAINER_COST = 48;
+/** A binary or ext value is a typed-array view: an object of its own, and a hold on the whole buffer it came in. */
+const VIEW_COST = 128;
 
 /**
  * The estimated memory, in bytes, of the last value `msgpackProblem` accepted:
@@ -44,6 +46,35 @@ const CONTAINER_COST = 48;
  * a whole object), so what a node may hold is counted in this, not in wire bytes.
  */
 export let scannedCost = 0;
+
+/**
+ * When that value is an array (a link frame), the estimate for each of its
+ * elements, in `elementCosts[0 .. scannedElements)`: each envelope is charged
+ * its own, so one large envelope cannot hide among many small ones.
+ */
+export let scannedElements = 0;
+export let elementCosts: Float64Array = new Float64Array(256);
+
+/**
+ * The estimate for a stretch of `span` bytes holding `values` values, of which
+ * `containers` arrays or maps and `views` binaries or exts. Bytes that are not a
+ * value's first byte are lengths or payload; text may take two bytes a character
+ * once decoded, so each counts twice. A binary is a view into the bytes it came
+ * in, so it keeps the whole message (`whole` bytes) alive.
+ */
+function costOf(span: number, values: number, containers: number, views: number, whole: number): number {
+  const cost = VALUE_COST * values + CONTAINER_COST * containers + 2 * (span - values) + VIEW_COST * views;
+  return views > 0 ? Math.max(cost, whole) : cost;
+}
+
+function recordElement(cost: number): void {
+  if (scannedElements === elementCosts.length) {
+    const grown = new Float64Array(elementCosts.length * 2);
+    grown.set(elementCosts);
+    elementCosts = grown;
+  }
+  elementCosts[scannedElements++] = cost;
+}
 
 const u16 = (bytes: Uint8Array, at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
 const u32 = (bytes: Uint8Array, at: number): number => bytes[at]! * 0x1000000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
@@ -64,8 +95,23 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): string | un
   let owed = 1;
   let values = 0;
   let containers = 0;
+  let views = 0;
+  // Where the current element of a top-level array began, and the counts then.
+  let element = -1;
+  let elementValues = 0;
+  let elementContainers = 0;
+  let elementViews = 0;
+  scannedElements = 0;
   for (;;) {
     const start = pos;
+    if (depth === 1) {
+      // A new element of the top-level array: the one before it ended here.
+      if (element >= 0) recordElement(costOf(pos - element, values - elementValues, containers - elementContainers, views - elementViews, end));
+      element = pos;
+      elementValues = values;
+      elementContainers = containers;
+      elementViews = views;
+    }
     const head = bytes[pos]!;
     owed--;
     values++;
@@ -81,6 +127,7 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): string | un
     } else if (head < 0xc0) {
       pos += 1 + (head & 0x1f); // fixstr
     } else {
+      if (head <= 0xc9 ? head >= 0xc4 : head >= 0xd4 && head <= 0xd8) views++; // bin8–ext32, fixext1–16
       switch (head) {
         case 0xc0: // nil
         case 0xc2: // false
@@ -185,9 +232,8 @@ export function msgpackProblem(bytes: Uint8Array, maxDepth: number): string | un
     while (depth > 0 && stack[depth] === owed) depth--;
     if (depth === 0) {
       if (pos !== end) return `${end - pos} bytes after the end of the value`;
-      // Bytes that are not a value's first byte are lengths or payload; text may take two
-      // bytes a character once decoded, so each counts twice.
-      scannedCost = VALUE_COST * values + CONTAINER_COST * containers + 2 * (end - values);
+      if (element >= 0) recordElement(costOf(end - element, values - elementValues, containers - elementContainers, views - elementViews, end));
+      scannedCost = costOf(end, values, containers, views, end);
       return undefined;
     }
   }

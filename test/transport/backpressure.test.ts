@@ -22,6 +22,9 @@ class Blocked extends Actor {
   record(i: number): void {
     this.ran.push(i);
   }
+  store(text: string): void {
+    this.ran.push(text.length);
+  }
   history(): number[] {
     return this.ran;
   }
@@ -169,5 +172,52 @@ describe("a peer held to the protocol", () => {
     } finally {
       rogue.stop(true);
     }
+  });
+});
+
+describe("past the bound of what a peer may have held", () => {
+  test("a stuck actor's messages are refused, counted, and the link with its other calls goes on", async () => {
+    Blocked.gate = gate();
+    const server = await startNode({ limits: { maxOutboxBytes: 256 * 1024 } });
+    const client = await startNode();
+    await server.spawn(Blocked, { name: "slow", mailboxCapacity: 1 });
+    await server.spawn(Fast, { name: "fast" });
+    const slow = client.remote<Blocked>(server.addr as string, "slow");
+    const fast = client.remote<Fast>(server.addr as string, "fast");
+    const big = "x".repeat(16 * 1024);
+    const calls = Array.from({ length: 40 }, () => slow.work(0).then(() => "ok", (e: ActorError) => e.code));
+    for (let i = 0; i < 40; i++) void slow.$tell.store(big);
+    expect(await fast.ping()).toBe("pong");
+    const metrics = await (await fetch(`http://${server.addr}/metrics`)).text();
+    expect(metrics).toMatch(/pulsing_limit_trips_total\{limit="inbox_full"\} [1-9]/);
+    Blocked.gate.open();
+    const outcomes = await Promise.all(calls);
+    expect(outcomes).toContain("ok");
+    expect(outcomes.every((o) => o === "ok" || o === "MAILBOX_FULL")).toBe(true);
+  });
+
+  test("local senders that keep an actor's queue full do not starve calls from the network", async () => {
+    const server = await startNode();
+    const client = await startNode();
+    class Busy extends Actor {
+      n = 0;
+      bump(): void {
+        this.n++;
+      }
+      read(): number {
+        return this.n;
+      }
+    }
+    const local = await server.spawn(Busy, { name: "busy", mailboxCapacity: 8 });
+    let flooding = true;
+    const floods = Array.from({ length: 6 }, async () => {
+      while (flooding) await local.$tell.bump();
+    });
+    const remote = client.remote<Busy>(server.addr as string, "busy");
+    const answers = await Promise.all(Array.from({ length: 40 }, () => remote.$withTimeout(5_000).read()));
+    flooding = false;
+    await Promise.all(floods);
+    expect(answers.length).toBe(40);
+    expect(answers.every((n) => typeof n === "number")).toBe(true);
   });
 });

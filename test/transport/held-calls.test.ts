@@ -80,3 +80,22 @@ test("a cancelled held call is skipped and its memory given back", async () => {
   expect(delivered).toEqual([1]);
   await runtime.shutdown();
 });
+
+test("a link that closes while its held messages are being delivered gives their memory back once", async () => {
+  const { runtime, ref } = await fullActor();
+  const account = new PeerBudget(10).open("peer");
+  let held: HeldCalls | undefined;
+  let delivered = 0;
+  held = new HeldCalls(account, () => ref, () => {
+    delivered++;
+    held?.clear(); // the first delivery closes the link (a reused id, say)
+    return true;
+  });
+  for (let i = 0; i < 5; i++) held.hold("busy", ref, tell(i), 100);
+  expect(account.held).toBe(500);
+  Busy.gate.open();
+  await Bun.sleep(10);
+  expect(delivered).toBe(1);
+  expect(account.held).toBe(0);
+  await runtime.shutdown();
+});

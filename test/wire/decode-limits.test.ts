@@ -453,3 +453,22 @@ describe("what a message decodes to", () => {
     expect(request.cost).toBeLessThan(codec.limits.maxDecodedBytes);
   });
 });
+
+describe("what each envelope of a frame decodes to", () => {
+  test("each envelope is charged its own estimate: a large one cannot hide among many small ones", () => {
+    const codec = new Codec();
+    const big = "y".repeat(2_000_000);
+    const frame = encode([[1, "busy", "record", [big]], ...Array.from({ length: 1000 }, () => [5, 1])]);
+    const { envelopes, costs } = codec.decodeFrame(frame);
+    expect(costs.length).toBe(envelopes.length);
+    expect(costs[0]).toBeGreaterThanOrEqual(2 * big.length);
+    expect(Math.max(...costs.slice(1))).toBeLessThan(100);
+  });
+
+  test("an envelope with binary data is charged the whole frame it keeps alive", () => {
+    const codec = new Codec();
+    const frame = encode([[1, "a", "b", [new Uint8Array(0)]], [1, "a", "c", ["z".repeat(100_000)]]]);
+    const { costs } = codec.decodeFrame(frame);
+    expect(costs[0]).toBeGreaterThanOrEqual(frame.byteLength);
+  });
+});
