@@ -1,5 +1,5 @@
 import { ActorError, type ActorStream, type Cancellable } from "../actor/index.ts";
-import { END, type Envelope, FAIL, ITEM } from "../wire/index.ts";
+import { END, type Envelope, errorBody, FAIL, ITEM } from "../wire/index.ts";
 import { STREAM_WINDOW } from "./remote-call.ts";
 
 /** A stream this node serves to the peer: its cursor and how many items the peer can take. */
@@ -139,7 +139,8 @@ export class ServedCalls {
   }
 }
 
+/** A FAIL for call `id`; its message cut as an HTTP error body's is (a handler's message may quote its caller). */
 export function failEnvelope(id: number, error: unknown): Envelope {
-  const wrapped = ActorError.fromHandler(error);
-  return [FAIL, id, wrapped.code, wrapped.message, wrapped.errorName ?? null];
+  const { error: body } = errorBody(ActorError.fromHandler(error));
+  return [FAIL, id, body.code, body.message, body.errorName ?? null];
 }

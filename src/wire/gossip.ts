@@ -62,7 +62,7 @@ export function gossipProblem(m: unknown): string | undefined {
       ok = m.length === 4 && text(m[1]) && updatesOk(m[2]) && updatesOk(m[3]);
       break;
     default:
-      return `unknown gossip message kind ${JSON.stringify(m[0])}`;
+      return `unknown gossip message kind ${typeof m[0] === "number" ? m[0] : `of type ${typeof m[0]}`}`;
   }
   return ok ? undefined : `malformed gossip message of kind ${m[0]}`;
 }

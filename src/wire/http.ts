@@ -71,8 +71,15 @@ export function encodeBody(value: unknown, encoding: BodyEncoding, codec: Codec)
   return encoding === "msgpack" ? codec.encode(value) : JSON.stringify(value);
 }
 
+/**
+ * The longest error message that leaves a node: a handler's message may quote
+ * what a caller sent, and must not send it back whole.
+ */
+export const MAX_ERROR_MESSAGE = 1024;
+
 export function errorBody(error: ActorError): { error: { code: ErrorCode; message: string; errorName?: string } } {
-  return { error: error.toJSON() };
+  const json = error.toJSON();
+  return { error: { ...json, message: clip(json.message, MAX_ERROR_MESSAGE), ...(json.errorName === undefined ? {} : { errorName: clip(json.errorName, 64) }) } };
 }
 
 /** One record of a streamed reply: NDJSON lines, or msgpack records each behind a 4-byte big-endian length. */
