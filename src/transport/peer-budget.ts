@@ -48,9 +48,4 @@ export class PeerBudget {
   give(account: PeerAccount, slots = 1): void {
     account.inFlight = Math.max(0, account.inFlight - slots);
   }
-
-  /** Peers with an open account, for tests and metrics. */
-  get peers(): number {
-    return this.#accounts.size;
-  }
 }
