@@ -13,6 +13,8 @@ export type MessageKind = typeof ASK | typeof TELL | typeof STEP | typeof CLOSE;
 /** What a transport holds of a message it delivered: a way to withdraw it when its caller goes away. */
 export interface Cancellable {
   cancel(): void;
+  /** What the transport tagged it with (a link's call id). */
+  readonly tag: number;
 }
 
 /** Where a reply goes. `tag` lets one shared function serve many messages (a link's replies by call id). */

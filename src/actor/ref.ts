@@ -206,7 +206,12 @@ export interface ReplySink {
  * ask whose reply goes to its sink and which it may cancel when its caller goes
  * away (undefined when the actor refused it at once; the sink was told why).
  */
-export type Served = { readonly stream: ActorStream<unknown> } | { readonly stream: undefined; readonly ask: Cancellable | undefined };
+export type Served = ActorStream<unknown> | Cancellable | undefined;
+
+/** Whether what `deliverInto` returned is a stream to read (else an ask, or nothing when refused). */
+export function isStream(served: Served): served is ActorStream<unknown> {
+  return served !== undefined && typeof (served as ActorStream<unknown>).next === "function";
+}
 
 /**
  * `deliver` for transports: the reply of an ask goes to `sink` with `tag`, with
@@ -218,8 +223,8 @@ export type Served = { readonly stream: ActorStream<unknown> } | { readonly stre
 export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served {
   const { cell, entry, args } = addressed(ref, type, payload);
   const lane = timeout ?? (ref as LocalRef)[LANE];
-  if (entry?.kind === "stream") return { stream: cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown> };
-  return { stream: undefined, ask: cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag, cost) };
+  if (entry?.kind === "stream") return cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown>;
+  return cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag, cost);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { ActorError, type ActorStream, clip, deliverInto, deliverNetworkTell, laneOf, type ReplySink } from "../actor/index.ts";
+import { ActorError, type ActorStream, clip, deliverInto, deliverNetworkTell, isStream, laneOf, type ReplySink } from "../actor/index.ts";
 import {
   type ActorRequest,
   type BodyEncoding,
@@ -83,8 +83,8 @@ function askOverHttp(request: ActorRequest, ref: unknown, timeoutMs: number | un
   });
   const sink: ReplySink = { resolve, reject };
   const served = deliverInto(ref, request.msgType, request.payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs), request.cost);
-  if (served.stream !== undefined) return served.stream;
-  const ask = served.ask;
+  if (isStream(served)) return served;
+  const ask = served;
   if (ask !== undefined) {
     const withdraw = () => ask.cancel();
     signal.addEventListener("abort", withdraw, { once: true });

@@ -49,7 +49,7 @@ export class HeldCalls {
 
   /** Whether messages to `target` are being held: a new one must queue behind them. */
   holds(target: string): boolean {
-    return this.#queues.has(target);
+    return this.#queues.size > 0 && this.#queues.has(target);
   }
 
   /** Holds a message for `target` (whose actor is `ref`), behind any already held for it. */
@@ -113,7 +113,7 @@ export class HeldCalls {
 
   /** Whether a call with this id is held (a peer may not reuse an id still in use). */
   hasCall(id: number): boolean {
-    return this.#calls.has(id);
+    return this.#calls.size > 0 && this.#calls.has(id);
   }
 
   /** The link closed: nothing held is delivered, and nothing waits for room on its behalf. */

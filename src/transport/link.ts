@@ -1,4 +1,4 @@
-import { ActorError, clip, deliverInto, deliverNetworkTell, isErrorCode, type Lane, laneOf, type Logger, type ReplySink, roomForNetwork } from "../actor/index.ts";
+import { ActorError, clip, deliverInto, deliverNetworkTell, isErrorCode, isStream, type Lane, laneOf, type Logger, type ReplySink, roomForNetwork } from "../actor/index.ts";
 import { CALL, type CallEnvelope, CANCEL, type Codec, CREDIT, END, type Envelope, FAIL, type Frame, HELLO, ITEM, PROVE, REPLY, TELL, type TellEnvelope } from "../wire/index.ts";
 import { HeldCalls, targetOf } from "./held-calls.ts";
 import { CallTable } from "./calls.ts";
@@ -80,12 +80,14 @@ export class Link implements CallLink {
   readonly #outbox: Outbox;
   readonly #served: ServedCalls;
   #nextId = 1;
-  readonly #calls = new CallTable<RemoteCall>();
+  readonly #calls = new CallTable<RemoteCall>((call) => call.id);
   #closeError: ActorError | undefined;
   /** The peer's calls and tells held back for actors that have no room. */
   readonly #held: HeldCalls;
   /** The decoded memory of the envelope being read (the scan's estimate). */
   #cost = 0;
+  /** The highest call id the peer has used. */
+  #highestCallId = -1;
 
   constructor(host: LinkHost, options: LinkOptions) {
     this.#host = host;
@@ -282,7 +284,15 @@ export class Link implements CallLink {
     this.#serve(envelope, ref, cost);
   }
 
+  /**
+   * Whether call `id` is still being answered or held. A peer hands out ids in
+   * order, so a new id above every one seen needs no lookup.
+   */
   #inProgress(id: number): boolean {
+    if (id > this.#highestCallId) {
+      this.#highestCallId = id;
+      return false;
+    }
     return this.#served.has(id) || this.#held.hasCall(id);
   }
 
@@ -410,8 +420,8 @@ export class Link implements CallLink {
     }
     try {
       const served = deliverInto(ref, type, payload, this.#replies, id, laneOf(timeoutMs), cost);
-      if (served.stream !== undefined) this.#served.stream(id, served.stream, credit);
-      else if (served.ask !== undefined) this.#served.asked(id, served.ask);
+      if (isStream(served)) this.#served.stream(id, served, credit);
+      else if (served !== undefined) this.#served.asked(served);
     } catch (error) {
       this.#released();
       this.#outbox.push(failEnvelope(id, error));

@@ -1,5 +1,6 @@
 import { ActorError, type ActorStream, type Cancellable } from "../actor/index.ts";
 import { END, type Envelope, errorBody, FAIL, ITEM } from "../wire/index.ts";
+import { CallTable } from "./calls.ts";
 import { STREAM_WINDOW } from "./remote-call.ts";
 
 /** A stream this node serves to the peer: its cursor and how many items the peer can take. */
@@ -27,7 +28,7 @@ export interface ServedCallsHost {
  * grants credit and never more than STREAM_WINDOW ahead.
  */
 export class ServedCalls {
-  readonly #asks = new Map<number, Cancellable>();
+  readonly #asks = new CallTable<Cancellable>((ask) => ask.tag);
   readonly #streams = new Map<number, ServedStream>();
   readonly #host: ServedCallsHost;
 
@@ -41,17 +42,17 @@ export class ServedCalls {
 
   /** Whether call `id` is being answered. */
   has(id: number): boolean {
-    return this.#asks.has(id) || this.#streams.has(id);
+    return this.#asks.get(id) !== undefined || this.#streams.has(id);
   }
 
   /** An ask was queued at an actor; its reply will come through `answered`. */
-  asked(id: number, ask: Cancellable): void {
-    this.#asks.set(id, ask);
+  asked(ask: Cancellable): void {
+    this.#asks.set(ask);
   }
 
   /** The ask's reply is on its way. */
   answered(id: number): void {
-    this.#asks.delete(id);
+    this.#asks.take(id);
   }
 
   /** Starts serving a stream; the peer's credit is never trusted past the window. */
@@ -71,9 +72,8 @@ export class ServedCalls {
 
   /** The peer stopped waiting: an ask not yet run never runs; a stream's generator ends. */
   cancel(id: number): void {
-    const ask = this.#asks.get(id);
+    const ask = this.#asks.take(id);
     if (ask !== undefined) {
-      this.#asks.delete(id);
       ask.cancel();
       this.#host.released();
       return;

@@ -3,7 +3,7 @@ import { CallTable } from "../../src/transport/calls.ts";
 import { seededRandom } from "../../src/cluster/index.ts";
 
 test("a call table finds every call by id while calls finish in any order", () => {
-  const table = new CallTable<{ id: number }>();
+  const table = new CallTable<{ id: number }>((call) => call.id);
   const model = new Map<number, { id: number }>();
   const random = seededRandom(7);
   let next = 0;
@@ -28,7 +28,7 @@ test("a call table finds every call by id while calls finish in any order", () =
 });
 
 test("a long call does not make the table grow: it moves aside", () => {
-  const table = new CallTable<{ id: number }>();
+  const table = new CallTable<{ id: number }>((call) => call.id);
   const long = { id: 0 };
   table.set(long);
   for (let id = 1; id < 100_000; id++) {
