@@ -1,7 +1,8 @@
 import { afterAll, expect, test } from "bun:test";
-import { type ActorError, ActorSystem, isErrorCode, type Member } from "pulsing";
+import { ActorSystem, type Member } from "pulsing";
 import { seededRandom } from "../../src/cluster/index.ts";
 import { killAll, type NodeProcess, startNodeProcess } from "../fixtures/processes.ts";
+import { outcomeOf } from "../fixtures/outcome.ts";
 import { memoryLogger } from "../helpers.ts";
 
 /**
@@ -53,17 +54,7 @@ test(
       const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       const loops = Array.from({ length: 16 }, async () => {
         while (!chaosOver) {
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const settled = await Promise.race([
-            service.whoami().then(
-              () => "ok",
-              (error: unknown) => (isErrorCode((error as ActorError).code) ? (error as ActorError).code : `uncoded ${String(error)}`),
-            ),
-            new Promise<string>((resolve) => {
-              timer = setTimeout(() => resolve("hung"), ASK_TIMEOUT_MS + 3_000);
-            }),
-          ]);
-          clearTimeout(timer);
+          const settled = await outcomeOf(service.whoami(), ASK_TIMEOUT_MS + 3_000);
           if (settled === "hung") hung++;
           count(settled);
           await Bun.sleep(settled === "ok" ? 1 : 20); // clients, not a load test

@@ -3,6 +3,7 @@ import { encode } from "@msgpack/msgpack";
 import { Actor, type ActorError, ActorSystem, type ActorSystemOptions } from "pulsing";
 import { ClusterAuth } from "../../src/transport/index.ts";
 import { memoryLogger, startNode, until } from "../helpers.ts";
+import { rogueAcceptor } from "../fixtures/raw-link.ts";
 
 const SECRET = "correct horse battery staple";
 const OTHER = "a different secret entirely";
@@ -96,16 +97,10 @@ describe("a cluster with a shared secret", () => {
     const victim = await node({ secret: SECRET });
     await victim.spawn(Vault, { name: "vault" });
     // A rogue acceptor: upgrades anything, then sends a call to the dialler and a forged HELLO.
-    const rogue = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (request, server) => (server.upgrade(request, { data: undefined }) ? undefined : new Response("no", { status: 400 })),
-      websocket: {
-        open(ws) {
-          ws.send(encode([[0, 1, "vault", "wipe", [], 1, 1000]]));
-          ws.send(encode([[8, "rogue", 1, null]]));
-        },
-        message() {},
+    const rogue = rogueAcceptor({
+      open(ws) {
+        ws.send(encode([[0, 1, "vault", "wipe", [], 1, 1000]]));
+        ws.send(encode([[8, "rogue", 1, null]]));
       },
     });
     try {

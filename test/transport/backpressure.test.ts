@@ -8,7 +8,7 @@ import { decode, encode } from "@msgpack/msgpack";
 import { Actor, type ActorError, type ActorRef } from "pulsing";
 import { gate, startNode } from "../helpers.ts";
 import { STREAM_WINDOW } from "../../src/transport/index.ts";
-import { plainLinkHeaders, rawLink } from "../fixtures/raw-link.ts";
+import { plainLinkHeaders, rawLink, rogueAcceptor } from "../fixtures/raw-link.ts";
 
 /** An actor whose turns wait for the test to open its gate. */
 class Blocked extends Actor {
@@ -142,19 +142,14 @@ describe("a peer held to the protocol", () => {
   test("a callee that sends stream items past the credit it was granted loses the link", async () => {
     const client = await startNode();
     // A rogue acceptor: greets, then floods items for the first call it sees.
-    const rogue = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (request, server) => (server.upgrade(request, { data: undefined }) ? undefined : new Response("no", { status: 400 })),
-      websocket: {
-        open(ws) {
-          ws.send(encode([[8, "rogue", 2, null, null]]));
-        },
-        message(ws, data) {
-          const frame = decode(data as Uint8Array) as unknown[][];
-          const call = frame.find((envelope) => envelope[0] === 0);
-          if (call !== undefined) ws.send(encode(Array.from({ length: 1_000 }, (_, i) => [4, call[1], i])));
-        },
+    const rogue = rogueAcceptor({
+      open(ws) {
+        ws.send(encode([[8, "rogue", 2, null, null]]));
+      },
+      message(ws, data) {
+        const frame = decode(data as Uint8Array) as unknown[][];
+        const call = frame.find((envelope) => envelope[0] === 0);
+        if (call !== undefined) ws.send(encode(Array.from({ length: 1_000 }, (_, i) => [4, call[1], i])));
       },
     });
     try {

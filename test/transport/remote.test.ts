@@ -3,6 +3,7 @@ import { Actor, ActorError, type ActorRef, ActorSystem } from "pulsing";
 import { STREAM_WINDOW } from "../../src/transport/index.ts";
 import { Counter } from "../fixtures/actors.ts";
 import { memoryLogger } from "../helpers.ts";
+import { rogueAcceptor } from "../fixtures/raw-link.ts";
 
 const systems: ActorSystem[] = [];
 afterEach(async () => {
@@ -270,14 +271,9 @@ describe("links", () => {
   test("asks and streams in flight fail at once with NODE_UNREACHABLE when the link drops", async () => {
     // A fake peer: takes the link, never answers, and hangs up once it has two calls.
     let frames = 0;
-    const fake = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (request, server) => (server.upgrade(request, { data: undefined }) ? undefined : new Response("no", { status: 400 })),
-      websocket: {
-        message(ws) {
-          if (++frames >= 1) setTimeout(() => ws.close(1011, "going away"), 20);
-        },
+    const fake = rogueAcceptor({
+      message(ws) {
+        if (++frames >= 1) setTimeout(() => ws.close(1011, "going away"), 20);
       },
     });
     try {
