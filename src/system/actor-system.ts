@@ -195,7 +195,7 @@ export class ActorSystem implements ActorSystemApi {
       linksUp: () => system?.linksUp ?? 0,
       linkTraffic: () => (system === undefined ? { callsOut: 0, tellsOut: 0, callsIn: 0, tellsIn: 0 } : { ...system.#links.traffic }),
       gossipSent: () => system?.gossipSent ?? { messages: 0, bytes: 0 },
-      limitTrips: () => ({ ...trips }),
+      limitTrips: () => ({ ...trips, ...codec.refused }),
       warnings: () => exposed.warnings,
       startedAt,
     };

@@ -43,6 +43,8 @@ export function clip(text: string, max = 64): string {
  */
 export class Codec {
   readonly limits: WireLimits;
+  /** Messages refused before decoding, for metrics: bad structure (lengths, depth, bytes after the end), or too large decoded. */
+  readonly refused = { malformed: 0, decoded_too_large: 0 };
   readonly #encoder = new Encoder({ ignoreUndefined: false });
   readonly #decoder: Decoder;
 
@@ -62,7 +64,10 @@ export class Codec {
       throw new ActorError("BAD_REQUEST", `message of ${bytes.byteLength} bytes is over the limit of ${this.limits.maxMessageBytes}`);
     }
     const problem = msgpackProblem(bytes, this.limits.maxDepth);
-    if (problem !== undefined) throw badRequest(`malformed msgpack: ${problem}`);
+    if (problem !== undefined) {
+      this.refused.malformed++;
+      throw badRequest(`malformed msgpack: ${problem}`);
+    }
     this.checkCost(scannedCost);
     try {
       return this.#decoder.decode(bytes);
@@ -74,6 +79,7 @@ export class Codec {
   /** Refuses a message whose decoded form would be too large; `cost` is the scan's estimate. */
   checkCost(cost: number): void {
     if (cost > this.limits.maxDecodedBytes) {
+      this.refused.decoded_too_large++;
       throw badRequest(`the message would take about ${cost} bytes decoded, over the limit of ${this.limits.maxDecodedBytes}`);
     }
   }

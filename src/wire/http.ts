@@ -51,7 +51,10 @@ export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, code
     }
     // Depth first, from the text: a deep body is refused before anything is built.
     const problem = jsonDepthProblem(text, codec.limits.maxDepth);
-    if (problem !== undefined) throw badRequest(`malformed JSON: ${problem}`);
+    if (problem !== undefined) {
+      codec.refused.malformed++;
+      throw badRequest(`malformed JSON: ${problem}`);
+    }
     cost = scannedJsonCost;
     codec.checkCost(cost);
     try {

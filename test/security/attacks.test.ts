@@ -250,6 +250,7 @@ describe("a node without a secret, maxCallTimeoutMs 300 (node A)", () => {
       }
     });
     expect(growth).toBeLessThan(100);
+    expect(await limitTrips(node.addr, "malformed")).toBeGreaterThan(0); // counted in /metrics
     await expectServes(node.addr);
   }, 15_000);
 
