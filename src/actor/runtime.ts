@@ -72,7 +72,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     return this.#cells.size;
   }
 
-  async spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, options: SpawnOptions<A> = {}): Promise<ActorRef<T>> {
+  async spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...[options = {}]: import("./types.ts").SpawnArgs<A>): Promise<ActorRef<T>> {
     if (this.#shuttingDown !== undefined) throw new ActorError("SHUTTING_DOWN", "the actor system is shutting down");
     if (typeof cls !== "function" || !(cls.prototype instanceof Actor)) {
       throw new ActorError("INVALID_OPTION", "spawn needs a class that extends Actor");

@@ -83,19 +83,28 @@ export type ActorClass<T extends Actor = Actor, A extends unknown[] = never[]> =
 export interface SpawnOptions<A extends unknown[] = unknown[]> {
   /** Makes the actor resolvable by name; see names.ts for what a name may be. */
   name?: string;
-  /** Constructor arguments. */
+  /** Constructor arguments: required when the class's constructor requires any (see SpawnArgs). */
   args?: A;
   /** How many messages may wait in the mailbox before senders wait for room. */
   mailboxCapacity?: number;
   supervision?: SupervisionOptions;
 }
 
+/**
+ * What `spawn` takes after the class, from the constructor's parameters `A`: a
+ * class whose constructor can be called with no arguments takes optional
+ * options (`spawn(Cls)`, `spawn(Cls, { name })`); one whose constructor requires
+ * arguments takes options with `args` of the constructor's types, so
+ * `spawn(Cls)` or a missing or mistyped `args` is a type error.
+ */
+export type SpawnArgs<A extends unknown[]> = [] extends A ? [options?: SpawnOptions<A>] : [options: SpawnOptions<A> & { args: A }];
+
 /** Either a ref or an actor's name. */
 export type ActorTarget = RefBase<unknown> | string;
 
 /** What an actor sees of its system (`this.system`). ActorSystem implements it. */
 export interface ActorSystemApi {
-  spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, options?: SpawnOptions<A>): Promise<ActorRef<T>>;
+  spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...options: SpawnArgs<A>): Promise<ActorRef<T>>;
   /** A ref to the actor named `name`; `timeoutMs` waits for it to appear (ActorSystem takes more options). */
   resolve<T = unknown>(name: string, options?: { timeoutMs?: number }): Promise<ActorRef<T>>;
   /** Graceful: the current turn ends, queued messages get ACTOR_STOPPED, onStop runs. */

@@ -1,13 +1,32 @@
 import type { Io } from "./io.ts";
-import { type CommandSpec, endpointFlag, helpText, intFlag, nodeUrl, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
+import { DEFAULT_ADDR } from "./node-command.ts";
+import {
+  type CommandSpec,
+  ENDPOINT_ENV,
+  ENDPOINT_OPTION,
+  endpointFlag,
+  endpointHelp,
+  helpText,
+  intFlag,
+  nodeUrl,
+  parseCommand,
+  TLS_ENV,
+  TLS_HELP,
+  TLS_OPTIONS,
+  tlsFlags,
+  UsageError,
+} from "./usage.ts";
 
 export const askSpec = {
   name: "ask",
   summary: "Calls a named actor on a node and prints the result (one line per item for a stream).",
-  usage: "pulsing ask HOST:PORT ACTOR METHOD [--tell] [--timeout-ms N] [--] [JSON-ARG ...]   (put -- before a negative number)",
-  options: { tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" }, ...TLS_OPTIONS },
-  env: { "api-token": "PULSING_API_TOKEN", ...TLS_ENV },
+  usage:
+    "pulsing ask [--endpoint HOST:PORT] ACTOR METHOD [--tell] [--timeout-ms N] [--] [JSON-ARG ...]   (put -- before a negative number)\n" +
+    "       pulsing ask HOST:PORT ACTOR METHOD ...   (the same: a first argument with a colon is the node, since actor names have none)",
+  options: { ...ENDPOINT_OPTION, tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" }, ...TLS_OPTIONS },
+  env: { ...ENDPOINT_ENV, "api-token": "PULSING_API_TOKEN", ...TLS_ENV },
   help: {
+    ...endpointHelp(DEFAULT_ADDR),
     tell: "fire-and-forget: print nothing, exit 0 once the node took it",
     "timeout-ms": "how long to wait for the answer (default: the node's)",
     "api-token": "the node's API token, when it requires one",
@@ -26,14 +45,20 @@ function printError(io: Io, record: ErrorRecord): number {
 }
 
 export async function runAsk(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommand(askSpec, argv);
+  const { values, positionals, help, fromEnv } = parseCommand(askSpec, argv);
   if (help) {
     io.out(`${helpText(askSpec)}\n`);
     return 0;
   }
-  const [endpoint, actor, method, ...rawArgs] = positionals;
-  if (endpoint === undefined || actor === undefined || method === undefined) throw new UsageError("ask needs HOST:PORT ACTOR METHOD");
-  const addr = endpointFlag(endpoint, "endpoint");
+  // Actor names have no colon: a first argument with one is the node (the short form).
+  const positionalNode = positionals[0]?.includes(":") === true ? positionals.shift() : undefined;
+  if (positionalNode !== undefined && values.endpoint !== undefined && !fromEnv.has("endpoint")) {
+    throw new UsageError(`the node is given twice (${positionalNode} and --endpoint ${values.endpoint}): give it once`);
+  }
+  const [actor, method, ...rawArgs] = positionals;
+  if (actor === undefined || method === undefined) throw new UsageError("ask needs ACTOR METHOD (and the node: --endpoint HOST:PORT, or HOST:PORT first)");
+  // The command line wins over PULSING_ENDPOINT, as a flag does over its variable.
+  const addr = positionalNode === undefined ? endpointFlag(values.endpoint ?? DEFAULT_ADDR, "endpoint") : endpointFlag(positionalNode, "endpoint");
   const args = rawArgs.map((raw, i) => {
     try {
       return JSON.parse(raw) as unknown;
@@ -51,15 +76,17 @@ export async function runAsk(argv: string[], io: Io): Promise<number> {
   try {
     const { base, init } = nodeUrl(addr, tlsFlags(values));
     // The client gives up a little after the node would: a paused node must not hang the command.
-    const signal = AbortSignal.timeout((timeoutMs ?? 30_000) + 5_000);
+    const timeout = AbortSignal.timeout((timeoutMs ?? 30_000) + 5_000);
+    const signal = io.outClosed === undefined ? timeout : AbortSignal.any([timeout, io.outClosed]);
     const path = actor.split("/").map(encodeURIComponent).join("/");
     response = await fetch(`${base}/actor/${path}`, { ...init, signal, method: "POST", headers, body: JSON.stringify({ msg_type: method, payload: args }) });
   } catch (error) {
+    if (io.outClosed?.aborted === true) return 0; // nobody reads the answer any more
     io.err(`NODE_UNREACHABLE: cannot reach ${addr}: ${(error as Error).message}\n`);
     return 1;
   }
   const type = response.headers.get("content-type") ?? "";
-  if (type.startsWith("application/x-ndjson")) return printStream(response, io);
+  if (type.startsWith("application/x-ndjson")) return printStream(response, io, addr);
   if (!type.startsWith("application/json")) {
     io.err(`BAD_REQUEST: ${addr} answered ${response.status} with ${type || "no content type"}: is it a pulsing node?\n`);
     return 1;
@@ -70,19 +97,30 @@ export async function runAsk(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** Prints each item of a streamed answer as it arrives. */
-async function printStream(response: Response, io: Io): Promise<number> {
+/**
+ * Prints each item of a streamed answer as it arrives. When nobody reads them
+ * any more (`| head -1`), it stops reading, which ends the stream on the node,
+ * and exits 0.
+ */
+async function printStream(response: Response, io: Io, addr: string): Promise<number> {
   const decoder = new TextDecoder();
   let text = "";
-  for await (const chunk of response.body as ReadableStream<Uint8Array>) {
-    text += decoder.decode(chunk, { stream: true });
-    for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n")) {
-      const record = JSON.parse(text.slice(0, at)) as { item?: unknown; end?: boolean } & Partial<ErrorRecord>;
-      text = text.slice(at + 1);
-      if (record.error !== undefined) return printError(io, record as ErrorRecord);
-      if (record.end === true) return 0;
-      io.out(`${JSON.stringify(record.item ?? null)}\n`);
+  try {
+    for await (const chunk of response.body as ReadableStream<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n")) {
+        const record = JSON.parse(text.slice(0, at)) as { item?: unknown; end?: boolean } & Partial<ErrorRecord>;
+        text = text.slice(at + 1);
+        if (record.error !== undefined) return printError(io, record as ErrorRecord);
+        if (record.end === true) return 0;
+        io.out(`${JSON.stringify(record.item ?? null)}\n`);
+        if (io.outClosed?.aborted === true) return 0;
+      }
     }
+  } catch (error) {
+    if (io.outClosed?.aborted === true) return 0;
+    io.err(`NODE_UNREACHABLE: the stream from ${addr} broke: ${(error as Error).message}\n`);
+    return 1;
   }
   io.err("NODE_UNREACHABLE: the stream ended without an end record\n");
   return 1;

@@ -1,14 +1,29 @@
 import { type ActorError, ActorSystem } from "../index.ts";
 import type { Io } from "./io.ts";
 import { DEFAULT_ADDR } from "./node-command.ts";
-import { type CommandSpec, endpointFlag, helpText, intFlag, numberFlag, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
+import {
+  type CommandSpec,
+  ENDPOINT_ENV,
+  ENDPOINT_OPTION,
+  endpointFlag,
+  endpointHelp,
+  helpText,
+  intFlag,
+  numberFlag,
+  parseCommand,
+  TLS_ENV,
+  TLS_HELP,
+  TLS_OPTIONS,
+  tlsFlags,
+  UsageError,
+} from "./usage.ts";
 
 export const benchSpec = {
   name: "bench",
   summary: "Loads a node's actor with asks over a link, then prints throughput and latency percentiles.",
   usage: "pulsing bench [--endpoint HOST:PORT] [--actor NAME] [--method M] [--args JSON] [--concurrency N] [--duration S]",
   options: {
-    endpoint: { type: "string" },
+    ...ENDPOINT_OPTION,
     actor: { type: "string" },
     method: { type: "string" },
     args: { type: "string" },
@@ -17,9 +32,9 @@ export const benchSpec = {
     secret: { type: "string" },
     ...TLS_OPTIONS,
   },
-  env: { endpoint: "PULSING_ENDPOINT", secret: "PULSING_SECRET", ...TLS_ENV },
+  env: { ...ENDPOINT_ENV, secret: "PULSING_SECRET", ...TLS_ENV },
   help: {
-    endpoint: `the node to load (default ${DEFAULT_ADDR})`,
+    ...endpointHelp(DEFAULT_ADDR),
     actor: "the actor's name (default demo/counter)",
     method: "the method to call (default inc)",
     args: "its arguments, a JSON array (default [1])",
@@ -74,10 +89,14 @@ export async function runBench(argv: string[], io: Io): Promise<number> {
     const errors = new Map<string, number>();
     const started = performance.now();
     const deadline = started + seconds * 1000;
-    const progress = setInterval(() => {
-      const elapsed = (performance.now() - started) / 1000;
-      io.err(`\r${(count / elapsed / 1000).toFixed(1)} k asks/s, ${count} done, ${[...errors.values()].reduce((a, b) => a + b, 0)} errors   `);
-    }, 500);
+    // A progress line redrawn with \r, on a terminal only: in a log file it would be one long line of them.
+    const progress =
+      io.errIsTerminal === true
+        ? setInterval(() => {
+            const elapsed = (performance.now() - started) / 1000;
+            io.err(`\r${(count / elapsed / 1000).toFixed(1)} k asks/s, ${count} done, ${[...errors.values()].reduce((a, b) => a + b, 0)} errors   `);
+          }, 500)
+        : undefined;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (performance.now() < deadline) {
@@ -103,7 +122,7 @@ export async function runBench(argv: string[], io: Io): Promise<number> {
     const elapsed = (performance.now() - started) / 1000;
     const sorted = latencies.slice(0, count).sort();
     const ms = (value: number) => `${value.toFixed(3)} ms`;
-    io.err("\n");
+    if (io.errIsTerminal === true) io.err("\n");
     io.out(
       [
         `${actor}.${method} on ${addr}: ${concurrency} callers for ${elapsed.toFixed(1)} s`,

@@ -1,18 +1,33 @@
 import type { Member, TlsOptions } from "../index.ts";
-import type { Io } from "./io.ts";
+import { type Io, pause } from "./io.ts";
 import { DEFAULT_ADDR } from "./node-command.ts";
-import { type CommandSpec, endpointFlag, helpText, intFlag, nodeUrl, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
+import {
+  type CommandSpec,
+  ENDPOINT_ENV,
+  ENDPOINT_OPTION,
+  endpointFlag,
+  endpointHelp,
+  helpText,
+  intFlag,
+  nodeUrl,
+  parseCommand,
+  TLS_ENV,
+  TLS_HELP,
+  TLS_OPTIONS,
+  tlsFlags,
+  UsageError,
+} from "./usage.ts";
 
 export const inspectSpec = {
   name: "inspect",
   summary: "Shows a node's view: the cluster's members, the actors, or the metrics.",
   usage: "pulsing inspect members|actors|metrics [--endpoint HOST:PORT] [--json] [--watch] [--interval-ms N]",
-  options: { endpoint: { type: "string" }, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" }, ...TLS_OPTIONS },
-  env: { endpoint: "PULSING_ENDPOINT", ...TLS_ENV },
+  options: { ...ENDPOINT_OPTION, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" }, ...TLS_OPTIONS },
+  env: { ...ENDPOINT_ENV, ...TLS_ENV },
   help: {
-    endpoint: `the node to ask (default ${DEFAULT_ADDR})`,
-    json: "print JSON for scripts",
-    watch: "refresh until interrupted",
+    ...endpointHelp(DEFAULT_ADDR),
+    json: "print JSON for scripts (with --watch: one line per refresh)",
+    watch: "refresh until interrupted: redrawn on a terminal, printed one after another into a pipe",
     "interval-ms": "refresh interval with --watch (default 1000)",
     ...TLS_HELP,
   },
@@ -32,25 +47,63 @@ async function fetchJson(url: string, init: RequestInit): Promise<unknown> {
   return response.json();
 }
 
-async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions | undefined): Promise<string> {
+/** One sample of /metrics: the metric's name, its labels, its value (a string only for NaN and ±Inf, which JSON lacks). */
+export interface MetricSample {
+  series: string;
+  labels: Record<string, string>;
+  value: number | "NaN" | "+Inf" | "-Inf";
+  /** From the family's `# TYPE` line, when there is one. */
+  type?: string;
+}
+
+const SAMPLE = /^([A-Za-z_:][A-Za-z0-9_:]*)(\{.*\})?\s+(\S+)(?:\s+\S+)?$/;
+const LABEL = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(,|$)/y;
+
+/** Parses the Prometheus text format into samples; lines it cannot read are skipped. */
+export function parseMetrics(text: string): MetricSample[] {
+  const types = new Map<string, string>();
+  const samples: MetricSample[] = [];
+  for (const line of text.split("\n")) {
+    const type = /^#\s*TYPE\s+(\S+)\s+(\S+)/.exec(line);
+    if (type !== null) types.set(type[1] as string, type[2] as string);
+    const match = line.startsWith("#") ? null : SAMPLE.exec(line.trim());
+    if (match === null) continue;
+    const [, series, labelText, valueText] = match as unknown as [string, string, string | undefined, string];
+    const labels = parseLabels(labelText === undefined ? "" : labelText.slice(1, -1));
+    if (labels === undefined) continue;
+    const number = Number(valueText);
+    const value = Number.isFinite(number) ? number : valueText === "+Inf" || valueText === "Inf" ? "+Inf" : valueText === "-Inf" ? "-Inf" : "NaN";
+    const family = types.has(series) ? series : series.replace(/_(bucket|sum|count)$/, "");
+    const familyType = types.get(family);
+    samples.push({ series, labels, value, ...(familyType === undefined ? {} : { type: familyType }) });
+  }
+  return samples;
+}
+
+/** `a="x",b="y \"quoted\""` -> { a: "x", b: 'y "quoted"' }; undefined if malformed. */
+function parseLabels(text: string): Record<string, string> | undefined {
+  const labels: Record<string, string> = {};
+  LABEL.lastIndex = 0;
+  while (LABEL.lastIndex < text.length) {
+    const match = LABEL.exec(text);
+    if (match === null) return text.slice(LABEL.lastIndex).trim() === "" ? labels : undefined;
+    labels[match[1] as string] = (match[2] as string).replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+    if (match[3] === "") break;
+  }
+  return labels;
+}
+
+async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions | undefined, indent: number): Promise<string> {
   const { base, init } = nodeUrl(addr, tls);
   if (topic === "metrics") {
     const response = await fetch(`${base}/metrics`, { ...init, signal: AbortSignal.timeout(5_000) });
     if (!response.ok || !(response.headers.get("content-type") ?? "").startsWith("text/plain")) throw new Error(`/metrics answered ${response.status}: is it a pulsing node?`);
     const text = await response.text();
-    if (!json) return text.trimEnd();
-    const samples = text
-      .split("\n")
-      .filter((line) => line.length > 0 && !line.startsWith("#"))
-      .map((line) => {
-        const at = line.lastIndexOf(" ");
-        return { series: line.slice(0, at), value: Number(line.slice(at + 1)) };
-      });
-    return JSON.stringify(samples, null, 2);
+    return json ? JSON.stringify(parseMetrics(text), null, indent) : text.trimEnd();
   }
   if (topic === "members") {
     const members = (await fetchJson(`${base}/cluster/members`, init)) as Member[];
-    if (json) return JSON.stringify(members, null, 2);
+    if (json) return JSON.stringify(members, null, indent);
     const count = (state: string) => members.filter((m) => m.state === state).length;
     const summary = `cluster: ${members.length} members (${count("alive")} alive, ${count("suspect")} suspect, ${count("dead")} dead, ${count("left")} left), as seen from ${addr}`;
     const rows = [["NODE", "ADDRESS", "STATE", "INCARNATION"], ...members.map((m) => [m.id, m.addr, m.state, String(m.incarnation)])];
@@ -61,7 +114,7 @@ async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions
     local: { id: string; name?: string; mailbox: number }[];
     registry: { node: string; addr: string; names: string[] }[];
   };
-  if (json) return JSON.stringify(body, null, 2);
+  if (json) return JSON.stringify(body, null, indent);
   const local = [["ID", "NAME", "QUEUED"], ...body.local.map((a) => [a.id, a.name ?? "(anonymous)", String(a.mailbox)])];
   const named = [["NAME", "ADDRESS", "NODE"], ...body.registry.flatMap((r) => r.names.map((name) => [name, r.addr, r.node]))];
   return `actors on ${addr} (${body.local.length}):\n${table(local)}\n\nnamed actors in the cluster (${named.length - 1}):\n${table(named)}`;
@@ -78,20 +131,30 @@ export async function runInspect(argv: string[], io: Io): Promise<number> {
   const addr = endpointFlag(values.endpoint ?? DEFAULT_ADDR, "endpoint");
   const intervalMs = intFlag(values["interval-ms"], "interval-ms", 100, 3_600_000, 1_000);
   const json = values.json === true;
+  const watch = values.watch === true;
   const tls = tlsFlags(values);
+  // --watch: on a terminal, each refresh clears the screen and redraws. Into a
+  // pipe or a file, refreshes follow one another: text ones separated by a blank
+  // line, JSON ones one document per line (JSON Lines), so `| head -1` or a line
+  // reader gets whole refreshes. Screen codes never go where no terminal reads them.
+  const redraw = watch && !json && io.outIsTerminal === true;
+  let printed = false;
   const once = async (): Promise<boolean> => {
     try {
-      const text = await render(topic, addr, json, tls);
-      io.out(`${values.watch === true && !json ? "\x1b[2J\x1b[H" : ""}${text}\n`);
+      const text = await render(topic, addr, json, tls, watch && json ? 0 : 2);
+      io.out(`${redraw ? "\x1b[2J\x1b[H" : watch && !json && printed ? "\n" : ""}${text}\n`);
+      printed = true;
       return true;
     } catch (error) {
       io.err(`NODE_UNREACHABLE: ${addr}: ${(error as Error).message}\n`);
       return false;
     }
   };
-  if (values.watch !== true) return (await once()) ? 0 : 1;
-  for (;;) {
+  if (!watch) return (await once()) ? 0 : 1;
+  // Until interrupted, or until nobody reads any more (`| head -1`): then exit 0.
+  while (io.outClosed?.aborted !== true) {
     await once();
-    await Bun.sleep(intervalMs);
+    await pause(intervalMs, io.outClosed);
   }
+  return 0;
 }

@@ -8,7 +8,7 @@ import { runBench } from "./bench-command.ts";
 import { runInspect } from "./inspect-command.ts";
 import { type Io, stdio } from "./io.ts";
 import { DEFAULT_ADDR, runNode } from "./node-command.ts";
-import { UsageError } from "./usage.ts";
+import { UsageError, versionText } from "./usage.ts";
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   node: runNode,
@@ -23,9 +23,10 @@ usage: pulsing [COMMAND] [OPTIONS]
 
 commands:
   node      run a node (the default: \`pulsing\` alone serves the embedded demo on ${DEFAULT_ADDR})
-  ask       call a named actor: pulsing ask HOST:PORT ACTOR METHOD [JSON-ARG ...]
+  ask       call a named actor: pulsing ask --endpoint HOST:PORT ACTOR METHOD [JSON-ARG ...]
   inspect   show members, actors or metrics: pulsing inspect members --endpoint HOST:PORT
   bench     load an actor and print throughput and latency
+  version   print the version of pulsing and of Bun (also: pulsing --version)
 
 \`pulsing COMMAND --help\` tells more. Docs: docs/deploy.md.
 `;
@@ -34,6 +35,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const [first, ...rest] = argv;
   if (first === "--help" || first === "-h" || first === "help") {
     io.out(HELP);
+    return 0;
+  }
+  if (first === "--version" || first === "version") {
+    io.out(versionText());
     return 0;
   }
   const command = first === undefined || first.startsWith("-") ? "node" : first;

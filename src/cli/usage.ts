@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { readFileSync } from "node:fs";
+// Imported as JSON so that `bun build --compile` embeds it: the executable has no package.json beside it.
+import packageJson from "../../package.json" with { type: "json" };
 import { clientTls, formatAddr, parseAddr, type TlsOptions } from "../transport/index.ts";
 
 /** A mistake on the command line: printed with the command's help, exit code 2. */
@@ -34,7 +36,8 @@ export function helpText<O extends Options>(spec: CommandSpec<O>): string {
 
 /**
  * Parses flags strictly (an unknown flag is a UsageError), then fills what is
- * missing from the environment.
+ * missing from the environment; a variable set to "" counts as unset.
+ * `fromEnv` names the flags that came from a variable rather than the command line.
  */
 export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: string[], env: Record<string, string | undefined> = process.env) {
   let parsed: ReturnType<typeof parseArgs<{ options: O & { help: { type: "boolean" } }; args: string[]; allowPositionals: true; strict: true }>>;
@@ -44,13 +47,15 @@ export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: stri
     throw new UsageError((error as Error).message);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
+  const fromEnv = new Set<string>();
   for (const [flag, variable] of Object.entries(spec.env ?? {})) {
-    if (values[flag] === undefined && variable !== undefined && env[variable as string] !== undefined) {
-      const raw = env[variable as string] as string;
+    const raw = variable === undefined ? undefined : env[variable as string];
+    if (values[flag] === undefined && raw !== undefined && raw !== "") {
       values[flag] = spec.options[flag]?.type === "boolean" ? raw === "1" || raw === "true" : raw;
+      fromEnv.add(flag);
     }
   }
-  return { values, positionals: parsed.positionals, help: values.help === true };
+  return { values, positionals: parsed.positionals, help: values.help === true, fromEnv };
 }
 
 /** A whole number in a range, or a UsageError naming the flag. */
@@ -75,6 +80,18 @@ export function endpointFlag(value: unknown, flag: string): string {
   } catch (error) {
     throw new UsageError(`--${flag}: ${(error as Error).message}`);
   }
+}
+
+/** How ask, inspect and bench name the node they talk to. */
+export const ENDPOINT_OPTION = { endpoint: { type: "string" } } as const;
+export const ENDPOINT_ENV = { endpoint: "PULSING_ENDPOINT" } as const;
+export function endpointHelp(defaultAddr: string): { endpoint: string } {
+  return { endpoint: `the node to talk to, HOST:PORT (default ${defaultAddr})` };
+}
+
+/** What `pulsing --version` prints: this package's version and the Bun it runs on (embedded in the executable). */
+export function versionText(): string {
+  return `pulsing ${packageJson.version} (bun ${Bun.version})\n`;
 }
 
 /** The flags every command takes to talk TLS to nodes. */

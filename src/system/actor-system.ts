@@ -278,8 +278,8 @@ export class ActorSystem implements ActorSystemApi {
     return this.#local.logger;
   }
 
-  spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, options?: SpawnOptions<A>): Promise<ActorRef<T>> {
-    return this.#local.spawn(cls, options);
+  spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...options: import("../actor/types.ts").SpawnArgs<A>): Promise<ActorRef<T>> {
+    return this.#local.spawn(cls, ...options);
   }
 
   /**

@@ -1,0 +1,191 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { Actor, type ActorSystem } from "pulsing";
+import packageJson from "../../package.json" with { type: "json" };
+import type { Io } from "../../src/cli/io.ts";
+import { main } from "../../src/cli/main.ts";
+import { startSystem } from "../helpers.ts";
+
+class Tally extends Actor {
+  #n = 0;
+  add(by: number): number {
+    return (this.#n += by);
+  }
+  async *upTo(k: number): AsyncGenerator<number> {
+    for (let i = 1; i <= k; i++) yield i;
+  }
+}
+
+/**
+ * An Io that keeps what is written. `closeAfter`: after that many writes to
+ * `out`, its reader goes away (what a closed pipe is to stdio).
+ */
+function memoryIo(options: { terminal?: boolean; closeAfter?: number } = {}) {
+  const closed = new AbortController();
+  const outs: string[] = [];
+  const errs: string[] = [];
+  const io: Io = {
+    out(text) {
+      if (closed.signal.aborted) return;
+      outs.push(text);
+      if (options.closeAfter !== undefined && outs.length >= options.closeAfter) closed.abort();
+    },
+    err: (text) => errs.push(text),
+    outIsTerminal: options.terminal === true,
+    errIsTerminal: options.terminal === true,
+    outClosed: closed.signal,
+  };
+  return { io, outs, out: () => outs.join(""), err: () => errs.join("") };
+}
+
+async function run(argv: string[], options: { terminal?: boolean; closeAfter?: number } = {}) {
+  const io = memoryIo(options);
+  const code = await main(argv, io.io);
+  return { code, out: io.out(), err: io.err(), outs: io.outs };
+}
+
+/** A node in this process, with a named Tally, for the commands to talk to. */
+async function node(): Promise<{ system: ActorSystem; addr: string }> {
+  const { system } = await startSystem({ addr: "127.0.0.1:0" });
+  await system.spawn(Tally, { name: "t/tally" });
+  return { system, addr: system.addr as string };
+}
+
+// The commands read PULSING_ENDPOINT: none from the environment these tests run in, and none left behind.
+const saved = process.env.PULSING_ENDPOINT;
+beforeEach(() => {
+  delete process.env.PULSING_ENDPOINT;
+});
+afterEach(() => {
+  if (saved === undefined) delete process.env.PULSING_ENDPOINT;
+  else process.env.PULSING_ENDPOINT = saved;
+});
+
+describe("pulsing --version", () => {
+  test("--version and version print the package version and Bun's, exit 0", async () => {
+    for (const argv of [["--version"], ["version"]]) {
+      const { code, out, err } = await run(argv);
+      expect(code).toBe(0);
+      expect(err).toBe("");
+      expect(out).toBe(`pulsing ${packageJson.version} (bun ${Bun.version})\n`);
+    }
+    expect((await run(["--help"])).out).toContain("version   print the version");
+  });
+});
+
+describe("--endpoint names the node on ask, inspect and bench", () => {
+  test("ask: --endpoint, the positional HOST:PORT, and PULSING_ENDPOINT", async () => {
+    const { addr } = await node();
+    expect(await run(["ask", "--endpoint", addr, "t/tally", "add", "2"])).toMatchObject({ code: 0, out: "2\n", err: "" });
+    expect(await run(["ask", addr, "t/tally", "add", "3"])).toMatchObject({ code: 0, out: "5\n", err: "" });
+    expect(await run(["ask", "t/tally", "add", "--endpoint", addr, "--", "-1"])).toMatchObject({ code: 0, out: "4\n", err: "" });
+    process.env.PULSING_ENDPOINT = addr;
+    expect(await run(["ask", "t/tally", "add", "1"])).toMatchObject({ code: 0, out: "5\n", err: "" });
+    // The command line wins over the variable: a positional node...
+    process.env.PULSING_ENDPOINT = "127.0.0.1:1";
+    expect(await run(["ask", addr, "t/tally", "add", "1"])).toMatchObject({ code: 0, out: "6\n" });
+    // ...and --endpoint.
+    expect(await run(["ask", "--endpoint", addr, "t/tally", "add", "1"])).toMatchObject({ code: 0, out: "7\n" });
+    // A variable set to "" counts as unset.
+    process.env.PULSING_ENDPOINT = "";
+    expect(await run(["ask", addr, "t/tally", "add", "1"])).toMatchObject({ code: 0, out: "8\n" });
+  });
+
+  test("ask: usage mistakes about the node exit 2", async () => {
+    const twice = await run(["ask", "--endpoint", "127.0.0.1:1", "127.0.0.1:2", "t/tally", "add"]);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toContain("the node is given twice");
+    const missing = await run(["ask", "--endpoint", "127.0.0.1:1", "t/tally"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("ask needs ACTOR METHOD");
+    expect((await run(["ask", "127.0.0.1:1"])).code).toBe(2);
+    const badFlag = await run(["ask", "--endpoint", "nowhere", "t/tally", "add"]);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.err).toContain("--endpoint");
+    const badPositional = await run(["ask", "host:port", "t/tally", "add"]);
+    expect(badPositional.code).toBe(2);
+    expect(badPositional.err).toContain("--endpoint");
+  });
+
+  test("inspect and bench: --endpoint and PULSING_ENDPOINT", async () => {
+    const { addr } = await node();
+    const inspect = await run(["inspect", "actors", "--endpoint", addr, "--json"]);
+    expect(inspect.code).toBe(0);
+    expect((JSON.parse(inspect.out) as { local: { name?: string }[] }).local.map((a) => a.name)).toContain("t/tally");
+    process.env.PULSING_ENDPOINT = addr;
+    expect((await run(["inspect", "members"])).out).toContain(`as seen from ${addr}`);
+    const bench = await run(["bench", "--actor", "t/tally", "--method", "add", "--args", "[1]", "--concurrency", "2", "--duration", "0.2"]);
+    expect(bench.code).toBe(0);
+    expect(bench.out).toContain(`t/tally.add on ${addr}`);
+    expect(bench.err).toBe(""); // not a terminal: no \r progress line
+  }, 20_000);
+
+  test("every command's help names --endpoint and PULSING_ENDPOINT", async () => {
+    for (const command of ["ask", "inspect", "bench"]) {
+      const help = await run([command, "--help"]);
+      expect(help.code).toBe(0);
+      expect(help.out).toMatch(/--endpoint VALUE .*\[env PULSING_ENDPOINT\]/);
+    }
+    expect((await run(["--help"])).out).toContain("pulsing ask --endpoint HOST:PORT ACTOR METHOD");
+  });
+});
+
+describe("inspect metrics --json", () => {
+  test("each sample has its labels as an object", async () => {
+    const { addr } = await node();
+    const { code, out } = await run(["inspect", "metrics", "--endpoint", addr, "--json"]);
+    expect(code).toBe(0);
+    const samples = JSON.parse(out) as { series: string; labels: Record<string, string>; value: unknown; type?: string }[];
+    expect(samples.length).toBeGreaterThan(5);
+    for (const sample of samples) {
+      expect(typeof sample.series).toBe("string");
+      expect(sample.series).not.toContain("{");
+      expect(typeof sample.labels).toBe("object");
+      expect(sample.value === "NaN" || sample.value === "+Inf" || sample.value === "-Inf" || typeof sample.value === "number").toBe(true);
+    }
+    expect(samples.find((s) => s.series === "pulsing_actors")).toMatchObject({ labels: {}, value: 1, type: "gauge" });
+    expect(samples.find((s) => s.series === "pulsing_members" && s.labels.state === "alive")).toMatchObject({ value: 1, type: "gauge" });
+    expect(samples.find((s) => s.series === "pulsing_node_info")?.labels.addr).toBe(addr);
+  });
+});
+
+describe("inspect --watch", () => {
+  test("into a pipe: each refresh printed plainly, no screen codes; stops with exit 0 when the reader goes", async () => {
+    const { addr } = await node();
+    const { code, outs, err } = await run(["inspect", "members", "--endpoint", addr, "--watch", "--interval-ms", "100"], { closeAfter: 3 });
+    expect(code).toBe(0);
+    expect(err).toBe("");
+    expect(outs).toHaveLength(3);
+    expect(outs.join("")).not.toContain("\x1b");
+    expect(outs[0]).toStartWith("cluster: 1 members");
+    // Refreshes after the first are set apart by a blank line.
+    expect(outs[1]).toStartWith("\ncluster: 1 members");
+  });
+
+  test("on a terminal: each refresh clears the screen and redraws", async () => {
+    const { addr } = await node();
+    const { code, outs } = await run(["inspect", "members", "--endpoint", addr, "--watch", "--interval-ms", "100"], { terminal: true, closeAfter: 2 });
+    expect(code).toBe(0);
+    expect(outs).toHaveLength(2);
+    for (const refresh of outs) expect(refresh).toStartWith("\x1b[2J\x1b[Hcluster: 1 members");
+  });
+
+  test("--json: one JSON document per line per refresh", async () => {
+    const { addr } = await node();
+    const { code, outs } = await run(["inspect", "metrics", "--endpoint", addr, "--watch", "--json", "--interval-ms", "100"], { terminal: true, closeAfter: 2 });
+    expect(code).toBe(0);
+    for (const refresh of outs) {
+      expect(refresh.indexOf("\n")).toBe(refresh.length - 1);
+      expect(Array.isArray(JSON.parse(refresh))).toBe(true);
+    }
+  });
+});
+
+describe("a reader that goes away", () => {
+  test("ask of a stream stops reading and exits 0", async () => {
+    const { addr } = await node();
+    const { code, outs, err } = await run(["ask", addr, "t/tally", "upTo", "100000"], { closeAfter: 2 });
+    expect(code).toBe(0);
+    expect(err).toBe("");
+    expect(outs).toEqual(["1\n", "2\n"]);
+  });
+});
