@@ -1,8 +1,9 @@
-import { ActorSystem, jsonLogger, type LogLevel } from "../index.ts";
+import { ActorSystem, type LogLevel } from "../index.ts";
 import { LOG_LEVELS } from "../actor/index.ts";
 import { type ActorsModule, ActorsModuleError, loadActorsModule, runActorsModule } from "./actors-module.ts";
 import { defaultActors } from "./default-actors.ts";
 import type { Io } from "./io.ts";
+import { LOG_FORMAT_ENV, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, logFormatFlag, makeLogger } from "./log-format.ts";
 import { type CommandSpec, endpointFlag, helpText, intFlag, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
 
 export const DEFAULT_ADDR = "127.0.0.1:9000";
@@ -12,9 +13,10 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 export const nodeSpec = {
   name: "node",
   summary: "Runs a pulsing node: serves actors over HTTP and links, and joins a cluster.",
-  usage: "pulsing node [--addr HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S | --insecure] [--api-token T] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level LEVEL]",
+  usage: "pulsing node [--addr HOST:PORT] [--advertise HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S | --insecure] [--api-token T] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level LEVEL] [--log-format text|json]",
   options: {
     addr: { type: "string" },
+    advertise: { type: "string" },
     seeds: { type: "string" },
     actors: { type: "string" },
     "log-level": { type: "string" },
@@ -22,10 +24,12 @@ export const nodeSpec = {
     secret: { type: "string" },
     insecure: { type: "boolean" },
     "api-token": { type: "string" },
+    ...LOG_FORMAT_OPTION,
     ...TLS_OPTIONS,
   },
   env: {
     addr: "PULSING_ADDR",
+    advertise: "PULSING_ADVERTISE",
     seeds: "PULSING_SEEDS",
     actors: "PULSING_ACTORS",
     "log-level": "PULSING_LOG_LEVEL",
@@ -33,17 +37,20 @@ export const nodeSpec = {
     secret: "PULSING_SECRET",
     insecure: "PULSING_INSECURE",
     "api-token": "PULSING_API_TOKEN",
+    ...LOG_FORMAT_ENV,
     ...TLS_ENV,
   },
   help: {
-    addr: `where to serve (default ${DEFAULT_ADDR}; port 0 picks a free one)`,
-    seeds: "nodes to join through, comma-separated",
+    addr: `where to listen (default ${DEFAULT_ADDR}; port 0 picks a free one; 0.0.0.0:PORT with --advertise)`,
+    advertise: "the address other nodes dial, when it is not --addr (behind NAT, in a container, or binding 0.0.0.0); a host name is fine",
+    seeds: "nodes to join through, comma-separated; a name that resolves to several addresses means all of them",
     actors: "a module that says what to spawn (default: the embedded demo actors)",
     "log-level": `${LOG_LEVELS.join(", ")} (default info)`,
     "ask-timeout-ms": "default timeout of asks, in ms (default 30000)",
     secret: "the cluster's shared secret (16+ characters; prefer the variable); required on an address other than loopback",
     insecure: "serve on an address other than loopback without a secret: anyone who reaches it is a peer",
     "api-token": "a bearer token POST /actor/{name} requires (8+ characters)",
+    ...LOG_FORMAT_HELP,
     ...TLS_HELP,
   },
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
@@ -57,6 +64,7 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const addr = endpointFlag(values.addr ?? DEFAULT_ADDR, "addr");
+  const advertise = typeof values.advertise === "string" ? endpointFlag(values.advertise, "advertise") : undefined;
   const seeds =
     typeof values.seeds === "string"
       ? values.seeds
@@ -67,6 +75,7 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
       : [];
   const level = (values["log-level"] ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`);
+  const logFormat = logFormatFlag(values["log-format"], io.errIsTerminal === true);
   const askTimeoutMs = intFlag(values["ask-timeout-ms"], "ask-timeout-ms", 1, 2_147_483_647, 30_000);
   const tls = tlsFlags(values);
 
@@ -81,7 +90,7 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
     throw error;
   }
 
-  const logger = jsonLogger(level, (line) => io.err(`${line}\n`));
+  const logger = makeLogger(logFormat, level, (line) => io.err(`${line}\n`));
   // Signals count from the start: one that comes while the node starts stops it as soon as it has.
   let signalled: string | undefined;
   let onSignal: (signal: string) => void = (signal) => {
@@ -96,6 +105,7 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
     const apiToken = typeof values["api-token"] === "string" ? values["api-token"] : undefined;
     system = await ActorSystem.start({
       addr,
+      ...(advertise === undefined ? {} : { advertise }),
       seeds,
       logger,
       askTimeoutMs,
@@ -112,7 +122,7 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
   }
   const running = system;
   // Secrets are never logged: only whether they are set.
-  logger.info("node started", { node: running.nodeId, addr: running.addr, seeds, actors: values.actors ?? "(embedded demo)", secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
+  logger.info("node started", { node: running.nodeId, addr: running.addr, listening: addr, seeds, actors: values.actors ?? "(embedded demo)", secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
   io.out(
     [
       `pulsing node ${running.nodeId} serving on ${running.addr}`,

@@ -77,7 +77,7 @@ export class ClusterNode {
   readonly #clock: Clock;
   readonly #network: Network;
   readonly #random: () => number;
-  readonly #seeds: readonly string[];
+  #seeds: readonly string[];
   readonly #members = new Map<string, MemberRecord>();
   readonly #names = new Map<string, Names>();
   /** name -> ids of the nodes that host an actor by that name. */
@@ -105,6 +105,24 @@ export class ClusterNode {
     this.#seeds = (options.seeds ?? []).filter((seed) => seed !== options.addr);
     this.#members.set(this.id, { id: this.id, addr: this.addr, state: "alive", incarnation: 0, since: this.#clock.now() });
     this.#names.set(this.id, { version: 0, names: new Set() });
+  }
+
+  /**
+   * The addresses to join through, again: a seed given by a name that resolves
+   * to several addresses, or to new ones as pods come and go. This node's own
+   * address is left out.
+   */
+  setSeeds(seeds: readonly string[]): void {
+    const known = new Set(this.#seeds);
+    this.#seeds = seeds.filter((seed) => seed !== this.addr);
+    // New seeds are asked at once, as at start: being joined by someone else must not keep this node from them.
+    if (this.#running) for (const seed of this.#seeds) if (!known.has(seed)) this.#syncTo(seed);
+  }
+
+  /** Whether another member is alive: the node has joined a cluster (or been joined). */
+  get hasPeers(): boolean {
+    for (const record of this.#members.values()) if (record.id !== this.id && record.state === "alive") return true;
+    return false;
   }
 
   // ---- public view ---------------------------------------------------------
@@ -334,7 +352,11 @@ export class ClusterNode {
   // ---- joining and anti-entropy ---------------------------------------------
 
   #join(): void {
-    for (const seed of this.#seeds) this.#network.send(seed, [SYNC, this.id, this.addr, this.#stateUpdates(), this.#allNames()]);
+    for (const seed of this.#seeds) this.#syncTo(seed);
+  }
+
+  #syncTo(addr: string): void {
+    this.#network.send(addr, [SYNC, this.id, this.addr, this.#stateUpdates(), this.#allNames()]);
   }
 
   /**
@@ -346,12 +368,12 @@ export class ClusterNode {
     const alive = new Set<string>();
     for (const record of this.#members.values()) if (record.state === "alive") alive.add(record.addr);
     const absent = this.#seeds.filter((seed) => !alive.has(seed));
-    if (absent.length > 0) this.#network.send(absent[Math.floor(this.#random() * absent.length)] as string, [SYNC, this.id, this.addr, this.#stateUpdates(), this.#allNames()]);
+    if (absent.length > 0) this.#syncTo(absent[Math.floor(this.#random() * absent.length)] as string);
   }
 
   #syncWith(keep: (record: MemberRecord) => boolean): void {
     const [peer] = this.#pick(1, keep);
-    if (peer !== undefined) this.#network.send(peer.addr, [SYNC, this.id, this.addr, this.#stateUpdates(), this.#allNames()]);
+    if (peer !== undefined) this.#syncTo(peer.addr);
   }
 
   #stateUpdates(): Update[] {

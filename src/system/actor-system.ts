@@ -35,11 +35,18 @@ import { mountOps, NodeMetrics, type NodeView } from "../ops/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
 import { ClusterView } from "./cluster-view.ts";
 import { exposure } from "./exposure.ts";
+import { Seeds } from "./seeds.ts";
 import { realClock } from "./real-clock.ts";
 
 export interface ActorSystemOptions {
-  /** `host:port` to serve on (port 0 picks a free one). A system with an address is a cluster node; without, it is in-process only (it can still call other nodes). */
+  /** `host:port` to serve on (port 0 picks a free one; `0.0.0.0` or `[::]` with `advertise`). A system with an address is a cluster node; without, it is in-process only (it can still call other nodes). */
   addr?: string;
+  /**
+   * `host:port` other members dial to reach this node, when it is not `addr`:
+   * behind address translation (a container, a VM), or when binding every
+   * interface. The host may be a name. Port 0 means the port bound.
+   */
+  advertise?: string;
   /** Nodes to join the cluster through (`host:port`, host names allowed). Down ones and this node's own address are fine; none starts a new cluster. */
   seeds?: readonly string[];
   /** Default timeout of every ask and stream step, in ms (default 30 000). */
@@ -106,6 +113,9 @@ export class ActorSystem implements ActorSystemApi {
   readonly #server: NodeServer | undefined;
   readonly #node: ClusterNode | undefined;
   readonly #gossip: GossipSender | undefined;
+  readonly #seeds: Seeds | undefined;
+  /** Whether this node has had a live peer: it is part of a cluster (for readiness). */
+  #joined = false;
   #shutdown: Promise<void> | undefined;
 
   private constructor(parts: {
@@ -137,18 +147,22 @@ export class ActorSystem implements ActorSystemApi {
       ...(tls === undefined ? {} : { tls }),
     });
     if (server !== undefined) {
-      const seeds = (parts.seeds ?? []).map((seed) => formatAddr(parseAddr(seed)));
-      const gossip = new GossipSender(codec, local.logger, { auth, tls, seeds });
+      const gossip = new GossipSender(codec, local.logger, { auth, tls });
       this.#gossip = gossip;
-      this.#node = new ClusterNode({
-        id: nodeId,
-        addr: server.addr,
-        seeds,
-        clock: realClock,
-        network: gossip,
-        config: parts.cluster,
+      const node = new ClusterNode({ id: nodeId, addr: server.addr, clock: realClock, network: gossip, config: parts.cluster });
+      this.#node = node;
+      // Seeds given by name are resolved to every address they have, and again while the node is alone.
+      this.#seeds = new Seeds({
+        given: parts.seeds ?? [],
+        logger: local.logger,
+        hasPeers: () => node.hasPeers,
+        changed: (addresses) => {
+          node.setSeeds(addresses);
+          gossip.setSeeds(addresses);
+        },
       });
-      this.#joinCluster(this.#node);
+      this.#joinCluster(node);
+      void this.#seeds.start();
     }
     this.cluster = new ClusterView(this.#node);
   }
@@ -178,7 +192,8 @@ export class ActorSystem implements ActorSystemApi {
     const secure = { ...(auth === undefined ? {} : { auth }), ...(tls === undefined ? {} : { tls }) };
     if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec, limits, trips, ...secure });
     const listen = parseAddr(options.addr);
-    const exposed = exposure(listen.hostname, auth !== undefined, options.insecure === true);
+    const advertise = options.advertise === undefined ? undefined : parseAddr(options.advertise);
+    const exposed = exposure(listen.hostname, advertise?.hostname, auth !== undefined, options.insecure === true);
     // The real port is known only once listening, and links advertise it: bind first.
     let system: ActorSystem | undefined;
     const startedAt = Date.now();
@@ -202,6 +217,7 @@ export class ActorSystem implements ActorSystemApi {
     const metrics = new NodeMetrics(view);
     const server = startServer({
       ...listen,
+      ...(advertise === undefined ? {} : { advertise }),
       nodeId,
       codec,
       limits,
@@ -213,6 +229,7 @@ export class ActorSystem implements ActorSystemApi {
       links: () => (system as ActorSystem).#links,
       lookup: (name) => local.lookup(name),
       shuttingDown: () => system === undefined || system.#shutdown !== undefined,
+      notReady: () => (system === undefined ? "starting" : system.#notReady()),
       gossip: (message) => {
         if (system !== undefined) system.#node?.receive(message as GossipMessage);
       },
@@ -240,10 +257,9 @@ export class ActorSystem implements ActorSystemApi {
         node.setLocalNames(local.names());
       });
     });
-    let joined = false;
     node.onMemberChange(({ member, previous }) => {
-      if (!joined && member.id !== this.nodeId && member.state === "alive") {
-        joined = true;
+      if (!this.#joined && member.id !== this.nodeId && member.state === "alive") {
+        this.#joined = true;
         local.logger.info("joined cluster", { through: member.addr, members: node.members().length });
       }
       if (member.state === "dead") {
@@ -257,6 +273,17 @@ export class ActorSystem implements ActorSystemApi {
       }
     });
     node.start();
+  }
+
+  /**
+   * Why this node should not be sent traffic yet (`GET /ready` answers 503 with
+   * it), or undefined when it is ready: it serves and, given seeds, has joined.
+   */
+  #notReady(): string | undefined {
+    if (this.#shutdown !== undefined) return "shutting down";
+    const seeds = this.#seeds;
+    if (seeds === undefined || this.#joined || seeds.given.length === 0) return undefined;
+    return `not joined yet: no answer from the seeds (${seeds.addresses.join(", ") || seeds.given.join(", ")})`;
   }
 
   /** The `host:port` this node serves on, or undefined when it does not listen. */
@@ -365,6 +392,7 @@ export class ActorSystem implements ActorSystemApi {
    */
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
+      this.#seeds?.stop();
       this.#node?.leave();
       await this.#local.shutdown();
       // Let replies the actors just sent leave before the links close.

@@ -52,7 +52,7 @@ export class GossipSender {
 
   readonly #auth: ClusterAuth | undefined;
   readonly #tls: TlsOptions | undefined;
-  readonly #seeds: ReadonlySet<string>;
+  #seeds: ReadonlySet<string>;
   readonly #seedAddrs = new Map<string, { addr: string; until: number }>();
   /** A seed being asked for its address: messages meanwhile wait for the same answer. */
   readonly #asking = new Map<string, Promise<string>>();
@@ -63,6 +63,11 @@ export class GossipSender {
     this.#auth = options.auth;
     this.#tls = options.tls;
     this.#seeds = new Set(options.seeds ?? []);
+  }
+
+  /** The seeds' addresses changed (a name resolved again). */
+  setSeeds(seeds: readonly string[]): void {
+    this.#seeds = new Set(seeds);
   }
 
   get #scheme(): string {

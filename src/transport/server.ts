@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, GOSSIP_PATH } from "../wire/index.ts";
 import { ACTOR_PATH, actorRoutes } from "./actor-route.ts";
-import { formatAddr } from "./address.ts";
+import { formatAddr, type HostPort } from "./address.ts";
 import type { ClusterAuth } from "./auth.ts";
 import { gossipRoutes } from "./gossip-route.ts";
 import type { LimitTrips, TransportLimits } from "./limits.ts";
@@ -15,8 +15,11 @@ import { problem } from "./problem.ts";
 import { serverTls, type TlsOptions } from "./tls.ts";
 
 export interface NodeServerOptions {
+  /** Where to listen. */
   hostname: string;
   port: number;
+  /** The address other nodes dial, when it is not the one listened on (port 0: the port bound). */
+  advertise?: HostPort;
   nodeId: string;
   codec: Codec;
   logger: Logger;
@@ -26,6 +29,8 @@ export interface NodeServerOptions {
   trips: LimitTrips;
   lookup(name: string): unknown;
   shuttingDown(): boolean;
+  /** Why the node should get no traffic yet (`GET /ready` answers 503 with it), or undefined when it is ready. */
+  notReady?(): string | undefined;
   /** Takes a checked cluster message from `POST /cluster/gossip`. */
   gossip(message: unknown): void;
   /** The cluster secret: links and gossip must be signed with it. */
@@ -43,8 +48,10 @@ export interface NodeServerOptions {
 }
 
 export interface NodeServer {
-  /** The address it really listens on, `host:port` (port 0 picked a free one). */
+  /** The address other nodes reach it at, `host:port`: the advertised one, else the one it listens on (port 0 picked a free one). */
   readonly addr: string;
+  /** The address it really listens on. */
+  readonly listening: string;
   readonly app: Hono;
   stop(): Promise<void>;
 }
@@ -68,6 +75,10 @@ export function startServer(options: NodeServerOptions): NodeServer {
     const challenge = c.req.query("challenge");
     const proof = auth !== undefined && challenge !== undefined && challenge.length <= 64 ? { proof: auth.proof("health", [challenge, ownAddr]) } : {};
     return c.json({ status: options.shuttingDown() ? "shutting-down" : "ok", node: options.nodeId, addr: ownAddr, ...proof, ...options.health?.() }, options.shuttingDown() ? 503 : 200);
+  });
+  app.get("/ready", (c) => {
+    const why = options.shuttingDown() ? "shutting down" : options.notReady?.();
+    return why === undefined ? c.json({ status: "ready", node: options.nodeId }) : c.json({ status: "not-ready", node: options.nodeId, reason: why }, 503);
   });
   for (const path of [LINK_PATH, GOSSIP_PATH, `${ACTOR_PATH}*`]) app.use(path, shutdownGuard(options.shuttingDown));
   app.route(LINK_PATH, links.app);
@@ -93,9 +104,12 @@ export function startServer(options: NodeServerOptions): NodeServer {
     websocket: { ...links.websocket, maxPayloadLength: codec.limits.maxMessageBytes },
   });
 
-  ownAddr = formatAddr({ hostname: options.hostname, port: server.port as number });
+  const port = server.port as number;
+  const advertised = options.advertise;
+  ownAddr = formatAddr(advertised === undefined ? { hostname: options.hostname, port } : { hostname: advertised.hostname, port: advertised.port === 0 ? port : advertised.port });
   return {
     addr: ownAddr,
+    listening: formatAddr({ hostname: options.hostname, port }),
     app,
     async stop() {
       await server.stop(true);

@@ -649,15 +649,15 @@ describe("exposure at start", () => {
     .find((info) => info !== undefined && info.family === "IPv4" && !info.internal)?.address;
 
   // Before: any address was served as given, secret or not.
-  test("12. an unspecified address is refused; a reachable one needs a secret or insecure, which /health then warns about", async () => {
+  test("12. an unspecified address without an advertised one is refused; a reachable one needs a secret or insecure, which /health then warns about", async () => {
     const unspecified = (await ActorSystem.start({ addr: "0.0.0.0:0", logger: QUIET }).catch((error: unknown) => error)) as ActorError;
     expect(unspecified.code).toBe("INVALID_OPTION");
-    expect(unspecified.message).toContain("unspecified address");
+    expect(unspecified.message).toContain("needs an advertised address");
     if (reachable === undefined) {
       // No non-loopback IPv4 address on this machine: the rule itself.
-      expect(() => exposure("192.0.2.2", false, false)).toThrow(/no cluster secret/);
-      expect(exposure("192.0.2.2", false, true).warnings.length).toBe(1);
-      expect(exposure("192.0.2.2", true, false).warnings).toEqual([]);
+      expect(() => exposure("192.0.2.2", undefined, false, false)).toThrow(/no cluster secret/);
+      expect(exposure("192.0.2.2", undefined, false, true).warnings.length).toBe(1);
+      expect(exposure("192.0.2.2", undefined, true, false).warnings).toEqual([]);
       return;
     }
     const refused = (await ActorSystem.start({ addr: `${reachable}:0`, logger: QUIET }).catch((error: unknown) => error)) as ActorError;
