@@ -14,6 +14,7 @@ export {
   type Logger,
   type LogLevel,
   type RestartPolicy,
+  type SpawnArgs,
   type SpawnOptions,
   type StopEvent,
   type StopReason,

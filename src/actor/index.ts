@@ -23,6 +23,7 @@ export type {
   ActorTarget,
   MethodName,
   RefBase,
+  SpawnArgs,
   SpawnOptions,
   StopEvent,
   StopReason,

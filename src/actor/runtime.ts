@@ -6,7 +6,7 @@ import { jsonLogger, type Logger, rateLimited } from "./log.ts";
 import { checkUserName } from "./names.ts";
 import { cellOf, checkTimeout, makeRef } from "./ref.ts";
 import { RestartTracker, resolveSupervision } from "./supervision.ts";
-import type { ActorClass, ActorRef, ActorSystemApi, ActorTarget, SpawnOptions, StopEvent, StopReason } from "./types.ts";
+import type { ActorClass, ActorRef, ActorSystemApi, ActorTarget, SpawnArgs, StopEvent, StopReason } from "./types.ts";
 
 export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAILBOX_CAPACITY = 256;
@@ -72,7 +72,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     return this.#cells.size;
   }
 
-  async spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...[options = {}]: import("./types.ts").SpawnArgs<A>): Promise<ActorRef<T>> {
+  async spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...[options = {}]: SpawnArgs<A>): Promise<ActorRef<T>> {
     if (this.#shuttingDown !== undefined) throw new ActorError("SHUTTING_DOWN", "the actor system is shutting down");
     if (typeof cls !== "function" || !(cls.prototype instanceof Actor)) {
       throw new ActorError("INVALID_OPTION", "spawn needs a class that extends Actor");

@@ -10,7 +10,7 @@ import {
   LocalRuntime,
   type Logger,
   nameProblem,
-  type SpawnOptions,
+  type SpawnArgs,
   type StopEvent,
 } from "../actor/index.ts";
 import { type ClusterConfig, ClusterNode, type GossipMessage, type Member, type Policy, type PolicyName, policyOf } from "../cluster/index.ts";
@@ -305,7 +305,7 @@ export class ActorSystem implements ActorSystemApi {
     return this.#local.logger;
   }
 
-  spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...options: import("../actor/types.ts").SpawnArgs<A>): Promise<ActorRef<T>> {
+  spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...options: SpawnArgs<A>): Promise<ActorRef<T>> {
     return this.#local.spawn(cls, ...options);
   }
 
