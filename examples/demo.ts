@@ -4,7 +4,7 @@
  *   bun examples/demo.ts
  */
 import { Actor, ActorError, ActorSystem } from "pulsing";
-import { Counter, Echo } from "./demo-actors.ts";
+import { Counter, Echo } from "../src/cli/demo-actors.ts"; // the actors `pulsing node` serves by default
 
 /** Fails on purpose; its supervision restarts it with a fresh state. */
 class Flaky extends Actor {

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulsing from "../index.ts";
 import type { Actor, ActorClass, ActorSystem, SpawnOptions } from "../index.ts";
@@ -22,6 +22,12 @@ let installed = false;
  * Lets a module loaded from disk `import { Actor } from "pulsing"` and get this
  * very copy of the library, the one embedded in the executable: one `Actor`
  * class (so `instanceof` holds), one scheduler, no node_modules needed.
+ *
+ * Every other import of the module resolves as under `bun`: from node_modules in
+ * the module's directory or above. In the compiled executable that needs the
+ * build flag `--compile-autoload-package-json` (package.json's "build" script):
+ * without it the executable's resolver reads no package.json at run time, so a
+ * package is found only if its entry point is `index.js` (no "main", no "exports").
  */
 export function providePulsing(): void {
   if (installed) return;
@@ -45,7 +51,7 @@ export async function loadActorsModule(path: string): Promise<ActorsModule> {
   try {
     exported = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new ActorsModuleError(`cannot load --actors ${path}: ${(error as Error).message}`);
+    throw new ActorsModuleError(`cannot load --actors ${path}: ${(error as Error).message}${missingPackageHint(path, error)}`);
   }
   const spec = (typeof exported.default === "object" && exported.default !== null ? exported.default : exported) as Record<string, unknown>;
   const spawn = spec.spawn ?? [];
@@ -60,6 +66,20 @@ export async function loadActorsModule(path: string): Promise<ActorsModule> {
   if (setup !== undefined && typeof setup !== "function") throw new ActorsModuleError(`${path}: "setup" must be a function`);
   if (spawn.length === 0 && setup === undefined) throw new ActorsModuleError(`${path} exports neither "spawn" nor "setup": nothing to run`);
   return { spawn: spawn as ActorsModule["spawn"], setup: setup as ActorsModule["setup"] };
+}
+
+/** For a package the module (or one of its files) imports but that is not installed: where it is looked for, and the other way. */
+function missingPackageHint(path: string, error: unknown): string {
+  const missing = /Cannot find package '([^']+)' imported from (.+)$/m.exec((error as Error | undefined)?.message ?? "");
+  if (missing === null) return "";
+  const name = missing[1] as string;
+  const importer = missing[2] as string;
+  return (
+    `\n  a package is looked for in node_modules next to the file that imports it, or above: install ${name} there` +
+    ` (cd ${dirname(importer)} && bun add ${name}),` +
+    `\n  or bundle the module and its packages into one file (everything but "pulsing", which the node provides)` +
+    ` and pass that: bun build ${path} --target bun --external pulsing --outfile actors.js`
+  );
 }
 
 export async function runActorsModule(system: ActorSystem, module: ActorsModule): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { Dashboard } from "./dashboard.tsx";
+import { Dashboard } from "./dashboard.ts";
 import { NodeMetrics } from "./node-metrics.ts";
 import { snapshot, type NodeView } from "./view.ts";
 

@@ -1,4 +1,10 @@
-import type { FC } from "hono/jsx";
+/**
+ * The dashboard page, written with hono/html rather than JSX: this file ships in
+ * the package as source, and JSX would depend on the JSX settings of whoever
+ * imports it (their tsconfig, or none), not on ours.
+ */
+import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
 import type { Member } from "../cluster/index.ts";
 import type { NodeView } from "./view.ts";
 
@@ -20,24 +26,6 @@ code { font-size: .9em; }
 `;
 
 const short = (id: string) => id.slice(0, 8);
-
-const MemberRows: FC<{ members: Member[]; self: string }> = ({ members, self }) => (
-  <>
-    {members.map((m) => (
-      <tr>
-        <td>
-          <code>{short(m.id)}</code>
-          {m.id === self ? " (this node)" : ""}
-        </td>
-        <td>{m.addr}</td>
-        <td>
-          <span class={`state ${m.state}`}>{m.state}</span>
-        </td>
-        <td>{m.incarnation}</td>
-      </tr>
-    ))}
-  </>
-);
 
 /** The script that keeps the page live: it polls /dashboard.json and redraws the tables and rates. */
 const LIVE = `
@@ -69,80 +57,34 @@ setInterval(refresh, 1000);
 refresh();
 `;
 
+const memberRows = (members: Member[], self: string) =>
+  members.map(
+    (m) =>
+      html`<tr><td><code>${short(m.id)}</code>${m.id === self ? " (this node)" : ""}</td><td>${m.addr}</td><td><span class="state ${m.state}">${m.state}</span></td><td>${m.incarnation}</td></tr>`,
+  );
+
 /** `GET /`: the members and their states, actors per node, message rates; refreshed every second. */
-export const Dashboard: FC<{ view: NodeView }> = ({ view }) => {
+export function Dashboard({ view }: { view: NodeView }): HtmlEscapedString {
   const members = view.members();
   const registry = view.registry();
-  return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <title>pulsing · {view.addr ?? view.nodeId}</title>
-        <style>{STYLE}</style>
-      </head>
-      <body>
-        <h1>pulsing node {view.addr}</h1>
-        {view.warnings().map((warning) => (
-          <div class="warning" role="alert">
-            {warning}
-          </div>
-        ))}
-        <div class="sub">
-          node <code>{view.nodeId}</code> · updated <span id="updated">now</span>
-        </div>
-        <div class="cards">
-          <div class="card">
-            <b id="alive">{members.filter((m) => m.state === "alive").length}</b>members alive
-          </div>
-          <div class="card">
-            <b id="named">{registry.reduce((n, r) => n + r.names.length, 0)}</b>named actors
-          </div>
-          <div class="card">
-            <b id="rate">0</b>messages/s here
-          </div>
-          <div class="card">
-            <b id="links">{view.linksUp()}</b>links up
-          </div>
-        </div>
-        <h2>Members</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>node</th>
-              <th>address</th>
-              <th>state</th>
-              <th>incarnation</th>
-            </tr>
-          </thead>
-          <tbody id="members">
-            <MemberRows members={members} self={view.nodeId} />
-          </tbody>
-        </table>
-        <h2>Named actors</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>name</th>
-              <th>address</th>
-              <th>node</th>
-            </tr>
-          </thead>
-          <tbody id="actors">
-            {registry.flatMap((r) =>
-              r.names.map((name) => (
-                <tr>
-                  <td>{name}</td>
-                  <td>{r.addr}</td>
-                  <td>
-                    <code>{short(r.node)}</code>
-                  </td>
-                </tr>
-              )),
-            )}
-          </tbody>
-        </table>
-        <script dangerouslySetInnerHTML={{ __html: LIVE }} />
-      </body>
-    </html>
-  );
-};
+  const page = html`<html lang="en"><head><meta charset="utf-8"/><title>pulsing · ${view.addr ?? view.nodeId}</title><style>${raw(STYLE)}</style></head><body>\
+<h1>pulsing node ${view.addr}</h1>\
+${view.warnings().map((warning) => html`<div class="warning" role="alert">${warning}</div>`)}\
+<div class="sub">node <code>${view.nodeId}</code> · updated <span id="updated">now</span></div>\
+<div class="cards">\
+<div class="card"><b id="alive">${members.filter((m) => m.state === "alive").length}</b>members alive</div>\
+<div class="card"><b id="named">${registry.reduce((n, r) => n + r.names.length, 0)}</b>named actors</div>\
+<div class="card"><b id="rate">0</b>messages/s here</div>\
+<div class="card"><b id="links">${view.linksUp()}</b>links up</div>\
+</div>\
+<h2>Members</h2>\
+<table><thead><tr><th>node</th><th>address</th><th>state</th><th>incarnation</th></tr></thead>\
+<tbody id="members">${memberRows(members, view.nodeId)}</tbody></table>\
+<h2>Named actors</h2>\
+<table><thead><tr><th>name</th><th>address</th><th>node</th></tr></thead>\
+<tbody id="actors">${registry.flatMap((r) => r.names.map((name) => html`<tr><td>${name}</td><td>${r.addr}</td><td><code>${short(r.node)}</code></td></tr>`))}</tbody></table>\
+<script>${raw(LIVE)}</script></body></html>`;
+  // Every value above is a string, a number or html`` made of those: hono renders it synchronously.
+  if (page instanceof Promise) throw new Error("the dashboard rendered asynchronously");
+  return page;
+}

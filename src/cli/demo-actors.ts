@@ -1,10 +1,11 @@
 /**
  * The demo actors: what `pulsing node` serves when it is given no `--actors`
- * (the executable embeds this module), and what examples/demo.ts plays with.
- * It is an `--actors` module like any other:
- *   pulsing node --actors examples/demo-actors.ts
+ * (the executable and the package embed this module), and what examples/demo.ts
+ * plays with. It has the shape of any `--actors` module (a default export that
+ * says what to spawn), but it lives in src/ and imports the library by path, so
+ * that it ships with the package.
  */
-import { Actor } from "pulsing";
+import { Actor } from "../index.ts";
 
 export class Counter extends Actor {
   #n = 0;
