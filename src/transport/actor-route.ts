@@ -63,6 +63,19 @@ function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, codec:
   return new Response(body, { status: 200, headers: { "content-type": encoding === "msgpack" ? MSGPACK_STREAM_TYPE : NDJSON_TYPE } });
 }
 
+/**
+ * The actor named by a request's path: `/actor/svc/1` or, encoded whole,
+ * `/actor/svc%2F1`. Names have no `%` of their own, so decoding is safe.
+ */
+function actorName(path: string): string {
+  const raw = path.slice(ACTOR_PATH.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ActorError("BAD_REQUEST", `the actor name in the path is not valid percent-encoding: ${clip(raw, 64)}`);
+  }
+}
+
 /** The timeout a client asked for, cut to the node's limit; undefined for the actor's default. */
 function requestedTimeout(header: string | undefined, limits: TransportLimits, trips: LimitTrips): number | undefined {
   if (header === undefined) return undefined;
@@ -120,7 +133,7 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
     try {
       const body = new Uint8Array(await c.req.arrayBuffer());
       const request = parseActorRequest(body, encoding, codec);
-      const name = c.req.path.slice(ACTOR_PATH.length);
+      const name = actorName(c.req.path);
       const ref = options.lookup(name);
       if (ref === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${clip(name)}" on this node`);
       if (c.req.header(MODE_HEADER) === "tell") {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decode, encode } from "@msgpack/msgpack";
 import { ActorSystem } from "pulsing";
 import { Counter } from "../fixtures/actors.ts";
-import { memoryLogger } from "../helpers.ts";
+import { memoryLogger, startNode } from "../helpers.ts";
 
 let system: ActorSystem;
 let base: string;
@@ -176,4 +176,15 @@ describe("other routes", () => {
     const response = await fetch(`${base}/cluster/link`, { headers: { "x-pulsing-node": "n", "x-pulsing-protocol": "1" } });
     expect(response.status).toBe(400);
   });
+});
+
+test("an actor name may be given encoded whole in the path (svc%2F1), as clients that encode it do", async () => {
+  const node = await startNode();
+  await node.spawn(Counter, { name: "svc/1" });
+  for (const path of ["svc/1", "svc%2F1", "svc%2f1"]) {
+    const response = await fetch(`http://${node.addr}/actor/${path}`, { method: "POST", body: JSON.stringify({ msg_type: "inc", payload: [1] }) });
+    expect(response.status).toBe(200);
+  }
+  const bad = await fetch(`http://${node.addr}/actor/svc%E0%A4%A`, { method: "POST", body: JSON.stringify({ msg_type: "inc", payload: [1] }) });
+  expect(bad.status).toBe(400);
 });
