@@ -7,7 +7,6 @@ import {
   type Codec,
   encodeStreamRecord,
   encodingOf,
-  errorBody,
   JSON_TYPE,
   MSGPACK_STREAM_TYPE,
   MSGPACK_TYPE,
@@ -16,7 +15,7 @@ import {
 } from "../wire/index.ts";
 import type { LimitTrips, TransportLimits } from "./limits.ts";
 import { limitBody } from "./middleware.ts";
-import { encoded, problem } from "./problem.ts";
+import { asActorError, encoded, errorBody, problem } from "./problem.ts";
 
 export const ACTOR_PATH = "/actor/";
 export const MODE_HEADER = "x-message-mode";
@@ -50,7 +49,7 @@ function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, codec:
         }
       } catch (error) {
         finished = true;
-        controller.enqueue(encodeStreamRecord(errorBody(ActorError.fromHandler(error)), encoding, codec));
+        controller.enqueue(encodeStreamRecord(errorBody(asActorError(error)), encoding, codec));
         controller.close();
         void items.return();
       }

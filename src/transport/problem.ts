@@ -1,5 +1,49 @@
-import { ActorError } from "../actor/index.ts";
-import { type BodyEncoding, type Codec, encodeBody, errorBody, JSON_TYPE, MSGPACK_TYPE, statusOf } from "../wire/index.ts";
+import { ActorError, type ErrorCode } from "../actor/index.ts";
+import { type BodyEncoding, type Codec, clip, encodeBody, JSON_TYPE, MSGPACK_TYPE, WireError } from "../wire/index.ts";
+
+/**
+ * The longest error message that leaves a node: a handler's message may quote
+ * what a caller sent, and must not send it back whole.
+ */
+export const MAX_ERROR_MESSAGE = 1024;
+
+/** Anything thrown, as the ActorError a caller gets: bad bytes from outside are BAD_REQUEST, a handler's error HANDLER_ERROR. */
+export function asActorError(error: unknown): ActorError {
+  return error instanceof WireError ? new ActorError("BAD_REQUEST", error.message) : ActorError.fromHandler(error);
+}
+
+/** An error as it leaves a node, in an HTTP body or a link's FAIL: `{"error": {code, message, errorName?}}`, its texts cut. */
+export function errorBody(error: ActorError): { error: { code: ErrorCode; message: string; errorName?: string } } {
+  const json = error.toJSON();
+  return { error: { ...json, message: clip(json.message, MAX_ERROR_MESSAGE), ...(json.errorName === undefined ? {} : { errorName: clip(json.errorName, 64) }) } };
+}
+
+/** The HTTP status that fits an error code. */
+export function statusOf(code: ErrorCode): number {
+  switch (code) {
+    case "ACTOR_NOT_FOUND":
+      return 404;
+    case "UNKNOWN_MESSAGE":
+    case "BAD_REQUEST":
+    case "INVALID_NAME":
+    case "INVALID_OPTION":
+      return 400;
+    case "UNAUTHORIZED":
+      return 401;
+    case "TOO_MANY_CALLS":
+      return 429;
+    case "TIMEOUT":
+      return 504;
+    case "MAILBOX_FULL":
+    case "SHUTTING_DOWN":
+    case "ACTOR_STOPPED":
+      return 503;
+    case "NODE_UNREACHABLE":
+      return 502;
+    default:
+      return 500;
+  }
+}
 
 /** A body in the request's encoding; a result that cannot be encoded answers 500 HANDLER_ERROR instead. */
 export function encoded(status: number, value: unknown, encoding: BodyEncoding, codec: Codec): Response {
@@ -15,7 +59,7 @@ export function encoded(status: number, value: unknown, encoding: BodyEncoding, 
 
 /** Every refusal on every route: `{"error": {code, message}}` with the status that fits the code. */
 export function problem(error: unknown, encoding: BodyEncoding = "json", codec?: Codec, status?: number): Response {
-  const wrapped = ActorError.fromHandler(error);
+  const wrapped = asActorError(error);
   const code = status ?? statusOf(wrapped.code);
   if (codec === undefined || encoding === "json") return Response.json(errorBody(wrapped), { status: code });
   return encoded(code, errorBody(wrapped), encoding, codec);

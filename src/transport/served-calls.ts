@@ -1,6 +1,7 @@
 import { ActorError, type ActorStream, type Cancellable } from "../actor/index.ts";
-import { END, type Envelope, errorBody, FAIL, ITEM } from "../wire/index.ts";
+import { END, type Envelope, FAIL, ITEM } from "../wire/index.ts";
 import { CallTable } from "./calls.ts";
+import { asActorError, errorBody } from "./problem.ts";
 import { STREAM_WINDOW } from "./remote-call.ts";
 
 /** A stream this node serves to the peer: its cursor and how many items the peer can take. */
@@ -141,6 +142,6 @@ export class ServedCalls {
 
 /** A FAIL for call `id`; its message cut as an HTTP error body's is (a handler's message may quote its caller). */
 export function failEnvelope(id: number, error: unknown): Envelope {
-  const { error: body } = errorBody(ActorError.fromHandler(error));
+  const { error: body } = errorBody(asActorError(error));
   return [FAIL, id, body.code, body.message, body.errorName ?? null];
 }

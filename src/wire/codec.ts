@@ -1,6 +1,6 @@
 import { Decoder, Encoder } from "@msgpack/msgpack";
-import { ActorError } from "../actor/index.ts";
 import { type Envelope, envelopeProblem } from "./envelope.ts";
+import { badRequest } from "./errors.ts";
 import { elementCosts, msgpackProblem, scannedCost, scannedElements } from "./msgpack-scan.ts";
 
 /** Limits on what a node decodes from the network. */
@@ -25,9 +25,6 @@ export interface Frame {
   costs: Float64Array;
 }
 
-export function badRequest(message: string): ActorError {
-  return new ActorError("BAD_REQUEST", message);
-}
 
 /** `text` cut to `max` characters, so an error never repeats much of what a peer sent. */
 export function clip(text: string, max = 64): string {
@@ -58,10 +55,10 @@ export class Codec {
     return this.#encoder.encode(value);
   }
 
-  /** Decodes untrusted bytes; throws BAD_REQUEST (too large, malformed, too deep). */
+  /** Decodes untrusted bytes; throws a WireError (too large, malformed, too deep). */
   decode(bytes: Uint8Array): unknown {
     if (bytes.byteLength > this.limits.maxMessageBytes) {
-      throw new ActorError("BAD_REQUEST", `message of ${bytes.byteLength} bytes is over the limit of ${this.limits.maxMessageBytes}`);
+      throw badRequest(`message of ${bytes.byteLength} bytes is over the limit of ${this.limits.maxMessageBytes}`);
     }
     const problem = msgpackProblem(bytes, this.limits.maxDepth);
     if (problem !== undefined) {

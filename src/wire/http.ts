@@ -1,5 +1,5 @@
-import { ActorError, type ErrorCode } from "../actor/index.ts";
-import { badRequest, type Codec, clip } from "./codec.ts";
+import { type Codec, clip } from "./codec.ts";
+import { badRequest } from "./errors.ts";
 import { hasProtoKey, jsonDepthProblem, scannedJsonCost } from "./json-scan.ts";
 import { scannedCost } from "./msgpack-scan.ts";
 
@@ -35,7 +35,7 @@ export function encodingOf(contentType: string | undefined): BodyEncoding | unde
 /** Parses and checks a request body; throws BAD_REQUEST saying what is wrong. */
 export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, codec: Codec): ActorRequest {
   if (body.byteLength > codec.limits.maxMessageBytes) {
-    throw new ActorError("BAD_REQUEST", `body of ${body.byteLength} bytes is over the limit of ${codec.limits.maxMessageBytes}`);
+    throw badRequest(`body of ${body.byteLength} bytes is over the limit of ${codec.limits.maxMessageBytes}`);
   }
   let value: unknown;
   let cost: number;
@@ -74,17 +74,6 @@ export function encodeBody(value: unknown, encoding: BodyEncoding, codec: Codec)
   return encoding === "msgpack" ? codec.encode(value) : JSON.stringify(value);
 }
 
-/**
- * The longest error message that leaves a node: a handler's message may quote
- * what a caller sent, and must not send it back whole.
- */
-export const MAX_ERROR_MESSAGE = 1024;
-
-export function errorBody(error: ActorError): { error: { code: ErrorCode; message: string; errorName?: string } } {
-  const json = error.toJSON();
-  return { error: { ...json, message: clip(json.message, MAX_ERROR_MESSAGE), ...(json.errorName === undefined ? {} : { errorName: clip(json.errorName, 64) }) } };
-}
-
 /** One record of a streamed reply: NDJSON lines, or msgpack records each behind a 4-byte big-endian length. */
 export function encodeStreamRecord(record: object, encoding: BodyEncoding, codec: Codec): Uint8Array {
   if (encoding === "json") return ENCODER.encode(`${JSON.stringify(record)}\n`);
@@ -93,31 +82,4 @@ export function encodeStreamRecord(record: object, encoding: BodyEncoding, codec
   new DataView(framed.buffer).setUint32(0, body.byteLength);
   framed.set(body, 4);
   return framed;
-}
-
-/** The HTTP status that fits an error code. */
-export function statusOf(code: ErrorCode): number {
-  switch (code) {
-    case "ACTOR_NOT_FOUND":
-      return 404;
-    case "UNKNOWN_MESSAGE":
-    case "BAD_REQUEST":
-    case "INVALID_NAME":
-    case "INVALID_OPTION":
-      return 400;
-    case "UNAUTHORIZED":
-      return 401;
-    case "TOO_MANY_CALLS":
-      return 429;
-    case "TIMEOUT":
-      return 504;
-    case "MAILBOX_FULL":
-    case "SHUTTING_DOWN":
-    case "ACTOR_STOPPED":
-      return 503;
-    case "NODE_UNREACHABLE":
-      return 502;
-    default:
-      return 500;
-  }
 }

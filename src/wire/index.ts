@@ -1,6 +1,35 @@
-export { Codec, DEFAULT_LIMITS, badRequest, clip, type Frame, type WireLimits } from "./codec.ts";
-export * from "./envelope.ts";
-export * from "./http.ts";
+export { clip, Codec, DEFAULT_LIMITS, type Frame, type WireLimits } from "./codec.ts";
+export {
+  CALL,
+  type CallEnvelope,
+  CANCEL,
+  CREDIT,
+  END,
+  type Envelope,
+  envelopeProblem,
+  FAIL,
+  HELLO,
+  type HelloEnvelope,
+  ITEM,
+  PROTOCOL_VERSION,
+  PROVE,
+  REPLY,
+  TELL,
+  type TellEnvelope,
+} from "./envelope.ts";
+export { badRequest, WireError } from "./errors.ts";
+export {
+  type ActorRequest,
+  type BodyEncoding,
+  encodeBody,
+  encodeStreamRecord,
+  encodingOf,
+  JSON_TYPE,
+  MSGPACK_STREAM_TYPE,
+  MSGPACK_TYPE,
+  NDJSON_TYPE,
+  parseActorRequest,
+} from "./http.ts";
 export { hasProtoKey, jsonDepthProblem } from "./json-scan.ts";
 export { msgpackProblem } from "./msgpack-scan.ts";
 export { GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, gossipProblem } from "./gossip.ts";

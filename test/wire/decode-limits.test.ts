@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Decoder, decode, encode, ExtData } from "@msgpack/msgpack";
-import { ActorError } from "../../src/actor/index.ts";
-import { Codec, DEFAULT_LIMITS, hasProtoKey, jsonDepthProblem, msgpackProblem, parseActorRequest } from "../../src/wire/index.ts";
+import { Codec, DEFAULT_LIMITS, hasProtoKey, jsonDepthProblem, msgpackProblem, parseActorRequest, WireError } from "../../src/wire/index.ts";
 
 const codec = new Codec();
 const MAX_DEPTH = DEFAULT_LIMITS.maxDepth;
@@ -43,12 +42,12 @@ function thrown(fn: () => unknown): unknown {
   throw new Error("expected a throw");
 }
 
-function expectBadRequest(fn: () => unknown): ActorError {
+/** Wire refuses with its own error (transport answers it as BAD_REQUEST), in a short message. */
+function expectBadRequest(fn: () => unknown): WireError {
   const error = thrown(fn);
-  expect(error).toBeInstanceOf(ActorError);
-  expect((error as ActorError).code).toBe("BAD_REQUEST");
-  expect((error as ActorError).message.length).toBeLessThan(200);
-  return error as ActorError;
+  expect(error).toBeInstanceOf(WireError);
+  expect((error as WireError).message.length).toBeLessThan(200);
+  return error as WireError;
 }
 
 const be16 = (n: number) => [(n >>> 8) & 0xff, n & 0xff];
@@ -358,12 +357,11 @@ describe("random values", () => {
     return v;
   }
 
-  function onlyActorErrors(body: Uint8Array): void {
+  function onlyWireErrors(body: Uint8Array): void {
     try {
       codec.decode(body);
     } catch (error) {
-      expect(error).toBeInstanceOf(ActorError);
-      expect((error as ActorError).code).toBe("BAD_REQUEST");
+      expect(error).toBeInstanceOf(WireError);
     }
   }
 
@@ -381,13 +379,13 @@ describe("random values", () => {
       for (let t = 0; t < 3 && body.length > 1; t++) {
         const cut = body.subarray(0, Math.floor(rand() * body.length));
         expect(msgpackProblem(cut, MAX_DEPTH)).toBeString();
-        onlyActorErrors(cut);
+        onlyWireErrors(cut);
       }
       // Mutations: a byte changed may still decode, or be refused, nothing else.
       for (let t = 0; t < 3; t++) {
         const mutated = body.slice();
         mutated[Math.floor(rand() * mutated.length)] = Math.floor(rand() * 256);
-        onlyActorErrors(mutated);
+        onlyWireErrors(mutated);
         if (msgpackProblem(mutated, MAX_DEPTH) === undefined) {
           // Whatever the scan lets through, the decoder agrees is well formed or refuses by its own rules.
           let library: unknown;
@@ -411,7 +409,7 @@ describe("random values", () => {
       const body = new Uint8Array(1 + Math.floor(rand() * 64));
       const heads = [0xdd, 0xdf, 0xdb, 0xc6, 0xc9, 0x91, 0x92, 0x81, 0x90, 0xc0, 0x01, 0xa1];
       for (let j = 0; j < body.length; j++) body[j] = rand() < 0.5 ? (heads[Math.floor(rand() * heads.length)] as number) : Math.floor(rand() * 256);
-      onlyActorErrors(body);
+      onlyWireErrors(body);
       // The reference decoder, held to this body's length so that it cannot allocate much either.
       const n = body.length;
       const reference = new Decoder({ maxArrayLength: n, maxMapLength: n, maxStrLength: n, maxBinLength: n, maxExtLength: n });
