@@ -21,6 +21,13 @@ export {
   type SupervisionOptions,
   type TellRef,
 } from "./actor/index.ts";
+import { opsRoutes } from "./ops/index.ts";
+import { ActorSystem } from "./system/index.ts";
+
+// The composer of every node started through the library: each serves the operator's
+// routes (/metrics, /dashboard.json, the dashboard) besides its own.
+ActorSystem.extend(opsRoutes);
+
 export { ActorSystem, type ActorSystemOptions, ClusterView, type ResolveOptions } from "./system/index.ts";
 export type { TlsOptions } from "./transport/index.ts";
 export type { ClusterConfig, Member, MemberChange, MemberState, Policy, PolicyContext, PolicyName } from "./cluster/index.ts";

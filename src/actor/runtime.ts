@@ -47,8 +47,8 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
   readonly mailboxCapacity: number;
   readonly stopTimeoutMs: number;
   readonly maxQueuedBytesPerActor: number;
-  /** What actors see as `this.system`; ActorSystem puts itself here. */
-  system: ActorSystemApi = this;
+  /** What actors see as `this.system`: the ActorSystem around this runtime, or the runtime alone. */
+  readonly system: ActorSystemApi;
   readonly #cells = new Map<string, Cell>();
   readonly #names = new Map<string, Cell>();
   /** Names whose actor is still in onStart: taken, not yet resolvable. */
@@ -57,7 +57,8 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
   #shuttingDown: Promise<void> | undefined;
   readonly #nameListeners = new Set<() => void>();
 
-  constructor(options: RuntimeOptions = {}) {
+  constructor(options: RuntimeOptions = {}, system?: ActorSystemApi) {
+    this.system = system ?? this;
     this.askTimeoutMs = checkTimeout(options.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS, "askTimeoutMs");
     this.mailboxCapacity = checkCapacity(options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY);
     this.stopTimeoutMs = checkTimeout(options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, "stopTimeoutMs");

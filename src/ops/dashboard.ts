@@ -6,7 +6,7 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { Member } from "../cluster/index.ts";
-import type { NodeView } from "./view.ts";
+import type { NodeView } from "../system/index.ts";
 
 const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1d2430; background: #f6f7f9; }

@@ -1,4 +1,4 @@
 export { exposition, type Family, Histogram, type Labels, type Sample } from "./metrics.ts";
 export { NodeMetrics } from "./node-metrics.ts";
-export { mountOps } from "./routes.ts";
-export { type NodeView, snapshot } from "./view.ts";
+export { mountOps, opsRoutes } from "./routes.ts";
+export { snapshot } from "./view.ts";

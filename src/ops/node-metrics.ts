@@ -1,6 +1,6 @@
 import type { MemberState } from "../cluster/index.ts";
 import { exposition, type Family, Histogram } from "./metrics.ts";
-import type { NodeView } from "./view.ts";
+import type { NodeView } from "../system/index.ts";
 
 const STATES: MemberState[] = ["alive", "suspect", "dead", "left"];
 

@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
+import type { NodeExtension, NodeView } from "../system/index.ts";
 import { Dashboard } from "./dashboard.ts";
 import { NodeMetrics } from "./node-metrics.ts";
-import { snapshot, type NodeView } from "./view.ts";
+import { snapshot } from "./view.ts";
 
 /** Mounts the operator's routes: metrics, the node's state as JSON, the dashboard. */
 export function mountOps(app: Hono, view: NodeView, metrics: NodeMetrics): void {
@@ -9,3 +10,10 @@ export function mountOps(app: Hono, view: NodeView, metrics: NodeMetrics): void 
   app.get("/dashboard.json", (c) => c.json(snapshot(view)));
   app.get("/", (c) => c.html(`<!doctype html>${Dashboard({ view })}`));
 }
+
+/** The operator's routes as a node extension: whoever composes a node adds it (the public index does). */
+export const opsRoutes: NodeExtension = (app, view) => {
+  const metrics = new NodeMetrics(view);
+  view.onAskServed((seconds) => metrics.httpAskLatency.observe(seconds));
+  mountOps(app, view, metrics);
+};

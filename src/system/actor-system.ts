@@ -18,23 +18,25 @@ import {
   ClusterAuth,
   DEFAULT_TRANSPORT_LIMITS,
   formatAddr,
+  type HostPort,
   newLimitTrips,
   GossipSender,
   linkRoute,
   Links,
-  type NodeServer,
+  bindServer,
+  type BoundServer,
+  nodeRoutes,
   parseAddr,
   type LimitTrips,
   type Route,
   routedRef,
-  startServer,
   type TlsOptions,
   type TransportLimits,
 } from "../transport/index.ts";
-import { mountOps, NodeMetrics, type NodeView } from "../ops/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
 import { ClusterView } from "./cluster-view.ts";
 import { exposure } from "./exposure.ts";
+import type { NodeExtension, NodeView } from "./node-view.ts";
 import { Seeds } from "./seeds.ts";
 import { realClock } from "./real-clock.ts";
 
@@ -103,6 +105,61 @@ const RESOLVE_POLL_MS = 10;
  * over HTTP and links when given an address, takes part in the gossip cluster,
  * and hands out refs to actors anywhere in it.
  */
+/** Routes every node serves besides its own (ActorSystem.extend). */
+const EXTENSIONS: NodeExtension[] = [];
+
+/** Everything a node is built from, checked: what `start` makes of its options. */
+interface NodeConfig {
+  nodeId: string;
+  runtime: ActorSystemOptions & { maxQueuedBytesPerActor?: number };
+  codec: Codec;
+  limits: TransportLimits;
+  trips: LimitTrips;
+  auth: ClusterAuth | undefined;
+  tls: TlsOptions | undefined;
+  apiToken: string | undefined;
+  advertise: HostPort | undefined;
+  seeds: readonly string[];
+  cluster: Partial<ClusterConfig> | undefined;
+  warnings: string[];
+}
+
+/** Checks the options and derives what they imply; throws INVALID_OPTION saying what is wrong. */
+function nodeConfig(options: ActorSystemOptions): NodeConfig {
+  const { maxMessageBytes, maxDepth, maxDecodedBytes, maxQueuedBytesPerActor, ...transportLimits } = options.limits ?? {};
+  for (const seed of options.seeds ?? []) parseAddr(seed); // a bad seed is an error now, not a silent miss later
+  let auth: ClusterAuth | undefined;
+  if (options.secret !== undefined) {
+    try {
+      auth = new ClusterAuth(options.secret);
+    } catch (error) {
+      throw new ActorError("INVALID_OPTION", (error as Error).message);
+    }
+  }
+  if (options.apiToken !== undefined && (typeof options.apiToken !== "string" || !/^[A-Za-z0-9._~+/-]{8,}=*$/.test(options.apiToken))) {
+    // What a bearer token may hold (RFC 6750), so that a client can send it as it is.
+    throw new ActorError("INVALID_OPTION", "apiToken must be at least 8 characters of A-Z a-z 0-9 . _ ~ + / - (then = padding)");
+  }
+  const tls = options.tls;
+  if (tls !== undefined && (typeof tls.cert !== "string" || typeof tls.key !== "string")) throw new ActorError("INVALID_OPTION", "tls needs cert and key (PEM)");
+  const advertise = options.advertise === undefined ? undefined : parseAddr(options.advertise);
+  const warnings = options.addr === undefined ? [] : exposure(parseAddr(options.addr).hostname, advertise?.hostname, auth !== undefined, options.insecure === true).warnings;
+  return {
+    nodeId: crypto.randomUUID(),
+    runtime: { ...options, ...(maxQueuedBytesPerActor === undefined ? {} : { maxQueuedBytesPerActor }) },
+    codec: new Codec(definedOnly({ maxMessageBytes, maxDepth, maxDecodedBytes })),
+    limits: { ...DEFAULT_TRANSPORT_LIMITS, ...transportLimits },
+    trips: newLimitTrips(),
+    auth,
+    tls,
+    apiToken: options.apiToken,
+    advertise,
+    seeds: options.seeds ?? [],
+    cluster: options.cluster,
+    warnings,
+  };
+}
+
 export class ActorSystem implements ActorSystemApi {
   /** This node's identity: new at every start, so a restarted node is a new member. */
   readonly nodeId: string;
@@ -110,38 +167,42 @@ export class ActorSystem implements ActorSystemApi {
   readonly cluster: ClusterView;
   readonly #local: LocalRuntime;
   readonly #links: Links;
-  readonly #server: NodeServer | undefined;
+  readonly #server: BoundServer | undefined;
   readonly #node: ClusterNode | undefined;
   readonly #gossip: GossipSender | undefined;
   readonly #seeds: Seeds | undefined;
+  readonly #codec: Codec;
+  readonly #trips: LimitTrips;
+  readonly #warnings: string[];
+  readonly #startedAt: number;
+  readonly #askListeners: ((seconds: number) => void)[] = [];
   /** Whether this node has had a live peer: it is part of a cluster (for readiness). */
   #joined = false;
   #shutdown: Promise<void> | undefined;
 
-  private constructor(parts: {
-    nodeId: string;
-    local: LocalRuntime;
-    codec: Codec;
-    server?: NodeServer;
-    seeds?: readonly string[];
-    cluster?: Partial<ClusterConfig>;
-    auth?: ClusterAuth;
-    tls?: TlsOptions;
-    limits: TransportLimits;
-    trips: LimitTrips;
-  }) {
-    const { nodeId, local, codec, server, auth, tls } = parts;
+  /** Routes every node started afterwards also serves (the public index adds the operator's: metrics, dashboard). */
+  static extend(extension: NodeExtension): void {
+    EXTENSIONS.push(extension);
+  }
+
+  /** Builds a node in order: the runtime, the links, and with a bound port the cluster, then its routes. */
+  private constructor(config: NodeConfig, server: BoundServer | undefined) {
+    const { nodeId, codec, auth, tls } = config;
     this.nodeId = nodeId;
-    this.#local = local;
+    this.#startedAt = Date.now();
+    this.#codec = codec;
+    this.#trips = config.trips;
+    this.#warnings = config.warnings;
+    this.#local = new LocalRuntime(config.runtime, this);
+    const local = this.#local;
     this.#server = server;
-    local.system = this;
     this.#links = new Links({
       nodeId,
       addr: server?.addr,
       codec,
       logger: local.logger,
-      limits: parts.limits,
-      trips: parts.trips,
+      limits: config.limits,
+      trips: config.trips,
       lookup: (name) => local.lookup(name),
       ...(auth === undefined ? {} : { auth }),
       ...(tls === undefined ? {} : { tls }),
@@ -149,11 +210,11 @@ export class ActorSystem implements ActorSystemApi {
     if (server !== undefined) {
       const gossip = new GossipSender(codec, local.logger, { auth, tls });
       this.#gossip = gossip;
-      const node = new ClusterNode({ id: nodeId, addr: server.addr, clock: realClock, network: gossip, config: parts.cluster });
+      const node = new ClusterNode({ id: nodeId, addr: server.addr, clock: realClock, network: gossip, config: config.cluster });
       this.#node = node;
       // Seeds given by name are resolved to every address they have, and again while the node is alone.
       this.#seeds = new Seeds({
-        given: parts.seeds ?? [],
+        given: config.seeds,
         logger: local.logger,
         hasPeers: () => node.hasPeers,
         changed: (addresses) => {
@@ -161,88 +222,79 @@ export class ActorSystem implements ActorSystemApi {
           gossip.setSeeds(addresses);
         },
       });
+      server.serve(this.#routes(config, server, node));
       this.#joinCluster(node);
       void this.#seeds.start();
+      for (const warning of config.warnings) local.logger.warn("insecure node", { warning });
     }
     this.cluster = new ClusterView(this.#node);
   }
 
-  static async start(options: ActorSystemOptions = {}): Promise<ActorSystem> {
-    const nodeId = crypto.randomUUID();
-    const { maxMessageBytes, maxDepth, maxDecodedBytes, maxQueuedBytesPerActor, ...transportLimits } = options.limits ?? {};
-    const local = new LocalRuntime({ ...options, ...(maxQueuedBytesPerActor === undefined ? {} : { maxQueuedBytesPerActor }) });
-    const codec = new Codec(definedOnly({ maxMessageBytes, maxDepth, maxDecodedBytes }));
-    const limits: TransportLimits = { ...DEFAULT_TRANSPORT_LIMITS, ...transportLimits };
-    const trips = newLimitTrips();
-    for (const seed of options.seeds ?? []) parseAddr(seed); // a bad seed is an error now, not a silent miss later
-    let auth: ClusterAuth | undefined;
-    if (options.secret !== undefined) {
-      try {
-        auth = new ClusterAuth(options.secret);
-      } catch (error) {
-        throw new ActorError("INVALID_OPTION", (error as Error).message);
-      }
-    }
-    if (options.apiToken !== undefined && (typeof options.apiToken !== "string" || !/^[A-Za-z0-9._~+/-]{8,}=*$/.test(options.apiToken))) {
-      // What a bearer token may hold (RFC 6750), so that a client can send it as it is.
-      throw new ActorError("INVALID_OPTION", "apiToken must be at least 8 characters of A-Z a-z 0-9 . _ ~ + / - (then = padding)");
-    }
-    const tls = options.tls;
-    if (tls !== undefined && (typeof tls.cert !== "string" || typeof tls.key !== "string")) throw new ActorError("INVALID_OPTION", "tls needs cert and key (PEM)");
-    const secure = { ...(auth === undefined ? {} : { auth }), ...(tls === undefined ? {} : { tls }) };
-    if (options.addr === undefined) return new ActorSystem({ nodeId, local, codec, limits, trips, ...secure });
-    const listen = parseAddr(options.addr);
-    const advertise = options.advertise === undefined ? undefined : parseAddr(options.advertise);
-    const exposed = exposure(listen.hostname, advertise?.hostname, auth !== undefined, options.insecure === true);
-    // The real port is known only once listening, and links advertise it: bind first.
-    let system: ActorSystem | undefined;
-    const startedAt = Date.now();
-    const view: NodeView = {
-      nodeId,
-      get addr() {
-        return system?.addr;
+  /** What this node serves: the node's own routes, the cluster's views, and every extension's. */
+  #routes(config: NodeConfig, server: BoundServer, node: ClusterNode) {
+    const local = this.#local;
+    const view = this.#view();
+    return nodeRoutes({
+      addr: server.addr,
+      nodeId: this.nodeId,
+      codec: config.codec,
+      limits: config.limits,
+      trips: config.trips,
+      logger: local.logger,
+      links: this.#links,
+      ...(config.auth === undefined ? {} : { auth: config.auth }),
+      ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
+      health: () => (config.warnings.length === 0 ? {} : { warnings: config.warnings }),
+      lookup: (name) => local.lookup(name),
+      shuttingDown: () => this.#shutdown !== undefined,
+      notReady: () => this.#notReady(),
+      gossip: (message) => node.receive(message as GossipMessage),
+      observeAsk: (seconds) => {
+        for (const listener of this.#askListeners) listener(seconds);
       },
-      members: () => system?.cluster.members() ?? [],
-      registry: () => system?.cluster.registry() ?? [],
+      routes: (app) => {
+        app.get("/cluster/members", (c) => c.json(view.members()));
+        app.get("/actors", (c) => c.json({ node: this.nodeId, addr: view.addr, local: view.actors(), registry: view.registry() }));
+        for (const extension of EXTENSIONS) extension(app, view);
+      },
+    });
+  }
+
+  /** What the operator's routes read of this node. */
+  #view(): NodeView {
+    const local = this.#local;
+    return {
+      nodeId: this.nodeId,
+      addr: this.addr,
+      startedAt: this.#startedAt,
+      members: () => this.cluster.members(),
+      registry: () => this.cluster.registry(),
       actors: () => local.list(),
       counts: () => ({ ...local.counts }),
       mailboxDepth: () => local.mailboxDepth(),
-      linksUp: () => system?.linksUp ?? 0,
-      linkTraffic: () => (system === undefined ? { callsOut: 0, tellsOut: 0, callsIn: 0, tellsIn: 0 } : { ...system.#links.traffic }),
-      gossipSent: () => system?.gossipSent ?? { messages: 0, bytes: 0 },
-      limitTrips: () => ({ ...trips, ...codec.refused }),
-      warnings: () => exposed.warnings,
-      startedAt,
+      linksUp: () => this.linksUp,
+      linkTraffic: () => ({ ...this.#links.traffic }),
+      gossipSent: () => this.gossipSent,
+      limitTrips: () => ({ ...this.#trips, ...this.#codec.refused }),
+      warnings: () => this.#warnings,
+      onAskServed: (listener) => {
+        this.#askListeners.push(listener);
+      },
     };
-    const metrics = new NodeMetrics(view);
-    const server = startServer({
+  }
+
+  static async start(options: ActorSystemOptions = {}): Promise<ActorSystem> {
+    const config = nodeConfig(options);
+    if (options.addr === undefined) return new ActorSystem(config, undefined);
+    const listen = parseAddr(options.addr);
+    const server = bindServer({
       ...listen,
-      ...(advertise === undefined ? {} : { advertise }),
-      nodeId,
-      codec,
-      limits,
-      trips,
-      logger: local.logger,
-      health: () => (exposed.warnings.length === 0 ? {} : { warnings: exposed.warnings }),
-      ...secure,
-      ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
-      links: () => (system as ActorSystem).#links,
-      lookup: (name) => local.lookup(name),
-      shuttingDown: () => system === undefined || system.#shutdown !== undefined,
-      notReady: () => (system === undefined ? "starting" : system.#notReady()),
-      gossip: (message) => {
-        if (system !== undefined) system.#node?.receive(message as GossipMessage);
-      },
-      observeAsk: (seconds) => metrics.httpAskLatency.observe(seconds),
-      routes: (app) => {
-        app.get("/cluster/members", (c) => c.json(view.members()));
-        app.get("/actors", (c) => c.json({ node: nodeId, addr: view.addr, local: view.actors(), registry: view.registry() }));
-        mountOps(app, view, metrics);
-      },
+      ...(config.advertise === undefined ? {} : { advertise: config.advertise }),
+      ...(config.tls === undefined ? {} : { tls: config.tls }),
+      codec: config.codec,
+      limits: config.limits,
     });
-    system = new ActorSystem({ nodeId, local, codec, server, seeds: options.seeds, cluster: options.cluster, limits, trips, ...secure });
-    for (const warning of exposed.warnings) local.logger.warn("insecure node", { warning });
-    return system;
+    return new ActorSystem(config, server);
   }
 
   #joinCluster(node: ClusterNode): void {

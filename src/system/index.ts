@@ -1,2 +1,3 @@
-export { ActorSystem, type ActorSystemOptions, type ResolveOptions } from "./actor-system.ts";
+export { ActorSystem, type ActorSystemOptions, type NodeLimits, type ResolveOptions } from "./actor-system.ts";
 export { ClusterView } from "./cluster-view.ts";
+export type { NodeExtension, NodeView } from "./node-view.ts";

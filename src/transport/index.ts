@@ -5,7 +5,7 @@ export { ADDR_HEADER, LINK_PATH, Links, NODE_HEADER, PROTOCOL_HEADER, type Links
 export { DEFAULT_TRANSPORT_LIMITS, type LimitName, newLimitTrips, type LimitTrips, type TransportLimits } from "./limits.ts";
 export { type CallResult, RemoteCall, STREAM_WINDOW } from "./remote-call.ts";
 export { linkRoute, type Route, routedRef, type RoutedRefOptions } from "./routed-ref.ts";
-export { startServer, type NodeServer, type NodeServerOptions } from "./server.ts";
+export { bindServer, type BoundServer, type ListenOptions, nodeRoutes, type NodeRoutes, type NodeRoutesOptions } from "./server.ts";
 export { GossipSender } from "./gossip-network.ts";
 export { AUTH_WINDOW_MS, ClusterAuth } from "./auth.ts";
 export { clientTls, serverTls, type TlsOptions } from "./tls.ts";

@@ -1,4 +1,4 @@
-import type { Server } from "bun";
+import type { Server, WebSocketHandler } from "bun";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ActorError, type Logger } from "../actor/index.ts";
@@ -14,17 +14,75 @@ import { shutdownGuard } from "./middleware.ts";
 import { problem } from "./problem.ts";
 import { serverTls, type TlsOptions } from "./tls.ts";
 
-export interface NodeServerOptions {
-  /** Where to listen. */
+/** Where and how a node listens: what is known before anything else of the node exists. */
+export interface ListenOptions {
   hostname: string;
   port: number;
   /** The address other nodes dial, when it is not the one listened on (port 0: the port bound). */
   advertise?: HostPort;
+  /** Serve TLS (mutual, with a CA). */
+  tls?: TlsOptions;
+  codec: Codec;
+  limits: TransportLimits;
+}
+
+/**
+ * A port bound, not yet serving: its address is known, so the node's parts can
+ * be built in order (links, cluster, routes) and then `serve` them. Until then
+ * (one synchronous stretch, before any request can arrive) it answers 503.
+ */
+export interface BoundServer {
+  /** The address other nodes reach it at, `host:port`: the advertised one, else the one it listens on (port 0 picked a free one). */
+  readonly addr: string;
+  /** The address it really listens on. */
+  readonly listening: string;
+  serve(routes: NodeRoutes): void;
+  stop(): Promise<void>;
+}
+
+/** Binds the port. */
+export function bindServer(options: ListenOptions): BoundServer {
+  const { codec, limits } = options;
+  const websocketLimits = { maxPayloadLength: codec.limits.maxMessageBytes, backpressureLimit: limits.maxOutboxBytes, closeOnBackpressureLimit: true };
+  const starting = () => problem(new ActorError("SHUTTING_DOWN", "this node is starting"), "json", undefined, 503);
+  const server: Server<LinkSocketData> = Bun.serve<LinkSocketData>({
+    hostname: options.hostname,
+    port: options.port,
+    // Routes refuse oversized bodies with a coded 413 themselves; far larger ones Bun refuses before reading them.
+    maxRequestBodySize: codec.limits.maxMessageBytes + 64 * 1024,
+    idleTimeout: limits.idleTimeoutSeconds,
+    ...(options.tls === undefined ? {} : { tls: serverTls(options.tls) }),
+    fetch: starting,
+    websocket: { ...websocketLimits, message() {} },
+  });
+  const port = server.port as number;
+  const advertised = options.advertise;
+  return {
+    addr: formatAddr(advertised === undefined ? { hostname: options.hostname, port } : { hostname: advertised.hostname, port: advertised.port === 0 ? port : advertised.port }),
+    listening: formatAddr({ hostname: options.hostname, port }),
+    serve(routes) {
+      server.reload({ fetch: (request, srv) => routes.app.fetch(request, srv), websocket: { ...routes.websocket, ...websocketLimits } });
+    },
+    async stop() {
+      await server.stop(true);
+    },
+  };
+}
+
+/** What a node serves on its one port: the Hono app, and the link WebSockets it upgrades. */
+export interface NodeRoutes {
+  readonly app: Hono;
+  readonly websocket: WebSocketHandler<LinkSocketData>;
+}
+
+export interface NodeRoutesOptions {
+  /** The address this node is reached at (what signatures must name). */
+  addr: string;
   nodeId: string;
   codec: Codec;
   logger: Logger;
-  /** The node's links, once it has them (the server starts first, to learn its port). */
-  links(): Links;
+  /** The node's links: accepted links join them. */
+  links: Links;
   limits: TransportLimits;
   trips: LimitTrips;
   lookup(name: string): unknown;
@@ -37,8 +95,6 @@ export interface NodeServerOptions {
   auth?: ClusterAuth;
   /** A bearer token the public actor route requires. */
   apiToken?: string;
-  /** Serve TLS (mutual, with a CA). */
-  tls?: TlsOptions;
   /** What `/health` adds about this node (e.g. that it runs without a secret). */
   health?(): Record<string, unknown>;
   /** Told how long each ask answered over HTTP took, in seconds. */
@@ -47,27 +103,15 @@ export interface NodeServerOptions {
   routes?(app: Hono): void;
 }
 
-export interface NodeServer {
-  /** The address other nodes reach it at, `host:port`: the advertised one, else the one it listens on (port 0 picked a free one). */
-  readonly addr: string;
-  /** The address it really listens on. */
-  readonly listening: string;
-  readonly app: Hono;
-  stop(): Promise<void>;
-}
-
 /**
- * One port per node: Hono routes on Bun.serve. Each way in is a sub-app with
- * the middleware it needs (links: caps and signed upgrades; gossip: signature
- * and size before the body; actors: token and body limit); every refusal is a
- * coded error.
+ * The routes of a node: Hono sub-apps, each way in with the middleware it needs
+ * (links: caps and signed upgrades; gossip: signature and size before the body;
+ * actors: token and body limit); every refusal is a coded error.
  */
-export function startServer(options: NodeServerOptions): NodeServer {
-  const { codec, logger, limits, trips } = options;
-  // Known once Bun.serve has bound the port; routes only run after that.
-  let ownAddr = "";
-  const auth = options.auth;
-  const links = linkRoutes({ nodeId: options.nodeId, ownAddr: () => ownAddr, logger, links: options.links, limits, trips, auth });
+export function nodeRoutes(options: NodeRoutesOptions): NodeRoutes {
+  const { codec, logger, limits, trips, auth } = options;
+  const ownAddr = options.addr;
+  const links = linkRoutes({ nodeId: options.nodeId, ownAddr: () => ownAddr, logger, links: () => options.links, limits, trips, auth });
 
   const app = new Hono();
   app.get("/health", (c) => {
@@ -92,27 +136,5 @@ export function startServer(options: NodeServerOptions): NodeServer {
     logger.error("route failed", { path: c.req.path.slice(0, 128), error });
     return problem(new ActorError("HANDLER_ERROR", "internal error"), "json", undefined, 500);
   });
-
-  const server: Server<LinkSocketData> = Bun.serve<LinkSocketData>({
-    hostname: options.hostname,
-    port: options.port,
-    // Routes refuse oversized bodies with a coded 413 themselves; far larger ones Bun refuses before reading them.
-    maxRequestBodySize: codec.limits.maxMessageBytes + 64 * 1024,
-    idleTimeout: limits.idleTimeoutSeconds,
-    ...(options.tls === undefined ? {} : { tls: serverTls(options.tls) }),
-    fetch: (request, srv) => app.fetch(request, srv),
-    websocket: { ...links.websocket, maxPayloadLength: codec.limits.maxMessageBytes },
-  });
-
-  const port = server.port as number;
-  const advertised = options.advertise;
-  ownAddr = formatAddr(advertised === undefined ? { hostname: options.hostname, port } : { hostname: advertised.hostname, port: advertised.port === 0 ? port : advertised.port });
-  return {
-    addr: ownAddr,
-    listening: formatAddr({ hostname: options.hostname, port }),
-    app,
-    async stop() {
-      await server.stop(true);
-    },
-  };
+  return { app, websocket: links.websocket };
 }

@@ -1,0 +1,28 @@
+import type { Hono } from "hono";
+import type { Member } from "../cluster/index.ts";
+
+/** What the operator's routes (ops) read of a node: the system hands one to every extension. */
+export interface NodeView {
+  readonly nodeId: string;
+  readonly addr: string | undefined;
+  readonly startedAt: number;
+  members(): Member[];
+  registry(): { node: string; addr: string; version: number; names: string[] }[];
+  actors(): { id: string; name: string | undefined; mailbox: number }[];
+  /** Messages sent to local actors, by kind, since start. */
+  counts(): { asks: number; tells: number; streams: number; spawned: number; stopped: number; refused: number };
+  mailboxDepth(): number;
+  linksUp(): number;
+  /** Calls and tells on the links, by direction. */
+  linkTraffic(): { callsOut: number; tellsOut: number; callsIn: number; tellsIn: number };
+  gossipSent(): { messages: number; bytes: number };
+  /** How often each limit on what the network can make the node hold has tripped. */
+  limitTrips(): Record<string, number>;
+  /** What makes this node unsafe (no secret on a reachable address), said on the dashboard and in /health. */
+  warnings(): string[];
+  /** Tells `listener` how long each ask answered over HTTP took, in seconds. */
+  onAskServed(listener: (seconds: number) => void): void;
+}
+
+/** More routes on every node's port, given the node's view: how ops (metrics, dashboard) is mounted. */
+export type NodeExtension = (app: Hono, view: NodeView) => void;
