@@ -5,6 +5,7 @@ import { ActorError } from "./errors.ts";
 import { clip, type Logger } from "./log.ts";
 import { ASK, type Cancellable, CLOSE, Message, type MessageKind, type Reject, type Resolve, STEP, type StreamState, TELL } from "./message.ts";
 import { Ring } from "./ring.ts";
+import { NetworkPort } from "./network.ts";
 import { scheduler, type Runnable } from "./scheduler.ts";
 import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
 import type { RestartTracker } from "./supervision.ts";
@@ -82,6 +83,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   readonly name: string | undefined;
   /** Set by the runtime right after construction. */
   ref: unknown;
+  #port: NetworkPort | undefined;
   instance: Actor | undefined;
   #state = STARTING;
   readonly #host: CellHost;
@@ -117,6 +119,11 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     this.#config = config;
     this.id = config.id;
     this.name = config.name;
+  }
+
+  /** The network's way in to this actor (made on first use: most actors are never called from outside). */
+  get port(): NetworkPort {
+    return (this.#port ??= new NetworkPort(this));
   }
 
   get system(): ActorSystemApi {

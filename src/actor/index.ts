@@ -2,7 +2,8 @@ export { Actor } from "./actor.ts";
 export { ActorError, ERROR_CODES, isErrorCode, type ErrorCode } from "./errors.ts";
 export { clip, jsonLogger, LOG_LEVELS, type Logger, type LogFields, type LogLevel, MAX_QUOTED, rateLimited } from "./log.ts";
 export { MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, checkUserName, isReservedName, nameProblem } from "./names.ts";
-export { checkTimeout, deliver, deliverAsk, deliverInto, deliverNetworkTell, deliverTell, type Delivery, isStream, laneOf, type ReplySink, roomForNetwork, type Served, whenRoomForNetwork } from "./ref.ts";
+export { checkTimeout, deliver, deliverAsk, deliverTell, type Delivery, laneOf, type ReplySink } from "./ref.ts";
+export { isStream, type NetworkActor, type Served } from "./network.ts";
 export type { Cancellable } from "./message.ts";
 export { deadlines, untrack, type Expirable, type Lane } from "./deadlines.ts";
 export {

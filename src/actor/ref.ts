@@ -3,7 +3,7 @@ import { deadlines, type Lane } from "./deadlines.ts";
 import type { DispatchTable, MethodEntry } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
 import { clip } from "./log.ts";
-import { ASK, type Cancellable } from "./message.ts";
+import { ASK } from "./message.ts";
 import type { ActorRef, ActorStream } from "./types.ts";
 
 // Symbol keys keep a ref's internals from ever shadowing an actor's method names.
@@ -120,6 +120,11 @@ export function makeRef<T>(cell: Cell, timeoutMs: number): ActorRef<T> {
   return ref as unknown as ActorRef<T>;
 }
 
+/** The timeout lane of a cell's own ref: the node's ask timeout, for calls that bring none. */
+export function defaultLaneOf(cell: Cell): Lane {
+  return (cell.ref as LocalRef)[LANE];
+}
+
 /** The cell behind a ref made by this runtime, or undefined for anything else. */
 export function cellOf(value: unknown): Cell | undefined {
   return value instanceof LocalRef ? value[CELL] : undefined;
@@ -152,7 +157,7 @@ function route(cell: Cell, type: unknown, payload: unknown): MethodEntry | undef
 }
 
 /** A message by type and payload, resolved against a local actor: its cell, its handler, its arguments. */
-interface Addressed {
+export interface Addressed {
   readonly cell: Cell;
   /** Undefined when `receive` handles it. */
   readonly entry: MethodEntry | undefined;
@@ -163,6 +168,11 @@ interface Addressed {
 function addressed(ref: unknown, type: unknown, payload: unknown): Addressed {
   const cell = cellOf(ref);
   if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
+  return addressedAt(cell, type, payload);
+}
+
+/** A message by type and payload, resolved against `cell`; throws an ActorError when nothing can handle it. */
+export function addressedAt(cell: Cell, type: unknown, payload: unknown): Addressed {
   const entry = route(cell, type, payload);
   return { cell, entry, args: entry === undefined ? payload : (payload ?? []) };
 }
@@ -199,68 +209,6 @@ export function deliverAsk(ref: unknown, type: unknown, payload: unknown, timeou
 export interface ReplySink {
   resolve(value: unknown, tag: number): void;
   reject(error: unknown, tag: number): void;
-}
-
-/**
- * What a transport got for a message from the network: a stream to read, or an
- * ask whose reply goes to its sink and which it may cancel when its caller goes
- * away (undefined when the actor refused it at once; the sink was told why).
- */
-export type Served = ActorStream<unknown> | Cancellable | undefined;
-
-/** Whether what `deliverInto` returned is a stream to read (else an ask, or nothing when refused). */
-export function isStream(served: Served): served is ActorStream<unknown> {
-  return served !== undefined && typeof (served as ActorStream<unknown>).next === "function";
-}
-
-/**
- * `deliver` for transports: the reply of an ask goes to `sink` with `tag`, with
- * no promise in between; a stream is returned for the caller to read. A caller
- * over the network cannot be made to wait, so a busy actor refuses the ask with
- * MAILBOX_FULL (through the sink). Throws an ActorError when nothing can handle
- * the message.
- */
-export function deliverInto(ref: unknown, type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served {
-  const { cell, entry, args } = addressed(ref, type, payload);
-  const lane = timeout ?? (ref as LocalRef)[LANE];
-  if (entry?.kind === "stream") return cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown>;
-  return cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag, cost);
-}
-
-/**
- * A tell from the network: queued, or the reason it was not (no such message,
- * a stream method, a busy or stopped actor). The transport answers or counts
- * the refusal; nothing waits.
- */
-export function deliverNetworkTell(ref: unknown, type: unknown, payload: unknown, cost: number): ActorError | undefined {
-  let message: Addressed;
-  try {
-    message = addressed(ref, type, payload);
-  } catch (error) {
-    return error as ActorError;
-  }
-  if (message.entry?.kind === "stream") return new ActorError("BAD_REQUEST", `"${clip(message.entry.name)}" is a stream method: it cannot be told`);
-  return message.cell.tellFromNetwork(type as string, message.entry, message.args, cost);
-}
-
-/**
- * Whether the actor behind `ref` takes a message from the network now. When it
- * does not, a link holds its peer's messages back (whenRoomForNetwork) rather
- * than drop them.
- */
-export function roomForNetwork(ref: unknown): boolean {
-  const cell = cellOf(ref);
-  return cell === undefined || cell.hasRoomForNetwork;
-}
-
-/** Runs `callback` once the actor behind `ref` takes messages from the network again; returns a function that stops waiting. */
-export function whenRoomForNetwork(ref: unknown, callback: () => void): () => void {
-  const cell = cellOf(ref);
-  if (cell === undefined) {
-    queueMicrotask(callback);
-    return () => {};
-  }
-  return cell.onRoom(callback);
 }
 
 /** The tell form of `deliver`; what cannot be delivered is logged as a dead letter. */

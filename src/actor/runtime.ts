@@ -4,6 +4,7 @@ import { DispatchTables } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
 import { jsonLogger, type Logger, rateLimited } from "./log.ts";
 import { checkUserName } from "./names.ts";
+import type { NetworkActor } from "./network.ts";
 import { cellOf, checkTimeout, makeRef } from "./ref.ts";
 import { RestartTracker, resolveSupervision } from "./supervision.ts";
 import type { ActorClass, ActorRef, ActorSystemApi, ActorTarget, SpawnArgs, StopEvent, StopReason } from "./types.ts";
@@ -134,6 +135,11 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
 
   #namesChanged(): void {
     for (const listener of this.#nameListeners) listener();
+  }
+
+  /** The local actor by that name as the network reaches it, if any. */
+  networkActor(name: string): NetworkActor | undefined {
+    return this.#names.get(name)?.port;
   }
 
   /** The local actor by that name, if any. */

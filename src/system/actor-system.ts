@@ -203,7 +203,7 @@ export class ActorSystem implements ActorSystemApi {
       logger: local.logger,
       limits: config.limits,
       trips: config.trips,
-      lookup: (name) => local.lookup(name),
+      lookup: (name) => local.networkActor(name),
       ...(auth === undefined ? {} : { auth }),
       ...(tls === undefined ? {} : { tls }),
     });
@@ -245,7 +245,7 @@ export class ActorSystem implements ActorSystemApi {
       ...(config.auth === undefined ? {} : { auth: config.auth }),
       ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
       health: () => (config.warnings.length === 0 ? {} : { warnings: config.warnings }),
-      lookup: (name) => local.lookup(name),
+      lookup: (name) => local.networkActor(name),
       shuttingDown: () => this.#shutdown !== undefined,
       notReady: () => this.#notReady(),
       gossip: (message) => node.receive(message as GossipMessage),

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { ActorError, type ActorStream, clip, deliverInto, deliverNetworkTell, isStream, laneOf, type ReplySink } from "../actor/index.ts";
+import { ActorError, type ActorStream, clip, isStream, laneOf, type NetworkActor, type ReplySink } from "../actor/index.ts";
 import {
   type ActorRequest,
   type BodyEncoding,
@@ -25,7 +25,7 @@ export interface ActorRouteOptions {
   codec: Codec;
   limits: TransportLimits;
   trips: LimitTrips;
-  lookup(name: string): unknown;
+  lookup(name: string): NetworkActor | undefined;
   /** Told how long each answered ask took, in seconds, for metrics. */
   observe?(seconds: number): void;
   /** When set, a request needs `Authorization: Bearer <token>`. */
@@ -86,7 +86,7 @@ function requestedTimeout(header: string | undefined, limits: TransportLimits, t
 }
 
 /** An ask whose reply settles a promise, and which is withdrawn if the client hangs up first. */
-function askOverHttp(request: ActorRequest, ref: unknown, timeoutMs: number | undefined, signal: AbortSignal): Promise<unknown> | ActorStream<unknown> {
+function askOverHttp(request: ActorRequest, ref: NetworkActor, timeoutMs: number | undefined, signal: AbortSignal): Promise<unknown> | ActorStream<unknown> {
   let resolve!: (value: unknown) => void;
   let reject!: (error: unknown) => void;
   const reply = new Promise<unknown>((ok, fail) => {
@@ -94,7 +94,7 @@ function askOverHttp(request: ActorRequest, ref: unknown, timeoutMs: number | un
     reject = fail;
   });
   const sink: ReplySink = { resolve, reject };
-  const served = deliverInto(ref, request.msgType, request.payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs), request.cost);
+  const served = ref.call(request.msgType, request.payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs), request.cost);
   if (isStream(served)) return served;
   const ask = served;
   if (ask !== undefined) {
@@ -136,7 +136,7 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
       const ref = options.lookup(name);
       if (ref === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${clip(name)}" on this node`);
       if (c.req.header(MODE_HEADER) === "tell") {
-        const refusal = deliverNetworkTell(ref, request.msgType, request.payload, request.cost);
+        const refusal = ref.tell(request.msgType, request.payload, request.cost);
         if (refusal !== undefined) throw refusal;
         return encoded(202, { accepted: true }, encoding, codec);
       }

@@ -1,4 +1,4 @@
-import { whenRoomForNetwork } from "../actor/index.ts";
+import type { NetworkActor } from "../actor/index.ts";
 import { CALL, type CallEnvelope, type TellEnvelope } from "../wire/index.ts";
 import type { PeerAccount } from "./peer-budget.ts";
 
@@ -6,6 +6,13 @@ import type { PeerAccount } from "./peer-budget.ts";
 interface Held {
   envelope: CallEnvelope | TellEnvelope | undefined;
   readonly cost: number;
+}
+
+/** Waits for room at `actor`; an actor that is gone has room at once (its messages then fail as they should). */
+function whenRoom(actor: NetworkActor | undefined, callback: () => void): () => void {
+  if (actor !== undefined) return actor.whenRoom(callback);
+  queueMicrotask(callback);
+  return () => {};
 }
 
 const EMPTY: Held = { envelope: undefined, cost: 0 };
@@ -35,13 +42,13 @@ export class HeldCalls {
   readonly #calls = new Map<number, Held>();
   readonly #account: PeerAccount;
   readonly #deliver: (envelope: CallEnvelope | TellEnvelope, cost: number) => boolean;
-  readonly #lookup: (name: string) => unknown;
+  readonly #lookup: (name: string) => NetworkActor | undefined;
 
   /**
    * `deliver` serves a message, or says false when its actor has no room after
    * all (it is then held again); `lookup` finds an actor's ref by name.
    */
-  constructor(account: PeerAccount, lookup: (name: string) => unknown, deliver: (envelope: CallEnvelope | TellEnvelope, cost: number) => boolean) {
+  constructor(account: PeerAccount, lookup: (name: string) => NetworkActor | undefined, deliver: (envelope: CallEnvelope | TellEnvelope, cost: number) => boolean) {
     this.#account = account;
     this.#lookup = lookup;
     this.#deliver = deliver;
@@ -53,13 +60,13 @@ export class HeldCalls {
   }
 
   /** Holds a message for `target` (whose actor is `ref`), behind any already held for it. */
-  hold(target: string, ref: unknown, envelope: CallEnvelope | TellEnvelope, cost: number): void {
+  hold(target: string, ref: NetworkActor | undefined, envelope: CallEnvelope | TellEnvelope, cost: number): void {
     this.#account.held += cost;
     let queue = this.#queues.get(target);
     if (queue === undefined) {
       queue = { items: [], at: 0, stopWaiting: () => {} };
       this.#queues.set(target, queue);
-      queue.stopWaiting = whenRoomForNetwork(ref, () => this.#resume(target, queue as Queue));
+      queue.stopWaiting = whenRoom(ref, () => this.#resume(target, queue as Queue));
     }
     const held: Held = { envelope, cost };
     queue.items.push(held);
@@ -75,7 +82,7 @@ export class HeldCalls {
       const envelope = held.envelope;
       if (envelope !== undefined) {
         if (!this.#deliver(envelope, held.cost)) {
-          queue.stopWaiting = whenRoomForNetwork(this.#lookup(target), () => this.#resume(target, queue));
+          queue.stopWaiting = whenRoom(this.#lookup(target), () => this.#resume(target, queue));
           this.#compact(queue);
           return;
         }

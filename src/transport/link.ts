@@ -1,4 +1,4 @@
-import { ActorError, clip, deliverInto, deliverNetworkTell, isErrorCode, isStream, type Lane, laneOf, type Logger, type ReplySink, roomForNetwork } from "../actor/index.ts";
+import { ActorError, clip, isErrorCode, isStream, type Lane, laneOf, type Logger, type NetworkActor, type ReplySink } from "../actor/index.ts";
 import { CALL, type CallEnvelope, CANCEL, type Codec, CREDIT, END, type Envelope, FAIL, type Frame, HELLO, ITEM, PROVE, REPLY, TELL, type TellEnvelope } from "../wire/index.ts";
 import { HeldCalls, targetOf } from "./held-calls.ts";
 import { CallTable } from "./calls.ts";
@@ -26,8 +26,8 @@ export interface LinkHost {
   readonly trips: LimitTrips;
   /** What each peer node may have in flight here, shared by all its links. */
   readonly budget: PeerBudget;
-  /** The local actor by that name, as a ref, if any. */
-  lookup(name: string): unknown;
+  /** The local actor by that name, if any. */
+  lookup(name: string): NetworkActor | undefined;
   /** Envelopes counted by direction and kind, for metrics; shared by every link of a node. */
   readonly traffic: LinkTraffic;
   /** The link proved itself and carries calls now. */
@@ -280,7 +280,7 @@ export class Link implements CallLink {
     const target = targetOf(envelope);
     if (this.#held.holds(target)) return this.#hold(target, envelope, cost);
     const ref = this.#host.lookup(target);
-    if (ref !== undefined && !roomForNetwork(ref)) return this.#hold(target, envelope, cost);
+    if (ref !== undefined && !ref.hasRoom) return this.#hold(target, envelope, cost);
     this.#serve(envelope, ref, cost);
   }
 
@@ -317,12 +317,12 @@ export class Link implements CallLink {
   #release(envelope: CallEnvelope | TellEnvelope, cost: number): boolean {
     if (this.#state === CLOSED) return true;
     const ref = this.#host.lookup(targetOf(envelope));
-    if (ref !== undefined && !roomForNetwork(ref)) return false;
+    if (ref !== undefined && !ref.hasRoom) return false;
     this.#serve(envelope, ref, cost);
     return true;
   }
 
-  #serve(envelope: CallEnvelope | TellEnvelope, ref: unknown, cost: number): void {
+  #serve(envelope: CallEnvelope | TellEnvelope, ref: NetworkActor | undefined, cost: number): void {
     if (envelope[0] === CALL) this.#serveCall(envelope, ref, cost);
     else this.#serveTell(envelope, ref, cost);
   }
@@ -392,16 +392,16 @@ export class Link implements CallLink {
     }
   }
 
-  #serveTell(envelope: TellEnvelope, ref: unknown, cost: number): void {
+  #serveTell(envelope: TellEnvelope, ref: NetworkActor | undefined, cost: number): void {
     const [, target, type, payload] = envelope;
-    const refusal = ref === undefined ? new ActorError("ACTOR_NOT_FOUND", "no such actor") : deliverNetworkTell(ref, type, payload, cost);
+    const refusal = ref === undefined ? new ActorError("ACTOR_NOT_FOUND", "no such actor") : ref.tell(type, payload, cost);
     if (refusal === undefined) return;
     if (refusal.code === "MAILBOX_FULL") this.#host.trips.mailbox_full++;
     this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: clip(refusal.message), peer: this.peerAddr });
   }
 
   /** Serves a peer's call under the peer's timeout, cut to the node's limit, and within the peer's budget. */
-  #serveCall(envelope: CallEnvelope, ref: unknown, cost: number): void {
+  #serveCall(envelope: CallEnvelope, ref: NetworkActor | undefined, cost: number): void {
     const [, id, target, type, payload, credit] = envelope;
     let timeoutMs = envelope[6];
     if (ref === undefined) {
@@ -419,7 +419,7 @@ export class Link implements CallLink {
       timeoutMs = limits.maxCallTimeoutMs;
     }
     try {
-      const served = deliverInto(ref, type, payload, this.#replies, id, laneOf(timeoutMs), cost);
+      const served = ref.call(type, payload, this.#replies, id, laneOf(timeoutMs), cost);
       if (isStream(served)) this.#served.stream(id, served, credit);
       else if (served !== undefined) this.#served.asked(served);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { ActorError, type Logger } from "../actor/index.ts";
+import { ActorError, type Logger, type NetworkActor } from "../actor/index.ts";
 import { type Codec, PROTOCOL_VERSION } from "../wire/index.ts";
 import { type ClusterAuth, signatureHeaders } from "./auth.ts";
 import { diallerHandshake } from "./handshake.ts";
@@ -24,7 +24,7 @@ export interface LinksOptions {
   limits?: Partial<TransportLimits>;
   /** Where tripped limits are counted; shared with the server's routes. */
   trips?: LimitTrips;
-  lookup(name: string): unknown;
+  lookup(name: string): NetworkActor | undefined;
   /** Backoff between failed dials to one peer, doubling from min to max. */
   minBackoffMs?: number;
   maxBackoffMs?: number;

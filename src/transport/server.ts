@@ -1,7 +1,7 @@
 import type { Server, WebSocketHandler } from "bun";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ActorError, type Logger } from "../actor/index.ts";
+import { ActorError, type Logger, type NetworkActor } from "../actor/index.ts";
 import { type Codec, GOSSIP_PATH } from "../wire/index.ts";
 import { ACTOR_PATH, actorRoutes } from "./actor-route.ts";
 import { formatAddr, type HostPort } from "./address.ts";
@@ -85,7 +85,7 @@ export interface NodeRoutesOptions {
   links: Links;
   limits: TransportLimits;
   trips: LimitTrips;
-  lookup(name: string): unknown;
+  lookup(name: string): NetworkActor | undefined;
   shuttingDown(): boolean;
   /** Why the node should get no traffic yet (`GET /ready` answers 503 with it), or undefined when it is ready. */
   notReady?(): string | undefined;

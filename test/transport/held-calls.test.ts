@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { Actor, type ActorRef, LocalRuntime } from "../../src/actor/index.ts";
+import { Actor, type ActorRef, LocalRuntime, type NetworkActor } from "../../src/actor/index.ts";
 import { HeldCalls } from "../../src/transport/held-calls.ts";
 import { PeerBudget } from "../../src/transport/peer-budget.ts";
 import type { CallEnvelope, TellEnvelope } from "../../src/wire/index.ts";
@@ -13,11 +13,15 @@ class Busy extends Actor {
 }
 
 /** An actor with no room for the network: its turn hangs, its mailbox and the room behind it are full. */
-async function fullActor(): Promise<{ runtime: LocalRuntime; ref: ActorRef<Busy> }> {
+async function fullActor(): Promise<{ runtime: LocalRuntime; ref: NetworkActor }> {
   Busy.gate = gate();
   const runtime = new LocalRuntime({ logger: memoryLogger() });
-  const ref = await runtime.spawn(Busy, { name: "busy", mailboxCapacity: 1 });
-  for (let i = 0; i < 3; i++) void ref.work();
+  const local: ActorRef<Busy> = await runtime.spawn(Busy, { name: "busy", mailboxCapacity: 1 });
+  // Network messages fill the room behind the busy turn: one in the mailbox, one waiting.
+  const ref = runtime.networkActor("busy") as NetworkActor;
+  void local.work();
+  const sink = { resolve() {}, reject() {} };
+  for (let i = 0; i < 2; i++) ref.call("work", [], sink, i, undefined, 1);
   return { runtime, ref };
 }
 

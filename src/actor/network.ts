@@ -1,0 +1,76 @@
+import type { Cell } from "./cell.ts";
+import type { Lane } from "./deadlines.ts";
+import { ActorError } from "./errors.ts";
+import { clip } from "./log.ts";
+import type { Cancellable } from "./message.ts";
+import { addressedAt, defaultLaneOf, type ReplySink } from "./ref.ts";
+import type { ActorStream } from "./types.ts";
+
+/**
+ * What a transport got for a call from the network: a stream to read, or an
+ * ask whose reply goes to its sink and which it may cancel when its caller goes
+ * away (undefined when the actor refused it at once; the sink was told why).
+ */
+export type Served = ActorStream<unknown> | Cancellable | undefined;
+
+/** Whether what `call` returned is a stream to read (else an ask, or nothing when refused). */
+export function isStream(served: Served): served is ActorStream<unknown> {
+  return served !== undefined && typeof (served as ActorStream<unknown>).next === "function";
+}
+
+/**
+ * A local actor as the network reaches it: by message type and payload, with
+ * the bounds a caller that cannot be made to wait needs. What transports get
+ * from a lookup, never the actor's cell or ref.
+ */
+export interface NetworkActor {
+  /** Whether a message from the network would be taken now; when not, a link holds its peer's messages back. */
+  readonly hasRoom: boolean;
+  /** Runs `callback` once the actor takes messages from the network again; returns a function that stops waiting. */
+  whenRoom(callback: () => void): () => void;
+  /**
+   * A call: the reply of an ask goes to `sink` with `tag`, with no promise in
+   * between; a stream is returned to read. A busy actor refuses the ask with
+   * MAILBOX_FULL (through the sink). Throws an ActorError when nothing can
+   * handle the message. `timeout` undefined: the node's ask timeout.
+   */
+  call(type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served;
+  /** A tell: queued (undefined), or why not (no such message, a stream method, a busy or stopped actor). */
+  tell(type: unknown, payload: unknown, cost: number): ActorError | undefined;
+}
+
+/** The network's way into one cell; made once per cell, on first use. */
+export class NetworkPort implements NetworkActor {
+  readonly #cell: Cell;
+
+  constructor(cell: Cell) {
+    this.#cell = cell;
+  }
+
+  get hasRoom(): boolean {
+    return this.#cell.hasRoomForNetwork;
+  }
+
+  whenRoom(callback: () => void): () => void {
+    return this.#cell.onRoom(callback);
+  }
+
+  call(type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served {
+    const cell = this.#cell;
+    const { entry, args } = addressedAt(cell, type, payload);
+    const lane = timeout ?? defaultLaneOf(cell);
+    if (entry?.kind === "stream") return cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown>;
+    return cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag, cost);
+  }
+
+  tell(type: unknown, payload: unknown, cost: number): ActorError | undefined {
+    let addressed;
+    try {
+      addressed = addressedAt(this.#cell, type, payload);
+    } catch (error) {
+      return error as ActorError;
+    }
+    if (addressed.entry?.kind === "stream") return new ActorError("BAD_REQUEST", `"${clip(addressed.entry.name)}" is a stream method: it cannot be told`);
+    return this.#cell.tellFromNetwork(type as string, addressed.entry, addressed.args, cost);
+  }
+}
