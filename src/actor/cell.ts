@@ -5,7 +5,7 @@ import { ActorError } from "./errors.ts";
 import { clip, type Logger } from "./log.ts";
 import { ASK, type Cancellable, CLOSE, Message, type MessageKind, type Reject, type Resolve, STEP, type StreamState, TELL } from "./message.ts";
 import { Ring } from "./ring.ts";
-import { NetworkPort } from "./network.ts";
+import { CellPort } from "./network.ts";
 import { scheduler, type Runnable } from "./scheduler.ts";
 import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
 import type { RestartTracker } from "./supervision.ts";
@@ -83,7 +83,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   readonly name: string | undefined;
   /** Set by the runtime right after construction. */
   ref: unknown;
-  #port: NetworkPort | undefined;
+  #port: CellPort | undefined;
   instance: Actor | undefined;
   #state = STARTING;
   readonly #host: CellHost;
@@ -122,8 +122,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   /** The network's way in to this actor (made on first use: most actors are never called from outside). */
-  get port(): NetworkPort {
-    return (this.#port ??= new NetworkPort(this));
+  get port(): CellPort {
+    return (this.#port ??= new CellPort(this));
   }
 
   get system(): ActorSystemApi {

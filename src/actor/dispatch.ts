@@ -44,6 +44,11 @@ export class DispatchTables {
     this.#reserved = reserved;
   }
 
+  /** Whether a message may name `name` at all (an actor may still lack it). */
+  isCallable(name: string): boolean {
+    return isCallableName(name, this.#reserved);
+  }
+
   of(cls: AnyClass): DispatchTable {
     let table = this.#tables.get(cls);
     if (table === undefined) {

@@ -3,7 +3,8 @@ import type { Lane } from "./deadlines.ts";
 import { ActorError } from "./errors.ts";
 import { clip } from "./log.ts";
 import type { Cancellable } from "./message.ts";
-import { addressedAt, defaultLaneOf, type ReplySink } from "./ref.ts";
+import { addressedAt, defaultLaneOf, deliver, deliverAsk, deliverTell, type ReplySink } from "./ref.ts";
+import { type CallReturn, failedCall, type MessageTarget } from "./target.ts";
 import type { ActorStream } from "./types.ts";
 
 /**
@@ -34,13 +35,17 @@ export interface NetworkActor {
    * MAILBOX_FULL (through the sink). Throws an ActorError when nothing can
    * handle the message. `timeout` undefined: the node's ask timeout.
    */
-  call(type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served;
+  serve(type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served;
   /** A tell: queued (undefined), or why not (no such message, a stream method, a busy or stopped actor). */
-  tell(type: unknown, payload: unknown, cost: number): ActorError | undefined;
+  offer(type: unknown, payload: unknown, cost: number): ActorError | undefined;
 }
 
-/** The network's way into one cell; made once per cell, on first use. */
-export class NetworkPort implements NetworkActor {
+/**
+ * One cell's ways in by message type and payload: the target of its refs'
+ * `$ask`/`$send` and of routed refs that find it here, and the network's way
+ * in. Made once per cell, on first use.
+ */
+export class CellPort implements NetworkActor, MessageTarget {
   readonly #cell: Cell;
 
   constructor(cell: Cell) {
@@ -55,7 +60,29 @@ export class NetworkPort implements NetworkActor {
     return this.#cell.onRoom(callback);
   }
 
-  call(type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served {
+  get name(): string | undefined {
+    return this.#cell.name;
+  }
+
+  get id(): string {
+    return this.#cell.id;
+  }
+
+  call(type: string, payload: unknown, lane: Lane, askOnly: boolean): CallReturn {
+    if (askOnly) return deliverAsk(this.#cell, type, payload, lane);
+    try {
+      const delivery = deliver(this.#cell, type, payload, lane);
+      return delivery.stream ? delivery.items : delivery.result;
+    } catch (error) {
+      return failedCall(error);
+    }
+  }
+
+  send(type: string, payload: unknown): Promise<void> {
+    return deliverTell(this.#cell, type, payload);
+  }
+
+  serve(type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served {
     const cell = this.#cell;
     const { entry, args } = addressedAt(cell, type, payload);
     const lane = timeout ?? defaultLaneOf(cell);
@@ -63,7 +90,7 @@ export class NetworkPort implements NetworkActor {
     return cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag, cost);
   }
 
-  tell(type: unknown, payload: unknown, cost: number): ActorError | undefined {
+  offer(type: unknown, payload: unknown, cost: number): ActorError | undefined {
     let addressed;
     try {
       addressed = addressedAt(this.#cell, type, payload);

@@ -4,60 +4,34 @@ import type { DispatchTable, MethodEntry } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
 import { clip } from "./log.ts";
 import { ASK } from "./message.ts";
+import { LANE, RefBase, TARGET, WITH_LANE } from "./ref-base.ts";
+import type { MessageTarget } from "./target.ts";
 import type { ActorRef, ActorStream } from "./types.ts";
 
-// Symbol keys keep a ref's internals from ever shadowing an actor's method names.
 const CELL = Symbol("pulsing.cell");
-const LANE = Symbol("pulsing.lane"); // the timeout of this ref's asks
 const TELLS = Symbol("pulsing.tells");
 
 const RESOLVED: Promise<void> = Promise.resolve();
-
-export const MAX_TIMEOUT_MS = 2_147_483_647; // what setTimeout can wait
-
-export function checkTimeout(timeoutMs: unknown, what = "timeout"): number {
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-    throw new ActorError("INVALID_OPTION", `${what} must be a number of milliseconds in 1..${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`);
-  }
-  return timeoutMs;
-}
 
 function unknownMessage(cell: Cell, type: string): ActorError {
   return new ActorError("UNKNOWN_MESSAGE", `actor ${clip(cell.name ?? cell.id)} has no handler for "${clip(type)}"`);
 }
 
-/** The members every local ref has; per-class prototypes add one method per actor method. */
-export class LocalRef {
+/** A local actor's ref: the `$` members of every ref, over its cell; per-class prototypes add one method per actor method. */
+export class LocalRef extends RefBase {
   declare [CELL]: Cell;
-  declare [LANE]: Lane;
   declare [TELLS]: object | undefined;
 
-  get $name(): string | undefined {
-    return this[CELL].name;
+  get [TARGET](): MessageTarget {
+    return this[CELL].port;
   }
 
-  get $id(): string {
-    return this[CELL].id;
+  [WITH_LANE](lane: Lane): RefBase {
+    return refOnLane(this[CELL], lane);
   }
 
   get $tell(): object {
     return (this[TELLS] ??= makeTells(this[CELL]));
-  }
-
-  $withTimeout(timeoutMs: number): LocalRef {
-    return makeRef(this[CELL], checkTimeout(timeoutMs)) as unknown as LocalRef;
-  }
-
-  $ask(msgType: string, payload?: unknown): Promise<unknown> {
-    return deliverAsk(this, msgType, payload);
-  }
-
-  $send(msgType: string, payload?: unknown): Promise<void> {
-    return deliverTell(this, msgType, payload);
-  }
-
-  toString(): string {
-    return `ActorRef(${this[CELL].name ?? this[CELL].id})`;
   }
 }
 
@@ -114,10 +88,14 @@ function makeTells(cell: Cell): object {
 }
 
 export function makeRef<T>(cell: Cell, timeoutMs: number): ActorRef<T> {
+  return refOnLane(cell, deadlines.lane(timeoutMs)) as unknown as ActorRef<T>;
+}
+
+function refOnLane(cell: Cell, lane: Lane): LocalRef {
   const ref = Object.create(prototypesOf(cell.table).ref) as LocalRef;
   ref[CELL] = cell;
-  ref[LANE] = deadlines.lane(timeoutMs);
-  return ref as unknown as ActorRef<T>;
+  ref[LANE] = lane;
+  return ref;
 }
 
 /** The timeout lane of a cell's own ref: the node's ask timeout, for calls that bring none. */
@@ -128,17 +106,6 @@ export function defaultLaneOf(cell: Cell): Lane {
 /** The cell behind a ref made by this runtime, or undefined for anything else. */
 export function cellOf(value: unknown): Cell | undefined {
   return value instanceof LocalRef ? value[CELL] : undefined;
-}
-
-/**
- * The lane of a timeout that came from outside (a link, a header). Rounded up
- * to two significant digits: a peer sending ever-different timeouts cannot make
- * the runtime keep a lane for each (a few hundred at most).
- */
-export function laneOf(timeoutMs: number): Lane {
-  const exact = checkTimeout(timeoutMs);
-  const step = 10 ** Math.max(0, Math.floor(Math.log10(exact)) - 1);
-  return deadlines.lane(Math.min(MAX_TIMEOUT_MS, Math.ceil(exact / step) * step));
 }
 
 /** How a message arrives by type and payload (`$ask`, the wire): what handles it, or why nothing can. */
@@ -165,12 +132,6 @@ export interface Addressed {
   readonly args: unknown;
 }
 
-function addressed(ref: unknown, type: unknown, payload: unknown): Addressed {
-  const cell = cellOf(ref);
-  if (cell === undefined) throw new ActorError("ACTOR_NOT_FOUND", "not a ref of this runtime");
-  return addressedAt(cell, type, payload);
-}
-
 /** A message by type and payload, resolved against `cell`; throws an ActorError when nothing can handle it. */
 export function addressedAt(cell: Cell, type: unknown, payload: unknown): Addressed {
   const entry = route(cell, type, payload);
@@ -181,25 +142,23 @@ export function addressedAt(cell: Cell, type: unknown, payload: unknown): Addres
 export type Delivery = { readonly stream: false; readonly result: Promise<unknown> } | { readonly stream: true; readonly items: ActorStream<unknown> };
 
 /**
- * Delivers a message by type and payload, as `$ask` and every transport do
- * (`timeout`: a lane from `laneOf` for a timeout that came from outside): a
- * method gets the payload as its argument array, anything else goes to
+ * Delivers a message by type and payload to `cell`, as `$ask` and routed refs
+ * do: a method gets the payload as its argument array, anything else goes to
  * `receive`. Throws an ActorError when nothing can handle it.
  */
-export function deliver(ref: unknown, type: unknown, payload: unknown, timeout?: Lane): Delivery {
-  const { cell, entry, args } = addressed(ref, type, payload);
-  const lane = timeout ?? (ref as LocalRef)[LANE];
+export function deliver(cell: Cell, type: unknown, payload: unknown, lane: Lane): Delivery {
+  const { entry, args } = addressedAt(cell, type, payload);
   if (entry?.kind === "stream") return { stream: true, items: cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown> };
   return { stream: false, result: cell.ask(ASK, type as string, entry, args, lane) };
 }
 
 /** `deliver` for an ask that must not be a stream (`$ask`): a stream method is refused, its generator never started. */
-export function deliverAsk(ref: unknown, type: unknown, payload: unknown, timeout?: Lane): Promise<unknown> {
+export function deliverAsk(cell: Cell, type: unknown, payload: unknown, lane: Lane): Promise<unknown> {
   try {
-    const delivery = deliver(ref, type, payload, timeout);
+    const delivery = deliver(cell, type, payload, lane);
     if (!delivery.stream) return delivery.result;
     void delivery.items.return();
-    throw new ActorError("BAD_REQUEST", `"${String(type)}" is a stream: call it as a method and iterate it`);
+    throw new ActorError("BAD_REQUEST", `"${clip(String(type))}" is a stream: call it as a method and iterate it`);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -212,12 +171,10 @@ export interface ReplySink {
 }
 
 /** The tell form of `deliver`; what cannot be delivered is logged as a dead letter. */
-export function deliverTell(ref: unknown, type: unknown, payload: unknown): Promise<void> {
-  const cell = cellOf(ref);
-  if (cell === undefined) return RESOLVED;
+export function deliverTell(cell: Cell, type: unknown, payload: unknown): Promise<void> {
   let message: Addressed;
   try {
-    message = addressed(ref, type, payload);
+    message = addressedAt(cell, type, payload);
   } catch (error) {
     cell.deadLetter(clip(type), (error as ActorError).code === "UNKNOWN_MESSAGE" ? "no handler" : (error as Error).message);
     return RESOLVED;

@@ -5,7 +5,9 @@ import { ActorError } from "./errors.ts";
 import { jsonLogger, type Logger, rateLimited } from "./log.ts";
 import { checkUserName } from "./names.ts";
 import type { NetworkActor } from "./network.ts";
-import { cellOf, checkTimeout, makeRef } from "./ref.ts";
+import { cellOf, makeRef } from "./ref.ts";
+import type { MessageTarget } from "./target.ts";
+import { checkTimeout } from "./timeouts.ts";
 import { RestartTracker, resolveSupervision } from "./supervision.ts";
 import type { ActorClass, ActorRef, ActorSystemApi, ActorTarget, SpawnArgs, StopEvent, StopReason } from "./types.ts";
 
@@ -28,6 +30,11 @@ export interface RuntimeOptions {
 }
 
 const tables = new DispatchTables(Actor);
+
+/** Whether a message may carry this name: what a routed ref makes a call of (the same rule as for an actor's methods). */
+export function isMessageName(name: string): boolean {
+  return tables.isCallable(name);
+}
 
 function checkCapacity(value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_MAILBOX_CAPACITY) {
@@ -135,6 +142,11 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
 
   #namesChanged(): void {
     for (const listener of this.#nameListeners) listener();
+  }
+
+  /** The local actor by that name as a message target (what a routed ref that finds it here calls), if any. */
+  target(name: string): MessageTarget | undefined {
+    return this.#names.get(name)?.port;
   }
 
   /** The local actor by that name as the network reaches it, if any. */

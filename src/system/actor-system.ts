@@ -9,6 +9,8 @@ import {
   deadlines,
   LocalRuntime,
   type Logger,
+  type MessageTarget,
+  routedRef,
   nameProblem,
   type SpawnArgs,
   type StopEvent,
@@ -21,19 +23,18 @@ import {
   type HostPort,
   newLimitTrips,
   GossipSender,
-  linkRoute,
+  LinkTarget,
   Links,
   bindServer,
   type BoundServer,
   nodeRoutes,
   parseAddr,
   type LimitTrips,
-  type Route,
-  routedRef,
   type TlsOptions,
   type TransportLimits,
 } from "../transport/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
+import { ClusterTarget } from "./cluster-target.ts";
 import { ClusterView } from "./cluster-view.ts";
 import { exposure } from "./exposure.ts";
 import type { NodeExtension, NodeView } from "./node-view.ts";
@@ -382,24 +383,32 @@ export class ActorSystem implements ActorSystemApi {
     }
     if (node === undefined) return this.#local.lookup<T>(name) as ActorRef<T>;
     const lane = deadlines.lane(this.#local.askTimeoutMs);
-    return routedRef({ name, id: name, lane, logger: this.#local.logger, route: this.#clusterRoute(node, name, options) }) as ActorRef<T>;
+    return routedRef(new ClusterTarget(name, this.#clusterRoute(node, name, options), this.#local.logger), lane) as ActorRef<T>;
   }
 
-  #clusterRoute(node: ClusterNode, name: string, options: ResolveOptions): () => Route {
+  /** Where a call to `name` goes now: a local instance first, else one the policy picks among the members that host it. */
+  #clusterRoute(node: ClusterNode, name: string, options: ResolveOptions): () => MessageTarget | ActorError {
     const policy = typeof options.policy === "function" ? options.policy : policyOf(options.policy ?? "round-robin");
     const context = { key: options.key, load: (member: Member) => this.#links.inFlightTo(member.addr) };
     let version = -1;
     let hosts: Member[] = [];
+    const remotes = new Map<string, LinkTarget>();
     return () => {
-      const local = this.#local.lookup(name);
-      if (local !== undefined) return { local };
+      const local = this.#local.target(name);
+      if (local !== undefined) return local;
       if (version !== node.version) {
         version = node.version;
         hosts = node.hostsOf(name).filter((member) => member.id !== this.nodeId);
+        for (const addr of remotes.keys()) if (!hosts.some((host) => host.addr === addr)) remotes.delete(addr);
       }
-      if (hosts.length === 0) return { error: new ActorError("ACTOR_NOT_FOUND", `no alive instance of "${name}" in the cluster`) };
-      const host = policy(hosts, context);
-      return { link: this.#links.to(host.addr) };
+      if (hosts.length === 0) return new ActorError("ACTOR_NOT_FOUND", `no alive instance of "${name}" in the cluster`);
+      const { addr } = policy(hosts, context);
+      let remote = remotes.get(addr);
+      if (remote === undefined) {
+        remote = this.#linkTarget(name, addr);
+        remotes.set(addr, remote);
+      }
+      return remote;
     };
   }
 
@@ -417,7 +426,11 @@ export class ActorSystem implements ActorSystemApi {
       if (local !== undefined) return local;
     }
     const lane = deadlines.lane(this.#local.askTimeoutMs);
-    return routedRef({ name, id: `${name}@${target}`, lane, logger: this.#local.logger, route: linkRoute(() => this.#links.to(target)) }) as ActorRef<T>;
+    return routedRef(this.#linkTarget(name, target), lane) as ActorRef<T>;
+  }
+
+  #linkTarget(name: string, addr: string): LinkTarget {
+    return new LinkTarget(name, `${name}@${addr}`, () => this.#links.to(addr));
   }
 
   stop(target: ActorTarget): Promise<void> {

@@ -94,7 +94,7 @@ function askOverHttp(request: ActorRequest, ref: NetworkActor, timeoutMs: number
     reject = fail;
   });
   const sink: ReplySink = { resolve, reject };
-  const served = ref.call(request.msgType, request.payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs), request.cost);
+  const served = ref.serve(request.msgType, request.payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs), request.cost);
   if (isStream(served)) return served;
   const ask = served;
   if (ask !== undefined) {
@@ -136,7 +136,7 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
       const ref = options.lookup(name);
       if (ref === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${clip(name)}" on this node`);
       if (c.req.header(MODE_HEADER) === "tell") {
-        const refusal = ref.tell(request.msgType, request.payload, request.cost);
+        const refusal = ref.offer(request.msgType, request.payload, request.cost);
         if (refusal !== undefined) throw refusal;
         return encoded(202, { accepted: true }, encoding, codec);
       }

@@ -394,7 +394,7 @@ export class Link implements CallLink {
 
   #serveTell(envelope: TellEnvelope, ref: NetworkActor | undefined, cost: number): void {
     const [, target, type, payload] = envelope;
-    const refusal = ref === undefined ? new ActorError("ACTOR_NOT_FOUND", "no such actor") : ref.tell(type, payload, cost);
+    const refusal = ref === undefined ? new ActorError("ACTOR_NOT_FOUND", "no such actor") : ref.offer(type, payload, cost);
     if (refusal === undefined) return;
     if (refusal.code === "MAILBOX_FULL") this.#host.trips.mailbox_full++;
     this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: clip(refusal.message), peer: this.peerAddr });
@@ -419,7 +419,7 @@ export class Link implements CallLink {
       timeoutMs = limits.maxCallTimeoutMs;
     }
     try {
-      const served = ref.call(type, payload, this.#replies, id, laneOf(timeoutMs), cost);
+      const served = ref.serve(type, payload, this.#replies, id, laneOf(timeoutMs), cost);
       if (isStream(served)) this.#served.stream(id, served, credit);
       else if (served !== undefined) this.#served.asked(served);
     } catch (error) {

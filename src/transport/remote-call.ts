@@ -217,21 +217,3 @@ export class RemoteCall implements Expirable {
     }
   }
 }
-
-/**
- * A call that failed before it was sent (no route, a bad argument): rejected
- * like an ask, and a stream whose first `next()` throws the same error.
- */
-export function failedCall(error: unknown): CallResult {
-  const result = Promise.reject(error) as CallResult;
-  result.catch(noop); // a reader of the stream gets the error from next(), not as an unhandled rejection
-  let told = false;
-  result.next = () => {
-    if (told) return Promise.resolve(DONE);
-    told = true;
-    return Promise.reject(error);
-  };
-  result.return = () => Promise.resolve(DONE);
-  result[Symbol.asyncIterator] = self;
-  return result;
-}

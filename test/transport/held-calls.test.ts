@@ -21,7 +21,7 @@ async function fullActor(): Promise<{ runtime: LocalRuntime; ref: NetworkActor }
   const ref = runtime.networkActor("busy") as NetworkActor;
   void local.work();
   const sink = { resolve() {}, reject() {} };
-  for (let i = 0; i < 2; i++) ref.call("work", [], sink, i, undefined, 1);
+  for (let i = 0; i < 2; i++) ref.serve("work", [], sink, i, undefined, 1);
   return { runtime, ref };
 }
 
