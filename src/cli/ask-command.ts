@@ -1,3 +1,4 @@
+import { defineCommand } from "./command.ts";
 import type { Io } from "./io.ts";
 import { DEFAULT_ADDR } from "./node-command.ts";
 import {
@@ -6,10 +7,8 @@ import {
   ENDPOINT_OPTION,
   endpointFlag,
   endpointHelp,
-  helpText,
   intFlag,
   nodeUrl,
-  parseCommand,
   TLS_ENV,
   TLS_HELP,
   TLS_OPTIONS,
@@ -32,6 +31,7 @@ export const askSpec = {
     "api-token": "the node's API token, when it requires one",
     ...TLS_HELP,
   },
+  takesArguments: true,
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
 interface ErrorRecord {
@@ -44,12 +44,7 @@ function printError(io: Io, record: ErrorRecord): number {
   return 1;
 }
 
-export async function runAsk(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help, fromEnv } = parseCommand(askSpec, argv);
-  if (help) {
-    io.out(`${helpText(askSpec)}\n`);
-    return 0;
-  }
+export const runAsk = defineCommand(askSpec, async ({ values, positionals, fromEnv }, io) => {
   // Actor names have no colon: a first argument with one is the node (the short form).
   const positionalNode = positionals[0]?.includes(":") === true ? positionals.shift() : undefined;
   if (positionalNode !== undefined && values.endpoint !== undefined && !fromEnv.has("endpoint")) {
@@ -95,7 +90,7 @@ export async function runAsk(argv: string[], io: Io): Promise<number> {
   if (body.error !== undefined) return printError(io, body as ErrorRecord);
   if (values.tell !== true) io.out(`${JSON.stringify(body.result ?? null)}\n`);
   return 0;
-}
+});
 
 /**
  * Prints each item of a streamed answer as it arrives. When nobody reads them

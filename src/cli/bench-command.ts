@@ -1,5 +1,5 @@
 import { type ActorError, ActorSystem } from "../index.ts";
-import type { Io } from "./io.ts";
+import { defineCommand } from "./command.ts";
 import { DEFAULT_ADDR } from "./node-command.ts";
 import {
   type CommandSpec,
@@ -7,10 +7,8 @@ import {
   ENDPOINT_OPTION,
   endpointFlag,
   endpointHelp,
-  helpText,
   intFlag,
   numberFlag,
-  parseCommand,
   TLS_ENV,
   TLS_HELP,
   TLS_OPTIONS,
@@ -49,13 +47,7 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number);
 }
 
-export async function runBench(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommand(benchSpec, argv);
-  if (help) {
-    io.out(`${helpText(benchSpec)}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+export const runBench = defineCommand(benchSpec, async ({ values }, io) => {
   const addr = endpointFlag(values.endpoint ?? DEFAULT_ADDR, "endpoint");
   const concurrency = intFlag(values.concurrency, "concurrency", 1, 100_000, 64);
   const seconds = numberFlag(values.duration, "duration", 0.1, 86_400, 10);
@@ -136,4 +128,4 @@ export async function runBench(argv: string[], io: Io): Promise<number> {
   } finally {
     await client.shutdown();
   }
-}
+});

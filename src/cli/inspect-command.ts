@@ -1,5 +1,6 @@
 import type { Member, TlsOptions } from "../index.ts";
-import { type Io, pause } from "./io.ts";
+import { defineCommand } from "./command.ts";
+import { pause } from "./io.ts";
 import { DEFAULT_ADDR } from "./node-command.ts";
 import {
   type CommandSpec,
@@ -7,10 +8,8 @@ import {
   ENDPOINT_OPTION,
   endpointFlag,
   endpointHelp,
-  helpText,
   intFlag,
   nodeUrl,
-  parseCommand,
   TLS_ENV,
   TLS_HELP,
   TLS_OPTIONS,
@@ -31,6 +30,7 @@ export const inspectSpec = {
     "interval-ms": "refresh interval with --watch (default 1000)",
     ...TLS_HELP,
   },
+  takesArguments: true,
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
 type Topic = "members" | "actors" | "metrics";
@@ -120,12 +120,7 @@ async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions
   return `actors on ${addr} (${body.local.length}):\n${table(local)}\n\nnamed actors in the cluster (${named.length - 1}):\n${table(named)}`;
 }
 
-export async function runInspect(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommand(inspectSpec, argv);
-  if (help) {
-    io.out(`${helpText(inspectSpec)}\n`);
-    return 0;
-  }
+export const runInspect = defineCommand(inspectSpec, async ({ values, positionals }, io) => {
   const topic = positionals[0] as Topic | undefined;
   if (topic === undefined || !TOPICS.includes(topic) || positionals.length > 1) throw new UsageError(`inspect needs one of ${TOPICS.join(", ")}`);
   const addr = endpointFlag(values.endpoint ?? DEFAULT_ADDR, "endpoint");
@@ -157,4 +152,4 @@ export async function runInspect(argv: string[], io: Io): Promise<number> {
     await pause(intervalMs, io.outClosed);
   }
   return 0;
-}
+});

@@ -15,7 +15,7 @@
  * `...LOG_FORMAT_HELP`), then `logFormatFlag(values["log-format"], io.errIsTerminal)`
  * (a UsageError for a bad value) and `makeLogger(format, level, write)`.
  */
-import { jsonLogger, LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "../actor/log.ts";
+import { jsonLogger, LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "../actor/index.ts";
 import { UsageError } from "./usage.ts";
 
 export type LogFormat = "text" | "json";

@@ -5,12 +5,13 @@
  */
 import { runAsk } from "./ask-command.ts";
 import { runBench } from "./bench-command.ts";
+import type { Command } from "./command.ts";
 import { runInspect } from "./inspect-command.ts";
 import { type Io, stdio } from "./io.ts";
 import { DEFAULT_ADDR, runNode } from "./node-command.ts";
 import { UsageError, versionText } from "./usage.ts";
 
-const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
+const COMMANDS: Record<string, Command> = {
   node: runNode,
   ask: runAsk,
   inspect: runInspect,

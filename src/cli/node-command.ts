@@ -2,9 +2,9 @@ import { ActorSystem, type LogLevel } from "../index.ts";
 import { LOG_LEVELS } from "../actor/index.ts";
 import { type ActorsModule, ActorsModuleError, loadActorsModule, runActorsModule } from "./actors-module.ts";
 import { defaultActors } from "./default-actors.ts";
-import type { Io } from "./io.ts";
 import { LOG_FORMAT_ENV, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, logFormatFlag, makeLogger } from "./log-format.ts";
-import { type CommandSpec, endpointFlag, helpText, intFlag, parseCommand, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
+import { defineCommand } from "./command.ts";
+import { type CommandSpec, endpointFlag, intFlag, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
 
 export const DEFAULT_ADDR = "127.0.0.1:9000";
 /** A stop that takes longer than this exits anyway, with code 1. */
@@ -56,13 +56,7 @@ export const nodeSpec = {
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
 /** Runs a node until SIGINT or SIGTERM; resolves with the exit code. */
-export async function runNode(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommand(nodeSpec, argv);
-  if (help) {
-    io.out(`${helpText(nodeSpec)}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+export const runNode = defineCommand(nodeSpec, async ({ values }, io) => {
   const addr = endpointFlag(values.addr ?? DEFAULT_ADDR, "addr");
   const advertise = typeof values.advertise === "string" ? endpointFlag(values.advertise, "advertise") : undefined;
   const seeds =
@@ -167,4 +161,4 @@ export async function runNode(argv: string[], io: Io): Promise<number> {
     onSignal = stop;
     if (signalled !== undefined) stop(signalled);
   });
-}
+});

@@ -20,6 +20,8 @@ export interface CommandSpec<O extends Options> {
   env?: Partial<Record<keyof O & string, string>>;
   /** One line per option, for --help. */
   help: Partial<Record<keyof O & string, string>>;
+  /** Whether the command takes arguments besides its flags (its run checks them); without, one is a UsageError. */
+  takesArguments?: boolean;
 }
 
 export function helpText<O extends Options>(spec: CommandSpec<O>): string {
