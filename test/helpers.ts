@@ -22,13 +22,20 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((system) => system.shutdown()));
 });
 
-/** A system that is shut down after the test, logging into `log`. */
-export async function startSystem(options: ActorSystemOptions = {}): Promise<{ system: ActorSystem; log: ReturnType<typeof memoryLogger> }> {
-  const log = memoryLogger();
+/**
+ * A system that is shut down after the test, logging into `log`: standalone
+ * (in-process only) unless `options` give it an address.
+ */
+export async function startSystem(options: ActorSystemOptions = {}, log = memoryLogger()): Promise<{ system: ActorSystem; log: ReturnType<typeof memoryLogger> }> {
   // Tests leave handlers hanging on purpose; teardown need not wait long for them.
   const system = await ActorSystem.start({ logger: log, stopTimeoutMs: 200, ...options });
   started.push(system);
   return { system, log };
+}
+
+/** A cluster node on a free loopback port (unless `options` give an address), shut down after the test; `log` gets its lines. */
+export async function startNode(options: ActorSystemOptions = {}, log = memoryLogger()): Promise<ActorSystem> {
+  return (await startSystem({ addr: "127.0.0.1:0", ...options }, log)).system;
 }
 
 /** A promise with its resolver outside, for handlers that wait on the test. */
@@ -40,33 +47,11 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
   return { promise, open };
 }
 
-/** Waits until `check` holds, polling; fails after `timeoutMs`. */
-export async function eventually(check: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
+/** Waits until `check` holds, polling every `pollMs`; fails naming `what` after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000, pollMs = 10): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(2);
-  }
-}
-
-const nodes: ActorSystem[] = [];
-
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((system) => system.shutdown()));
-});
-
-/** A cluster node on a free loopback port, shut down after the test; `log` gets its lines. */
-export async function startNode(options: ActorSystemOptions = {}, log = memoryLogger()): Promise<ActorSystem> {
-  const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: log, stopTimeoutMs: 200, ...options });
-  nodes.push(system);
-  return system;
-}
-
-/** Waits until `check` holds, polling; fails naming `what` after `timeoutMs`. */
-export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
+    await Bun.sleep(pollMs);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Actor, ActorError, type StopEvent } from "pulsing";
-import { eventually, startSystem } from "../helpers.ts";
+import { startSystem, until } from "../helpers.ts";
 
 class Fragile extends Actor {
   static built = 0;
@@ -64,7 +64,7 @@ describe("supervision", () => {
     const events: StopEvent[] = [];
     system.watch(ref, (event) => events.push(event));
     await ref.corrupt().catch(() => {});
-    await eventually(() => events.length > 0, 2000, "the stop event");
+    await until(() => events.length > 0, "the stop event", 2000);
     expect(events[0]?.reason).toBe("failed");
     expect(events[0]?.error?.message).toBe("state corrupted");
     expect(((await ref.work().catch((e: unknown) => e)) as ActorError).code).toBe("ACTOR_STOPPED");
@@ -81,7 +81,7 @@ describe("supervision", () => {
       expect(await ref.work()).toBe(1); // restarted, fresh
     }
     await ref.corrupt().catch(() => {});
-    await eventually(() => events.length > 0, 2000, "the stop event");
+    await until(() => events.length > 0, "the stop event", 2000);
     expect(events[0]?.reason).toBe("failed");
   });
 

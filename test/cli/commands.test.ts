@@ -3,7 +3,7 @@ import { Actor, type ActorSystem } from "pulsing";
 import packageJson from "../../package.json" with { type: "json" };
 import type { Io } from "../../src/cli/io.ts";
 import { main } from "../../src/cli/main.ts";
-import { startSystem } from "../helpers.ts";
+import { startNode } from "../helpers.ts";
 
 class Tally extends Actor {
   #n = 0;
@@ -45,7 +45,7 @@ async function run(argv: string[], options: { terminal?: boolean; closeAfter?: n
 
 /** A node in this process, with a named Tally, for the commands to talk to. */
 async function node(): Promise<{ system: ActorSystem; addr: string }> {
-  const { system } = await startSystem({ addr: "127.0.0.1:0" });
+  const system = await startNode();
   await system.spawn(Tally, { name: "t/tally" });
   return { system, addr: system.addr as string };
 }

@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { Actor } from "pulsing";
-import { startSystem } from "../helpers.ts";
+import { startNode } from "../helpers.ts";
 
 // The CLI as a real process whose stdout is a pipe we close after one line, as
 // `pulsing … | head -1` does: it must exit 0, quietly (no EPIPE stack trace).
@@ -22,7 +22,7 @@ class Numbers extends Actor {
 }
 
 async function nodeAddr(): Promise<string> {
-  const { system } = await startSystem({ addr: "127.0.0.1:0" });
+  const system = await startNode();
   await system.spawn(Numbers, { name: "numbers" });
   return system.addr as string;
 }

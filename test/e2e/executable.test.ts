@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import type { Member } from "pulsing";
+import { until } from "../helpers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const BINARY = `${ROOT}dist/pulsing`;
@@ -47,21 +48,13 @@ async function members(addr: string): Promise<Member[]> {
   return code === 0 ? (JSON.parse(out) as Member[]) : [];
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
-
 test(
   "a three-node cluster of the executable: ask, HTTP, inspect, a killed node, SIGTERM",
   async () => {
     const first = await startNode(["--addr", "127.0.0.1:0", "--actors", ACTORS, "--log-level", "warn"]);
     const second = await startNode(["--actors", ACTORS, "--seeds", first.addr], { PULSING_ADDR: "127.0.0.1:0", PULSING_LOG_LEVEL: "warn" });
     const third = await startNode(["--addr", "127.0.0.1:0", "--actors", ACTORS, "--seeds", `${first.addr},127.0.0.1:1`, "--log-level", "warn"]);
-    await until(async () => (await members(first.addr)).filter((m) => m.state === "alive").length === 3, "three members");
+    await until(async () => (await members(first.addr)).filter((m) => m.state === "alive").length === 3, "three members", 15_000, 100);
 
     // The --actors module's actors, through the CLI and through plain HTTP.
     const put = await pulsing("ask", second.addr, "kv/store", "put", '"greeting"', '"hello"');
@@ -85,14 +78,14 @@ test(
       const actors = await pulsing("inspect", "actors", "--endpoint", first.addr, "--json");
       return actors.code === 0 ? (JSON.parse(actors.out) as { registry: { names: string[] }[] }).registry.filter((r) => r.names.includes("kv/store")).length : 0;
     };
-    await until(async () => (await stores()) === 3, "kv/store on all three nodes");
+    await until(async () => (await stores()) === 3, "kv/store on all three nodes", 15_000, 100);
     expect(await stores()).toBe(3);
     const metrics = await pulsing("inspect", "metrics", "--endpoint", first.addr);
     expect(metrics.out).toContain('pulsing_members{state="alive"} 3');
 
     // kill -9: the others mark it dead.
     third.proc.kill(9);
-    await until(async () => (await members(first.addr)).some((m) => m.addr === third.addr && m.state === "dead"), "the killed node marked dead");
+    await until(async () => (await members(first.addr)).some((m) => m.addr === third.addr && m.state === "dead"), "the killed node marked dead", 15_000, 100);
 
     // SIGTERM: leave, stop, exit 0.
     for (const node of [second, first]) {

@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { until } from "../helpers.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -59,14 +60,6 @@ function freePort(): number {
   const port = server.port;
   server.stop(true);
   return port;
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
 }
 
 beforeAll(() => {
@@ -236,7 +229,7 @@ await counter.dec(1);
     });
     started.push(node);
     const base = `http://127.0.0.1:${port}`;
-    await until(async () => (await fetch(`${base}/health`)).status === 200, "GET /health of the bin's node");
+    await until(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, "GET /health of the bin's node", 10_000, 50);
     const asked = await fetch(`${base}/actor/demo/counter`, { method: "POST", body: JSON.stringify({ msg_type: "inc", payload: [2] }) });
     expect(asked.status).toBe(200);
     expect(await asked.json()).toEqual({ result: 2 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { chromium, type Browser } from "playwright-core";
 import { Actor, ActorSystem } from "pulsing";
-import { memoryLogger } from "../helpers.ts";
+import { startNode, until } from "../helpers.ts";
 
 // Debian's Chromium: .ci/run installs it (apt-get install chromium), as README's test command does.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -13,7 +13,6 @@ class Greeter extends Actor {
   }
 }
 
-const systems: ActorSystem[] = [];
 let browser: Browser;
 
 beforeAll(async () => {
@@ -22,15 +21,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all(systems.map((s) => s.shutdown()));
 });
 
 test("the dashboard shows every member and the named actors, and keeps itself up to date", async () => {
-  const first = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger() });
-  systems.push(first);
-  for (let i = 0; i < 2; i++) systems.push(await ActorSystem.start({ addr: "127.0.0.1:0", seeds: [first.addr as string], logger: memoryLogger() }));
-  const deadline = Date.now() + 10_000;
-  while (systems.some((s) => s.cluster.members().filter((m) => m.state === "alive").length < 3) && Date.now() < deadline) await Bun.sleep(20);
+  const first = await startNode();
+  const systems = [first];
+  for (let i = 0; i < 2; i++) systems.push(await startNode({ seeds: [first.addr as string] }));
+  await until(() => systems.every((s) => s.cluster.members().filter((m) => m.state === "alive").length === 3), "three members alive on every node");
 
   const page = await browser.newPage();
   await page.goto(`http://${first.addr}/`);

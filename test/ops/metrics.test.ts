@@ -1,12 +1,7 @@
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Actor, ActorSystem } from "pulsing";
 import { exposition, Histogram } from "../../src/ops/index.ts";
-import { memoryLogger } from "../helpers.ts";
-
-const systems: ActorSystem[] = [];
-afterAll(async () => {
-  await Promise.all(systems.map((s) => s.shutdown()));
-});
+import { startNode, until } from "../helpers.ts";
 
 test("the exposition format: help, type, labels escaped, histogram buckets cumulative", () => {
   const histogram = new Histogram([0.1, 1]);
@@ -32,20 +27,20 @@ test("GET /metrics counts what the node did", async () => {
       return x;
     }
   }
-  const a = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger() });
-  const b = await ActorSystem.start({ addr: "127.0.0.1:0", seeds: [a.addr as string], logger: memoryLogger() });
-  systems.push(a, b);
+  const a = await startNode();
+  const b = await startNode({ seeds: [a.addr as string] });
   await a.spawn(Echo, { name: "echo" });
   const remote = b.remote<Echo>(a.addr as string, "echo");
-  for (let i = 0; i < 5; i++) await remote.echo(i);
+  // The tell first: the asks behind it on the same link are answered only once it was handled.
   await remote.$tell.echo(1);
+  for (let i = 0; i < 5; i++) await remote.echo(i);
   await fetch(`http://${a.addr}/actor/echo`, { method: "POST", body: JSON.stringify({ msg_type: "echo", payload: [1] }) });
   const value = async (system: ActorSystem, series: string) => {
     const text = await (await fetch(`http://${system.addr}/metrics`)).text();
     const line = text.split("\n").find((l) => l.startsWith(series));
     return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(" ") + 1));
   };
-  await Bun.sleep(20);
+  await until(() => a.cluster.members().filter((m) => m.state === "alive").length === 2, "b to join a");
   expect(await value(a, 'pulsing_messages_total{kind="ask"}')).toBe(6);
   expect(await value(a, 'pulsing_messages_total{kind="tell"}')).toBe(1);
   expect(await value(a, 'pulsing_actors')).toBe(1);
@@ -59,7 +54,7 @@ test("GET /metrics counts what the node did", async () => {
 });
 
 test("GET /health is 200 while serving and 503 once shutting down", async () => {
-  const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger() });
+  const system = await startNode();
   expect((await fetch(`http://${system.addr}/health`)).status).toBe(200);
   class Slow extends Actor {
     override async onStop(): Promise<void> {

@@ -17,6 +17,7 @@ import { ClusterAuth, STREAM_WINDOW } from "../../src/transport/index.ts";
 import { Counter } from "../fixtures/actors.ts";
 import { killAll, type NodeProcess, startNodeProcess } from "../fixtures/processes.ts";
 import { plainLinkHeaders, type RawLink, rawLink, signedLinkHeaders } from "../fixtures/raw-link.ts";
+import { startNode, startSystem, until } from "../helpers.ts";
 
 const FIXTURE = new URL("../fixtures/attack-node.ts", import.meta.url).pathname;
 const SECRET = "attack tests secret, 16+ chars";
@@ -121,15 +122,7 @@ async function limitTrips(addr: string, limit: string): Promise<number> {
 /** Ends every blocked turn on the node and waits until `name`'s queue is empty again. */
 async function releaseAndDrain(addr: string, name: string): Promise<void> {
   expect((await ask(addr, "control", "release", [])).status).toBe(200);
-  await waitFor(async () => (await mailboxOf(addr, name)) === 0, `${name} to drain`);
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
+  await until(async () => (await mailboxOf(addr, name)) === 0, `${name} to drain`, 5_000);
 }
 
 // ---- bodies ------------------------------------------------------------------
@@ -243,7 +236,7 @@ describe("a node without a secret, maxCallTimeoutMs 300 (node A)", () => {
         expect(gossip.status).toBe(400);
         expect(gossip.body.error.code).toBe("BAD_REQUEST");
         const link = await rawLink(node.addr, plainLinkHeaders("bomber"));
-        await waitFor(() => link.received.length > 0, "the node's HELLO");
+        await until(() => link.received.length > 0, "the node's HELLO", 5_000);
         link.ws.send(allocationBomb(size));
         const closed = await link.closed;
         expect(closed.code).toBe(4400);
@@ -355,7 +348,7 @@ describe("a node without a secret, maxInFlightPerPeer 20 (node B)", () => {
       expect((await ask(node.addr, "wide", "block", [], { "x-message-mode": "tell" })).status).toBe(202);
       const aborts = Array.from({ length: asks }, () => new AbortController());
       const pending = aborts.map((abort) => ask(node.addr, "wide", "work", [], { "x-timeout-ms": "86400000" }, abort.signal).catch((error: Error) => error.name));
-      await waitFor(async () => (await mailboxOf(node.addr, "wide")) >= asks, "the asks to be queued");
+      await until(async () => (await mailboxOf(node.addr, "wide")) >= asks, "the asks to be queued", 5_000);
       for (const abort of aborts) abort.abort();
       expect(await Promise.all(pending)).toEqual(Array(asks).fill("AbortError"));
       await Bun.sleep(100); // the hang-ups reach the node (not an assertion on time)
@@ -381,7 +374,7 @@ describe("a node without a secret, maxInFlightPerPeer 20 (node B)", () => {
         link.send(...Array.from({ length: perLink }, (_, i) => [0, l * 100 + i + 1, "wide", "block", [], 1, 60_000]));
       }
       const fails = () => links.flatMap((link) => link.of(3));
-      await waitFor(() => fails().length >= 4 * perLink - BUDGET, "the calls past the budget to fail");
+      await until(() => fails().length >= 4 * perLink - BUDGET, "the calls past the budget to fail", 5_000);
       // One more, to another actor, on the first link: the budget is the peer's, not the actor's or the link's.
       links[0]?.send([0, 999, "counter", "inc", [1], 1, 5_000]);
       const extra = await links[0]?.answer(999);
@@ -396,11 +389,11 @@ describe("a node without a secret, maxInFlightPerPeer 20 (node B)", () => {
     await Promise.all(links.map((link) => link.closed));
     // A fresh link gets the whole budget back: BUDGET - 1 calls that wait, and one that answers.
     const fresh = await rawLink(node.addr, plainLinkHeaders("one-peer"));
-    await waitFor(async () => {
+    await until(async () => {
       const id = 2_000 + fresh.received.length;
       fresh.send([0, id, "counter", "inc", [0], 1, 5_000]);
       return (await fresh.answer(id))?.[0] === 2;
-    }, "the closed links' budget to be given back");
+    }, "the closed links' budget to be given back", 5_000);
     const before = fresh.of(3).length;
     fresh.send(...Array.from({ length: BUDGET - 1 }, (_, i) => [0, 3_000 + i, "wide", "block", [], 1, 60_000]), [0, 4_000, "counter", "inc", [0], 1, 5_000]);
     expect((await fresh.answer(4_000))?.[0]).toBe(2);
@@ -421,7 +414,7 @@ describe("a node without a secret, maxInFlightPerPeer 20 (node B)", () => {
     const growth = await memoryGrowth("8. stream credit clamp", node.proc.pid, async () => {
       link = await rawLink(node.addr, plainLinkHeaders("greedy"));
       link.send([0, 1, "counter", "forever", [], 0x7fffffff, 60_000]);
-      await waitFor(() => (link as RawLink).of(4, 1).length > 0, "the first items");
+      await until(() => (link as RawLink).of(4, 1).length > 0, "the first items", 5_000);
       await Bun.sleep(300); // the observation window: whatever the node sends meanwhile is counted
       first = link.of(4, 1).length;
       link.send([6, 1, 0x7fffffff]);
@@ -605,7 +598,7 @@ describe("a node with a secret (node S)", () => {
     const recorded = signedLinkHeaders(auth, "recorder", "127.0.0.1:9", first.addr);
     // The recorded session: a real dialler's upgrade and PROVE.
     const original = await rawLink(first.addr, recorded);
-    await waitFor(() => original.of(8).length > 0, "the HELLO");
+    await until(() => original.of(8).length > 0, "the HELLO", 5_000);
     const firstChallenge = original.of(8)[0]?.[4] as string;
     expect(typeof firstChallenge).toBe("string");
     const recordedProve = [9, auth.proof("prove", [firstChallenge, "recorder", first.addr])];
@@ -622,7 +615,7 @@ describe("a node with a secret (node S)", () => {
     let secondChallenge: unknown;
     const growth = await memoryGrowth("11b. replayed handshake", restarted.proc.pid, async () => {
       const replay = await rawLink(restarted.addr, recorded); // the same headers, byte for byte
-      await waitFor(() => replay.of(8).length > 0, "the HELLO");
+      await until(() => replay.of(8).length > 0, "the HELLO", 5_000);
       secondChallenge = replay.of(8)[0]?.[4];
       replay.send(recordedProve, [0, 1, "counter", "inc", [1000], 1, 5_000]);
       closed = await replay.closed;
@@ -663,23 +656,15 @@ describe("exposure at start", () => {
     const refused = (await ActorSystem.start({ addr: `${reachable}:0`, logger: QUIET }).catch((error: unknown) => error)) as ActorError;
     expect(refused.code).toBe("INVALID_OPTION");
     expect(refused.message).toContain("no cluster secret");
-    const insecure = await ActorSystem.start({ addr: `${reachable}:0`, insecure: true, logger: QUIET, stopTimeoutMs: 100 });
-    try {
-      await insecure.spawn(Counter, { name: "counter" });
-      const health = (await (await fetch(`http://${insecure.addr}/health`)).json()) as { status: string; warnings?: string[] };
-      expect(health.status).toBe("ok");
-      expect(Array.isArray(health.warnings)).toBe(true);
-      expect(health.warnings?.[0]).toContain("no cluster secret");
-      await expectServes(insecure.addr as string);
-    } finally {
-      await insecure.shutdown();
-    }
-    const secured = await ActorSystem.start({ addr: `${reachable}:0`, secret: SECRET, logger: QUIET, stopTimeoutMs: 100 });
-    try {
-      expect(((await (await fetch(`http://${secured.addr}/health`)).json()) as { warnings?: string[] }).warnings).toBeUndefined();
-    } finally {
-      await secured.shutdown();
-    }
+    const insecure = await startNode({ addr: `${reachable}:0`, insecure: true, logger: QUIET, stopTimeoutMs: 100 });
+    await insecure.spawn(Counter, { name: "counter" });
+    const health = (await (await fetch(`http://${insecure.addr}/health`)).json()) as { status: string; warnings?: string[] };
+    expect(health.status).toBe("ok");
+    expect(Array.isArray(health.warnings)).toBe(true);
+    expect(health.warnings?.[0]).toContain("no cluster secret");
+    await expectServes(insecure.addr as string);
+    const secured = await startNode({ addr: `${reachable}:0`, secret: SECRET, logger: QUIET, stopTimeoutMs: 100 });
+    expect(((await (await fetch(`http://${secured.addr}/health`)).json()) as { warnings?: string[] }).warnings).toBeUndefined();
   });
 });
 
@@ -688,7 +673,7 @@ describe("the dialling side's outbox (node C, stopped)", () => {
   // peer that does not read piled up in the caller's memory for ever.
   test("13. tells to a SIGSTOPped node: the link closes past maxOutboxBytes, calls fail NODE_UNREACHABLE, the caller's memory stays bounded", async () => {
     const node = await startNodeProcess(FIXTURE, { PULSING_LOG_LEVEL: "error" });
-    const client = await ActorSystem.start({ limits: { maxOutboxBytes: MiB }, logger: QUIET, stopTimeoutMs: 100 });
+    const { system: client } = await startSystem({ limits: { maxOutboxBytes: MiB }, logger: QUIET, stopTimeoutMs: 100 });
     const ref = client.remote<Counter>(node.addr, "counter");
     expect(await ref.inc(1)).toBe(1);
     let stopped = false;
@@ -718,7 +703,6 @@ describe("the dialling side's outbox (node C, stopped)", () => {
       observed.push(`13. ${sent} tells of 64 KiB sent before the link closed`);
     } finally {
       if (stopped) process.kill(node.proc.pid, "SIGCONT");
-      await client.shutdown();
     }
     await expectServes(node.addr);
   }, 20_000);

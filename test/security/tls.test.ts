@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Actor, type ActorError, ActorSystem, type TlsOptions } from "pulsing";
-import { memoryLogger } from "../helpers.ts";
+import { Actor, type ActorError, type ActorSystem, type TlsOptions } from "pulsing";
+import { memoryLogger, startNode, until } from "../helpers.ts";
 
 // Certificates made here with openssl (Debian's; .ci/run installs it when missing).
 const dir = mkdtempSync(join(tmpdir(), "pulsing-tls-"));
 let cluster: TlsOptions;
 let rogue: TlsOptions;
-const systems: ActorSystem[] = [];
 
 function openssl(...args: string[]): void {
   const result = Bun.spawnSync(["openssl", ...args], { cwd: dir, stderr: "pipe" });
@@ -34,8 +33,7 @@ beforeAll(() => {
   rogue = { cert: read("rogue.pem"), key: read("rogue.key"), ca: read("rogue-ca.pem") };
 });
 
-afterAll(async () => {
-  await Promise.all(systems.map((s) => s.shutdown()));
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -45,10 +43,8 @@ class Echo extends Actor {
   }
 }
 
-async function node(tls: TlsOptions, seeds: string[] = []): Promise<ActorSystem> {
-  const system = await ActorSystem.start({ addr: "127.0.0.1:0", tls, seeds, logger: memoryLogger(), stopTimeoutMs: 200 });
-  systems.push(system);
-  return system;
+function node(tls: TlsOptions, seeds: string[] = [], log = memoryLogger()): Promise<ActorSystem> {
+  return startNode({ tls, seeds }, log);
 }
 
 describe("mutual TLS", () => {
@@ -56,9 +52,7 @@ describe("mutual TLS", () => {
     const a = await node(cluster);
     const b = await node(cluster, [a.addr as string]);
     await a.spawn(Echo, { name: "echo" });
-    const deadline = Date.now() + 10_000;
-    while (b.cluster.members().filter((m) => m.state === "alive").length < 2 && Date.now() < deadline) await Bun.sleep(20);
-    expect(b.cluster.members().filter((m) => m.state === "alive").length).toBe(2);
+    await until(() => b.cluster.members().filter((m) => m.state === "alive").length === 2, "b to see both members alive");
     expect(await (await b.resolve<Echo>("echo", { timeoutMs: 5_000 })).echo("over tls")).toBe("over tls");
 
     // The actor route: a client certificate from the cluster's CA is served...
@@ -75,8 +69,10 @@ describe("mutual TLS", () => {
     }
 
     // A rogue node: cannot join (gossip refused), cannot open a link.
-    const intruder = await node(rogue, [a.addr as string]);
-    await Bun.sleep(1_500);
+    const intruderLog = memoryLogger();
+    const intruder = await node(rogue, [a.addr as string], intruderLog);
+    // It keeps trying; it says so once it has heard from no seed for a while (5 s).
+    await until(() => intruderLog.lines.some((line) => line.event === "no seed answers"), "the intruder to find that no seed answers");
     expect(a.cluster.members().some((m) => m.id === intruder.nodeId)).toBe(false);
     expect(b.cluster.members().some((m) => m.id === intruder.nodeId)).toBe(false);
     const error = (await intruder.remote<Echo>(a.addr as string, "echo").echo(1).catch((e: unknown) => e)) as ActorError;

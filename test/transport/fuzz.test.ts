@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { encode } from "@msgpack/msgpack";
 import { ActorSystem } from "pulsing";
 import { type FuzzedNode, FuzzTarget, fuzzGossip, fuzzHttp, fuzzLink, serviceProblems } from "../../scripts/fuzz/fuzz.ts";
-import { memoryLogger } from "../helpers.ts";
+import { memoryLogger, startSystem } from "../helpers.ts";
 
 // A short run of scripts/fuzz (the long one is `bun scripts/fuzz/run.ts`, see docs/reliability.md),
 // against a node without a cluster secret and one with.
@@ -61,9 +61,8 @@ test(`random, mutated and hostile link frames never take the node down (seed ${S
   expect(report.linkCloses).toBeGreaterThan(0); // bad frames do close links: that is the answer to them
   expect(report.linkAnswers.reply ?? 0).toBeGreaterThan(0); // and good ones are served
   expect(await serviceProblems(target)).toEqual([]);
-  const client = await ActorSystem.start({ logger: memoryLogger() });
+  const { system: client } = await startSystem();
   expect(await client.remote<FuzzTarget>(target.addr, "counter").echo("over a link")).toBe("over a link");
-  await client.shutdown();
 }, 60_000);
 
 test(`with a secret: forged, replayed and stale signatures and proofs are refused, signed input is fuzzed like the rest (seed ${SEED})`, async () => {
@@ -80,9 +79,8 @@ test(`with a secret: forged, replayed and stale signatures and proofs are refuse
   expect(link.linkAnswers.reply ?? 0).toBeGreaterThan(0); // its links prove themselves
   expect(ownRecord(secured)).toMatchObject({ state: "alive", addr: secured.addr });
   expect(await serviceProblems(securedTarget)).toEqual([]);
-  const client = await ActorSystem.start({ logger: memoryLogger(), secret: SECRET });
+  const { system: client } = await startSystem({ secret: SECRET });
   expect(await client.remote<FuzzTarget>(securedTarget.addr, "counter").echo("over a signed link")).toBe("over a signed link");
-  await client.shutdown();
 }, 60_000);
 
 test("a gossip message whose kind is a 50 KB string is refused in under 4 KB", async () => {
