@@ -1,7 +1,10 @@
 export { Broadcasts } from "./broadcasts.ts";
-export { ClusterNode, type ClusterNodeOptions, type MemberChange } from "./node.ts";
+export { type MembershipDelegate, type MembershipPort, NO_DELEGATE } from "./delegate.ts";
+export { type MemberChange, Membership, type MembershipOptions } from "./membership.ts";
+export { ClusterNode, type ClusterNodeOptions } from "./node.ts";
+export { Registry, type RegistryEntry } from "./registry.ts";
 export { seededRandom } from "./random.ts";
 export { Simulation, type SimulationOptions } from "./sim.ts";
-export { suspicionBounds, suspicionTimeout } from "./suspicion.ts";
+export { Suspicion, suspicionBounds, suspicionTimeout, type SuspicionTimer } from "./suspicion.ts";
 export * from "./types.ts";
 export { type Policy, type PolicyContext, type PolicyName, policyOf } from "./policies.ts";

@@ -1,7 +1,7 @@
-import { gossipProblem } from "../wire/gossip.ts";
+import { type GossipMessage, gossipProblem } from "../wire/index.ts";
 import { ClusterNode } from "./node.ts";
 import { seededRandom } from "./random.ts";
-import type { ClusterConfig, Clock, GossipMessage, Network } from "./types.ts";
+import type { ClusterConfig, Clock, Network } from "./types.ts";
 
 interface Event {
   time: number;
@@ -204,7 +204,7 @@ export class Simulation {
    */
   inject(node: ClusterNode, message: unknown): string | undefined {
     const problem = gossipProblem(message);
-    if (problem === undefined) node.receive(message as GossipMessage);
+    if (problem === undefined) node.receive(message as GossipMessage); // gossipProblem said it is one
     return problem;
   }
 

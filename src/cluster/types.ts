@@ -1,8 +1,38 @@
+import type { GossipMessage } from "../wire/index.ts";
+
 /**
- * The highest incarnation a node announces or believes (and the highest names
- * version). Defined by the wire format, which refuses anything above it.
+ * The gossip protocol (message kinds, tuple layouts, MAX_INCARNATION) is defined
+ * once, in wire/gossip.ts; re-exported here for the cluster's users.
  */
-export { MAX_INCARNATION } from "../wire/gossip.ts";
+export {
+  ACK,
+  type AckMessage,
+  ALIVE,
+  type AliveUpdate,
+  DEAD,
+  type DeadUpdate,
+  type DelegateUpdate,
+  GOSSIP,
+  type GossipMessage,
+  type GossipOnlyMessage,
+  LEFT,
+  type LeftUpdate,
+  MAX_INCARNATION,
+  type MemberUpdate,
+  NAMES,
+  type NamesUpdate,
+  PING,
+  PING_REQ,
+  type PingMessage,
+  type PingReqMessage,
+  SUSPECT,
+  type SuspectUpdate,
+  SYNC,
+  SYNC_REPLY,
+  type SyncMessage,
+  type SyncReplyMessage,
+  type Update,
+} from "../wire/index.ts";
 
 /** A member's state, as SWIM sees it. */
 export type MemberState = "alive" | "suspect" | "dead" | "left";
@@ -28,44 +58,6 @@ export interface Clock {
 export interface Network {
   send(to: string, message: GossipMessage): void;
 }
-
-// ---- updates: what gossip spreads, piggybacked on every message ---------------
-
-export const ALIVE = 0;
-export const SUSPECT = 1;
-export const DEAD = 2;
-export const LEFT = 3;
-export const NAMES = 4;
-
-export type AliveUpdate = [kind: typeof ALIVE, id: string, addr: string, incarnation: number];
-export type SuspectUpdate = [kind: typeof SUSPECT, id: string, incarnation: number, from: string];
-export type DeadUpdate = [kind: typeof DEAD, id: string, incarnation: number, from: string];
-export type LeftUpdate = [kind: typeof LEFT, id: string, incarnation: number];
-/** A node's named actors, whole; a newer version replaces an older one. */
-export type NamesUpdate = [kind: typeof NAMES, id: string, version: number, names: string[]];
-
-export type Update = AliveUpdate | SuspectUpdate | DeadUpdate | LeftUpdate | NamesUpdate;
-
-// ---- messages ---------------------------------------------------------------
-
-export const PING = 0;
-export const ACK = 1;
-export const PING_REQ = 2;
-export const GOSSIP = 3;
-export const SYNC = 4;
-export const SYNC_REPLY = 5;
-
-/** A direct probe. `target` is the id probed: a new node at an old address does not answer for the old one. */
-export type PingMessage = [kind: typeof PING, seq: number, from: string, fromAddr: string, target: string, updates: Update[]];
-export type AckMessage = [kind: typeof ACK, seq: number, from: string, updates: Update[]];
-/** Asks `from`'s helper to probe `target` at `targetAddr` and pass the ack back. */
-export type PingReqMessage = [kind: typeof PING_REQ, seq: number, from: string, fromAddr: string, target: string, targetAddr: string, updates: Update[]];
-export type GossipOnlyMessage = [kind: typeof GOSSIP, from: string, updates: Update[]];
-/** Push-pull anti-entropy and joining: the sender's whole state. */
-export type SyncMessage = [kind: typeof SYNC, from: string, fromAddr: string, members: Update[], names: NamesUpdate[]];
-export type SyncReplyMessage = [kind: typeof SYNC_REPLY, from: string, members: Update[], names: NamesUpdate[]];
-
-export type GossipMessage = PingMessage | AckMessage | PingReqMessage | GossipOnlyMessage | SyncMessage | SyncReplyMessage;
 
 /** The knobs of the protocol; docs/cluster.md explains each. */
 export interface ClusterConfig {

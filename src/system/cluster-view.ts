@@ -1,4 +1,4 @@
-import type { ClusterNode, Member, MemberChange } from "../cluster/index.ts";
+import type { ClusterNode, Member, MemberChange, RegistryEntry } from "../cluster/index.ts";
 
 /** What a system shows of its cluster: `system.cluster`. */
 export class ClusterView {
@@ -25,7 +25,7 @@ export class ClusterView {
   }
 
   /** Named actors of every alive member, as this node knows them. */
-  registry(): { node: string; addr: string; version: number; names: string[] }[] {
+  registry(): RegistryEntry[] {
     return this.#node?.registry() ?? [];
   }
 }
