@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { readFileSync } from "node:fs";
 // Imported as JSON so that `bun build --compile` embeds it: the executable has no package.json beside it.
 import packageJson from "../../package.json" with { type: "json" };
-import { clientTls, formatAddr, parseAddr, type TlsOptions } from "../transport/index.ts";
+import { clientTls, formatAddr, parseAddr, type TlsOptions } from "../system/index.ts";
 
 /** A mistake on the command line: printed with the command's help, exit code 2. */
 export class UsageError extends Error {

@@ -1,3 +1,5 @@
 export { ActorSystem, type ActorSystemOptions, type NodeLimits, type ResolveOptions } from "./actor-system.ts";
 export { ClusterView } from "./cluster-view.ts";
 export type { NodeExtension, NodeView } from "./node-view.ts";
+// What a tool that talks to nodes (the CLI) needs of addresses and TLS, through the layer that composes nodes.
+export { clientTls, formatAddr, parseAddr, type TlsOptions } from "../transport/index.ts";
