@@ -7,6 +7,7 @@ import {
   type ActorTarget,
   checkTimeout,
   deadlines,
+  clip,
   LocalRuntime,
   type Logger,
   type MessageTarget,
@@ -15,7 +16,7 @@ import {
   type SpawnArgs,
   type StopEvent,
 } from "../actor/index.ts";
-import { type ClusterConfig, ClusterNode, type GossipMessage, type Member, type Policy, type PolicyName, policyOf } from "../cluster/index.ts";
+import { type ClusterConfig, ClusterNode, type Member, type Policy, type PolicyName, policyOf } from "../cluster/index.ts";
 import {
   ClusterAuth,
   DEFAULT_TRANSPORT_LIMITS,
@@ -98,8 +99,6 @@ export interface ResolveOptions {
   key?: string;
 }
 
-/** How often a waiting `resolve` looks again. */
-const RESOLVE_POLL_MS = 10;
 
 /**
  * The composition root: one per node. It holds the local actors, serves them
@@ -249,7 +248,7 @@ export class ActorSystem implements ActorSystemApi {
       lookup: (name) => local.networkActor(name),
       shuttingDown: () => this.#shutdown !== undefined,
       notReady: () => this.#notReady(),
-      gossip: (message) => node.receive(message as GossipMessage),
+      gossip: (message) => node.receive(message),
       observeAsk: (seconds) => {
         for (const listener of this.#askListeners) listener(seconds);
       },
@@ -374,16 +373,32 @@ export class ActorSystem implements ActorSystemApi {
     const problem = nameProblem(name);
     if (problem !== undefined) throw new ActorError("INVALID_NAME", problem);
     const timeoutMs = options.timeoutMs === undefined ? 0 : checkTimeout(Math.max(1, options.timeoutMs), "timeoutMs");
-    const deadline = Date.now() + timeoutMs;
     const node = this.#node;
     const exists = () => this.#local.lookup(name) !== undefined || (node !== undefined && node.hostsOf(name).length > 0);
-    while (!exists()) {
-      if (Date.now() >= deadline) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${name}"${node === undefined ? "" : " in the cluster"}`);
-      await Bun.sleep(Math.min(RESOLVE_POLL_MS, Math.max(1, deadline - Date.now())));
+    if (!exists() && !(timeoutMs > 0 && (await this.#appears(exists, timeoutMs)))) {
+      throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${clip(name)}"${node === undefined ? "" : " in the cluster"}`);
     }
     if (node === undefined) return this.#local.lookup<T>(name) as ActorRef<T>;
     const lane = deadlines.lane(this.#local.askTimeoutMs);
     return routedRef(new ClusterTarget(name, this.#clusterRoute(node, name, options), this.#local.logger), lane) as ActorRef<T>;
+  }
+
+  /** Whether `exists` holds within `timeoutMs`, asked again whenever local names, the registry or members change. */
+  #appears(exists: () => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((settle) => {
+      const stops: (() => void)[] = [];
+      const done = (found: boolean) => {
+        clearTimeout(timer);
+        for (const stop of stops) stop();
+        settle(found);
+      };
+      const check = () => {
+        if (exists()) done(true);
+      };
+      const timer = setTimeout(() => done(exists()), timeoutMs);
+      stops.push(this.#local.onNamesChange(() => queueMicrotask(check)));
+      if (this.#node !== undefined) stops.push(this.#node.onNamesChange(check), this.#node.onMemberChange(check));
+    });
   }
 
   /** Where a call to `name` goes now: a local instance first, else one the policy picks among the members that host it. */

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { ActorError } from "../actor/index.ts";
-import { type Codec, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, gossipProblem } from "../wire/index.ts";
+import { type Codec, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, type GossipMessage, gossipProblem, isGossipMessage } from "../wire/index.ts";
 import { type ClusterAuth, signatureOf } from "./auth.ts";
 import type { LimitTrips, TransportLimits } from "./limits.ts";
 import { limitBody, signedHeaders } from "./middleware.ts";
@@ -14,7 +14,7 @@ export interface GossipRouteOptions {
   /** The address this node advertises: a signed message must name it, so it cannot be replayed to another node. */
   ownAddr(): string;
   /** Takes a checked cluster message. */
-  gossip(message: unknown): void;
+  gossip(message: GossipMessage): void;
 }
 
 /**
@@ -45,8 +45,7 @@ export function gossipRoutes(options: GossipRouteOptions): Hono {
     } catch (error) {
       return problem(error);
     }
-    const why = gossipProblem(message);
-    if (why !== undefined) return problem(new ActorError("BAD_REQUEST", why));
+    if (!isGossipMessage(message)) return problem(new ActorError("BAD_REQUEST", gossipProblem(message) ?? "malformed gossip message"));
     options.gossip(message);
     return c.body(null, 204);
   });

@@ -2,7 +2,7 @@ import type { Server, WebSocketHandler } from "bun";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ActorError, type Logger, type NetworkActor } from "../actor/index.ts";
-import { type Codec, GOSSIP_PATH } from "../wire/index.ts";
+import { type Codec, GOSSIP_PATH, type GossipMessage } from "../wire/index.ts";
 import { ACTOR_PATH, actorRoutes } from "./actor-route.ts";
 import { formatAddr, type HostPort } from "./address.ts";
 import type { ClusterAuth } from "./auth.ts";
@@ -90,7 +90,7 @@ export interface NodeRoutesOptions {
   /** Why the node should get no traffic yet (`GET /ready` answers 503 with it), or undefined when it is ready. */
   notReady?(): string | undefined;
   /** Takes a checked cluster message from `POST /cluster/gossip`. */
-  gossip(message: unknown): void;
+  gossip(message: GossipMessage): void;
   /** The cluster secret: links and gossip must be signed with it. */
   auth?: ClusterAuth;
   /** A bearer token the public actor route requires. */
