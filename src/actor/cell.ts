@@ -6,6 +6,7 @@ import { clip, type Logger } from "./log.ts";
 import { ASK, type Cancellable, CLOSE, Message, type MessageKind, type Reject, type Resolve, STEP, type StreamState, TELL } from "./message.ts";
 import { Ring } from "./ring.ts";
 import { CellPort } from "./network.ts";
+import { makeRef } from "./ref.ts";
 import { scheduler, type Runnable } from "./scheduler.ts";
 import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
 import type { RestartTracker } from "./supervision.ts";
@@ -19,6 +20,8 @@ export interface CellHost {
   readonly counts: { asks: number; tells: number; streams: number; refused: number };
   /** How long a stop waits for the running turn, and for each hook, before going on without it. */
   readonly stopTimeoutMs: number;
+  /** The timeout of asks through an actor's own ref. */
+  readonly askTimeoutMs: number;
   /** How much decoded memory messages from the network may hold, queued at one actor. */
   readonly maxQueuedBytesPerActor: number;
   /** The cell stopped for good: drop its name and id. */
@@ -81,8 +84,8 @@ function isThenable(value: unknown): value is Thenable {
 export class Cell implements Runnable, ActorContext, StreamHost {
   readonly id: string;
   readonly name: string | undefined;
-  /** Set by the runtime right after construction. */
-  ref: unknown;
+  /** The actor's own ref (what `this.ref` gives it), with the node's ask timeout. */
+  readonly ref: unknown;
   #port: CellPort | undefined;
   instance: Actor | undefined;
   #state = STARTING;
@@ -119,6 +122,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     this.#config = config;
     this.id = config.id;
     this.name = config.name;
+    this.ref = makeRef(this, host.askTimeoutMs);
   }
 
   /** The network's way in to this actor (made on first use: most actors are never called from outside). */

@@ -5,7 +5,7 @@ import { ActorError } from "./errors.ts";
 import { jsonLogger, type Logger, rateLimited } from "./log.ts";
 import { checkUserName } from "./names.ts";
 import type { NetworkActor } from "./network.ts";
-import { cellOf, makeRef } from "./ref.ts";
+import { cellOf } from "./ref.ts";
 import type { MessageTarget } from "./target.ts";
 import { checkTimeout } from "./timeouts.ts";
 import { RestartTracker, resolveSupervision } from "./supervision.ts";
@@ -103,8 +103,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
       capacity,
       tracker: supervision.restart === "never" ? undefined : new RestartTracker(supervision),
     });
-    const ref = makeRef<T>(cell, this.askTimeoutMs);
-    cell.ref = ref;
+    const ref = cell.ref as ActorRef<T>;
     this.counts.spawned++;
     this.#cells.set(cell.id, cell);
     if (name !== undefined) this.#starting.add(name);
