@@ -2,15 +2,18 @@ import { construct, Actor, type ActorContext } from "./actor.ts";
 import { deadlines, type Lane } from "./deadlines.ts";
 import type { DispatchTable, MethodEntry } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { canMove, isEnding, type LifeState } from "./lifecycle.ts";
 import { clip, type Logger } from "./log.ts";
+import { Mailbox } from "./mailbox.ts";
 import { ASK, type Cancellable, CLOSE, Message, type MessageKind, type Reject, type Resolve, STEP, type StreamState, TELL } from "./message.ts";
-import { Ring } from "./ring.ts";
 import { CellPort } from "./network.ts";
 import { makeRef } from "./ref.ts";
 import { scheduler, type Runnable } from "./scheduler.ts";
 import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
 import type { RestartTracker } from "./supervision.ts";
 import type { ActorSystemApi, StopEvent, StopReason } from "./types.ts";
+import { Watchers } from "./watchers.ts";
 
 /** What a cell needs from the runtime that owns it. */
 export interface CellHost {
@@ -24,6 +27,8 @@ export interface CellHost {
   readonly askTimeoutMs: number;
   /** How much decoded memory messages from the network may hold, queued at one actor. */
   readonly maxQueuedBytesPerActor: number;
+  /** Time for restart delays and backoff; the system's when absent. */
+  readonly clock?: Clock;
   /** The cell stopped for good: drop its name and id. */
   forget(cell: Cell): void;
 }
@@ -38,12 +43,6 @@ export interface CellConfig {
   /** Undefined when the actor never restarts. */
   readonly tracker: RestartTracker | undefined;
 }
-
-const STARTING = 0;
-const RUNNING = 1;
-const RESTARTING = 2;
-const STOPPING = 3;
-const STOPPED = 4;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_ON_START = Actor.prototype.onStart;
@@ -88,12 +87,10 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   readonly ref: unknown;
   #port: CellPort | undefined;
   instance: Actor | undefined;
-  #state = STARTING;
+  #state: LifeState = "starting";
   readonly #host: CellHost;
   readonly #config: CellConfig;
-  readonly #mailbox = new Ring<Message>();
-  /** Senders waiting for room, in order. */
-  #waiting: Ring<Message> | undefined;
+  readonly #mailbox: Mailbox;
   /** The message whose turn is running. */
   #current: Message | undefined;
   /** An async turn or a lifecycle hook is running. */
@@ -104,16 +101,11 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   /** A stop waits for the running turn to end. */
   #onIdle: (() => void) | undefined;
   #streams: Set<StreamState> | undefined;
-  #watchers: ((event: StopEvent) => void)[] | undefined;
+  #watchers: Watchers | undefined;
+  /** What stop() returns, once it was called. */
   #stopped: Promise<void> | undefined;
-  #stopEvent: StopEvent | undefined;
-  #restartTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Links waiting for room for their peer's messages. */
-  #roomWaiters: Set<() => void> | undefined;
-  /** Decoded memory of the queued messages that came from the network (their `cost`). */
-  #networkBytes = 0;
-  /** Messages from the network among the senders waiting for room. */
-  #networkWaiting = 0;
+  /** Cancels the pending rebuild while restarting. */
+  #cancelRestart: (() => void) | undefined;
   #onSettled: ((value: unknown) => void) | undefined;
   #onRejected: ((error: unknown) => void) | undefined;
 
@@ -122,6 +114,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     this.#config = config;
     this.id = config.id;
     this.name = config.name;
+    this.#mailbox = new Mailbox(config.capacity, host.maxQueuedBytesPerActor);
     this.ref = makeRef(this, host.askTimeoutMs);
   }
 
@@ -139,18 +132,18 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   get isStopped(): boolean {
-    return this.#state >= STOPPING;
+    return isEnding(this.#state);
   }
 
   get mailboxSize(): number {
-    return this.#mailbox.length + (this.#waiting?.length ?? 0);
+    return this.#mailbox.size;
   }
 
   // ---- sending -------------------------------------------------------------
 
   /** Sends a message that expects a reply; `lane` (from `deadlines.lane`) carries its timeout. */
   ask(kind: MessageKind, type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, stream?: StreamState): Promise<unknown> {
-    if (this.#state >= STOPPING) return Promise.reject(this.#stoppedError());
+    if (isEnding(this.#state)) return Promise.reject(this.#stoppedError());
     if (kind === ASK) this.#host.counts.asks++;
     const promise = new Promise<unknown>(capture);
     const message = new Message(kind, type, entry, args, stream, captured.resolve, captured.reject);
@@ -171,7 +164,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
       return undefined;
     }
     this.#host.counts.asks++;
-    this.#networkBytes += cost;
+    this.#mailbox.charge(cost);
     const message = new Message(ASK, type, entry, args, undefined, resolve, reject, tag, cost);
     deadlines.track(message, lane);
     this.#post(message);
@@ -183,21 +176,19 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     const refusal = this.#refusesNetwork();
     if (refusal !== undefined) return refusal;
     this.#host.counts.tells++;
-    this.#networkBytes += cost;
+    this.#mailbox.charge(cost);
     this.#post(new Message(TELL, type, entry, args, undefined, undefined, undefined, 0, cost));
     return undefined;
   }
 
   /**
-   * A sender over the network cannot wait for room the way local code awaits a
-   * tell, so it may queue at most `capacity` messages behind a full mailbox, and
-   * its queued messages at most `maxQueuedBytesPerActor` of decoded memory; past
-   * that its messages are refused (or held back by their link). An actor never
-   * holds more than that for callers it cannot push back on.
+   * Past what the mailbox takes from the network (see Mailbox.hasRoomForNetwork)
+   * its messages are refused (or held back by their link). An actor never holds
+   * more than that for callers it cannot push back on.
    */
   #refusesNetwork(): ActorError | undefined {
-    if (this.#state >= STOPPING) return this.#stoppedError();
-    if (!this.hasRoomForNetwork) {
+    if (isEnding(this.#state)) return this.#stoppedError();
+    if (!this.#mailbox.hasRoomForNetwork) {
       this.#host.counts.refused++;
       return new ActorError("MAILBOX_FULL", `actor ${clip(this.#label())} is busy: ${this.mailboxSize} messages queued`);
     }
@@ -206,7 +197,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   /** Resolves once the mailbox took the message: at once unless it is full. */
   tell(type: string, entry: MethodEntry | undefined, args: unknown): Promise<void> {
-    if (this.#state >= STOPPING) {
+    if (isEnding(this.#state)) {
       this.deadLetter(type);
       return RESOLVED;
     }
@@ -232,52 +223,22 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   abandon(stream: StreamCursor<unknown>): void {
-    if (this.#state < STOPPING) this.#post(new Message(CLOSE, stream.entry.name, stream.entry, undefined, stream, undefined, undefined));
+    if (!isEnding(this.#state)) this.#post(new Message(CLOSE, stream.entry.name, stream.entry, undefined, stream, undefined, undefined));
   }
 
-  /** Queues a message; false when the mailbox is full and the message waits for room. */
+  /** Queues a message, and schedules the cell if it may run; false when the message waits for room. */
   #post(message: Message): boolean {
-    const waiting = this.#waiting;
-    if (this.#mailbox.length >= this.#config.capacity || (waiting !== undefined && waiting.length > 0)) {
-      (this.#waiting ??= new Ring()).push(message);
-      if (message.cost !== 0) this.#networkWaiting++;
-      return false;
-    }
-    this.#mailbox.push(message);
-    if (!this.#scheduled && !this.#busy && this.#state === RUNNING) {
+    if (!this.#mailbox.post(message)) return false;
+    if (!this.#scheduled && !this.#busy && this.#state === "running") {
       this.#scheduled = true;
       scheduler.schedule(this);
     }
     return true;
   }
 
-  /** Moves one waiting sender into the mailbox, which just got room. */
-  #admit(waiting: Ring<Message>): void {
-    for (let message = waiting.shift(); message !== undefined; message = waiting.shift()) {
-      if (message.cost !== 0) this.#networkWaiting--;
-      if (message.settled) {
-        if (message.cost !== 0) this.#networkBytes -= message.cost;
-        continue; // its ask timed out, or was withdrawn, while it waited
-      }
-      this.#mailbox.push(message);
-      if (message.kind === TELL) message.resolve?.(undefined, 0);
-      break;
-    }
-    // Held-back senders hear of room as soon as there is some: local senders that
-    // keep the queue busy must not starve them.
-    if (this.#roomWaiters !== undefined && this.hasRoomForNetwork) this.#tellRoom();
-  }
-
-  /** A message from the network left the queues: its memory no longer counts. */
-  #refund(cost: number): void {
-    this.#networkBytes -= cost;
-    if (this.#roomWaiters !== undefined && this.hasRoomForNetwork) this.#tellRoom();
-  }
-
-  /** Whether a message from the network would be taken now (see #refusesNetwork). */
+  /** Whether a message from the network would be taken now (see Mailbox.hasRoomForNetwork). */
   get hasRoomForNetwork(): boolean {
-    // Counted apart from local senders, which may queue without bound and must not starve the network's.
-    return this.#networkWaiting < this.#config.capacity && this.#networkBytes < this.#host.maxQueuedBytesPerActor;
+    return this.#mailbox.hasRoomForNetwork;
   }
 
   /**
@@ -286,20 +247,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
    * dropping them.
    */
   onRoom(callback: () => void): () => void {
-    if (this.hasRoomForNetwork || this.#state >= STOPPING) {
-      queueMicrotask(callback);
-      return () => {};
-    }
-    const waiters = (this.#roomWaiters ??= new Set());
-    waiters.add(callback);
-    return () => waiters.delete(callback); // a link that closed stops waiting, and is not kept alive
-  }
-
-  #tellRoom(): void {
-    const waiters = this.#roomWaiters ?? [];
-    this.#roomWaiters = undefined;
-    // Not inside this actor's turns: the waiters deliver to it.
-    for (const waiter of waiters) queueMicrotask(waiter);
+    return this.#mailbox.onRoom(callback, isEnding(this.#state));
   }
 
   // ---- turns ---------------------------------------------------------------
@@ -308,13 +256,10 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     this.#scheduled = false;
     const mailbox = this.#mailbox;
     let count = 0;
-    while (count < max && this.#state === RUNNING && !this.#busy) {
-      const message = mailbox.shift();
+    while (count < max && this.#state === "running" && !this.#busy) {
+      const message = mailbox.take();
       if (message === undefined) break;
-      if (message.cost !== 0) this.#refund(message.cost);
       count++;
-      const waiting = this.#waiting;
-      if (waiting !== undefined && waiting.length > 0) this.#admit(waiting);
       if (!message.settled) this.#turn(message);
     }
     this.#reschedule();
@@ -322,7 +267,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   #reschedule(): void {
-    if (this.#mailbox.length > 0 && this.#state === RUNNING && !this.#busy && !this.#scheduled) {
+    if (this.#mailbox.length > 0 && this.#state === "running" && !this.#busy && !this.#scheduled) {
       this.#scheduled = true;
       scheduler.schedule(this);
     }
@@ -447,8 +392,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   /** Builds the instance and runs onStart as the first turn; throws START_FAILED. */
   async start(): Promise<void> {
     await this.#build();
-    if (this.#state !== STARTING) return; // stopped while starting
-    this.#state = RUNNING;
+    if (this.#state !== "starting") return; // stopped, or restarting, while starting
+    this.#move("running");
     this.#reschedule();
   }
 
@@ -463,11 +408,12 @@ export class Cell implements Runnable, ActorContext, StreamHost {
       this.instance = undefined;
       this.#busy = false;
       const failure = ActorError.fromHandler(error, "START_FAILED");
-      if (this.#onIdle === undefined && this.#state === STARTING) {
+      if (this.#onIdle === undefined && this.#state === "starting") {
         // A failed first start leaves nothing behind and fails the spawn.
-        this.#state = STOPPING;
+        this.#move("stopping");
+        this.#stopped = RESOLVED;
         this.#rejectQueued();
-        this.#state = STOPPED;
+        this.#move("stopped");
         this.#host.forget(this);
         throw failure;
       }
@@ -478,34 +424,34 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   stopSelf(): void {
-    if (this.#state >= STOPPING) return;
+    if (isEnding(this.#state)) return;
     if (this.#current !== undefined || this.#busy) this.#stopAfterTurn = true;
     else this.#afterFailure("self", undefined);
   }
 
   #afterFailure(cause: "failure" | "self", error: ActorError | undefined): void {
-    if (this.#state >= STOPPING) return;
-    const delay = this.#config.tracker?.next(cause, Date.now());
+    if (isEnding(this.#state)) return;
+    const delay = this.#config.tracker?.next(cause, this.#clock.now());
     if (delay === undefined) void this.stop(cause === "self" ? "normal" : "failed", error);
     else void this.#restart(delay, error);
   }
 
   async #restart(delayMs: number, error: ActorError | undefined): Promise<void> {
-    this.#state = RESTARTING;
+    this.#move("restarting");
     this.#host.logger.warn("actor restarting", { actor: this.#label(), delayMs, error });
     this.#busy = true;
     await this.#retire(new ActorError("ACTOR_STOPPED", `actor ${this.#label()} restarted; its stream ended`));
     this.#busy = false;
     if (this.#onIdle !== undefined) return this.#endTurn();
-    this.#restartTimer = setTimeout(() => void this.#rebuild(), delayMs);
+    this.#cancelRestart = this.#clock.after(delayMs, () => void this.#rebuild());
   }
 
   async #rebuild(): Promise<void> {
-    this.#restartTimer = undefined;
-    if (this.#state !== RESTARTING) return;
+    this.#cancelRestart = undefined;
+    if (this.#state !== "restarting") return;
     await this.#build();
-    if (this.#state !== RESTARTING || this.instance === undefined) return;
-    this.#state = RUNNING;
+    if (this.#state !== "restarting" || this.instance === undefined) return;
+    this.#move("running");
     this.#host.logger.info("actor restarted", { actor: this.#label() });
     this.#reschedule();
   }
@@ -560,8 +506,9 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   async #stop(reason: StopReason, error: ActorError | undefined): Promise<void> {
     const kill = reason === "killed";
-    this.#state = STOPPING;
-    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
+    this.#move("stopping");
+    this.#cancelRestart?.();
+    this.#cancelRestart = undefined;
     this.#rejectQueued();
     if (!kill && (this.#busy || this.#current !== undefined)) {
       const idle = new Promise<void>((resolve) => {
@@ -579,44 +526,20 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     // Messages that arrived while the last turn ran are refused too.
     this.#rejectQueued();
     await this.#retire(this.#stoppedError(), !kill);
-    this.#state = STOPPED;
+    this.#move("stopped");
     this.#host.forget(this);
     if (reason === "failed") this.#host.logger.warn("actor failed", { actor: this.#label(), error });
     const event: StopEvent = error === undefined ? { name: this.name, id: this.id, reason } : { name: this.name, id: this.id, reason, error };
-    this.#stopEvent = event;
-    const watchers = this.#watchers ?? [];
-    this.#watchers = undefined;
-    for (const watcher of watchers) this.#notify(watcher, event);
+    (this.#watchers ??= new Watchers(this.#host.logger, this.#label())).stopped(event);
   }
 
   watch(listener: (event: StopEvent) => void): () => void {
-    const event = this.#stopEvent;
-    if (event !== undefined) {
-      queueMicrotask(() => this.#notify(listener, event));
-      return () => {};
-    }
-    const watchers = (this.#watchers ??= []);
-    watchers.push(listener);
-    return () => {
-      const at = watchers.indexOf(listener);
-      if (at >= 0) watchers.splice(at, 1);
-    };
-  }
-
-  #notify(listener: (event: StopEvent) => void, event: StopEvent): void {
-    try {
-      listener(event);
-    } catch (error) {
-      this.#host.logger.warn("watcher failed", { actor: this.#label(), error });
-    }
+    return (this.#watchers ??= new Watchers(this.#host.logger, this.#label())).add(listener);
   }
 
   #rejectQueued(): void {
-    this.#tellRoom(); // held-back senders learn that the actor stopped
-    const queued = this.#mailbox.drain();
-    if (this.#waiting !== undefined) queued.push(...this.#waiting.drain());
-    this.#networkBytes = 0;
-    this.#networkWaiting = 0;
+    this.#mailbox.tellRoom(); // held-back senders learn that the actor stopped
+    const queued = this.#mailbox.drainAll();
     for (const message of queued) {
       if (message.kind === TELL) {
         this.deadLetter(message.type);
@@ -634,6 +557,16 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   #stoppedError(): ActorError {
     return new ActorError("ACTOR_STOPPED", `actor ${this.#label()} has stopped`);
+  }
+
+  get #clock(): Clock {
+    return this.#host.clock ?? realClock;
+  }
+
+  /** Every change of state goes through here: a move the diagram in lifecycle.ts lacks is a bug. */
+  #move(to: LifeState): void {
+    if (!canMove(this.#state, to)) throw new Error(`internal: actor ${this.#label()} cannot go from ${this.#state} to ${to}`);
+    this.#state = to;
   }
 
   #label(): string {

@@ -18,3 +18,23 @@ export function coarseNow(): number {
   }
   return cached;
 }
+
+/**
+ * Time as the actor layer sees it: what a cell asks of it, so that a test (or
+ * the cluster's simulator) can hand in its own. The cluster's `Clock` has the
+ * same shape.
+ */
+export interface Clock {
+  now(): number;
+  /** Runs `run` after `ms`; returns a function that cancels it. */
+  after(ms: number, run: () => void): () => void;
+}
+
+/** The system's time and timers. */
+export const realClock: Clock = {
+  now: () => Date.now(),
+  after(ms, run) {
+    const timer = setTimeout(run, ms);
+    return () => clearTimeout(timer);
+  },
+};
