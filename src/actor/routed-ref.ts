@@ -41,14 +41,15 @@ export function routedRef(target: MessageTarget, lane: Lane): unknown {
   const methods = new Map<string, (...args: unknown[]) => unknown>();
   return new Proxy(base, {
     get(object, prop, receiver) {
+      // A message method made before is the common case: one lookup. (Only message
+      // names are cached, and none of them is a `$` member or a name of the ref's own.)
+      const known = typeof prop === "string" ? methods.get(prop) : undefined;
+      if (known !== undefined) return known;
       // The `$` members, symbols and toString are the ref's own; the rest are messages.
       if (typeof prop === "symbol" || prop in object) return Reflect.get(object, prop, receiver);
       if (!isMessageName(prop)) return undefined;
-      let method = methods.get(prop);
-      if (method === undefined) {
-        method = (...args: unknown[]) => target.call(prop, args, object[LANE], false);
-        methods.set(prop, method);
-      }
+      const method = (...args: unknown[]) => target.call(prop, args, object[LANE], false);
+      methods.set(prop, method);
       return method;
     },
   });
