@@ -105,6 +105,9 @@ export interface ResolveOptions {
  * over HTTP and links when given an address, takes part in the gossip cluster,
  * and hands out refs to actors anywhere in it.
  */
+/** How long a leaving node waits for its goodbye (LEFT) to reach the others. */
+const GOODBYE_MS = 1_000;
+
 /** Routes every node serves besides its own (ActorSystem.extend). */
 const EXTENSIONS: NodeExtension[] = [];
 
@@ -474,6 +477,8 @@ export class ActorSystem implements ActorSystemApi {
     this.#shutdown ??= (async () => {
       this.#seeds?.stop();
       this.#node?.leave();
+      // The goodbye goes out (or is given up on) before the node stops answering.
+      await this.#gossip?.delivered(GOODBYE_MS);
       await this.#local.shutdown();
       // Let replies the actors just sent leave before the links close.
       await new Promise((resolve) => setImmediate(resolve));

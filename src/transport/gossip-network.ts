@@ -54,6 +54,8 @@ export class GossipSender {
   readonly #tls: TlsOptions | undefined;
   #seeds: ReadonlySet<string>;
   readonly #seedAddrs = new Map<string, { addr: string; until: number }>();
+  /** Requests not yet answered. */
+  readonly #inFlight = new Set<Promise<void>>();
   /** A seed being asked for its address: messages meanwhile wait for the same answer. */
   readonly #asking = new Map<string, Promise<string>>();
 
@@ -124,15 +126,30 @@ export class GossipSender {
   }
 
   #post(to: string, body: Uint8Array, signature: Record<string, string>): void {
-    fetch(`${this.#scheme}://${to}${GOSSIP_PATH}`, {
+    const sent: Promise<void> = fetch(`${this.#scheme}://${to}${GOSSIP_PATH}`, {
       method: "POST",
       headers: { "content-type": MSGPACK_TYPE, [GOSSIP_VERSION_HEADER]: String(GOSSIP_VERSION), ...signature },
       ...this.#tlsOption,
       body,
       signal: AbortSignal.timeout(GOSSIP_TIMEOUT_MS),
-    }).then(
-      (response) => response.body?.cancel(),
-      () => {},
-    );
+    })
+      .then(
+        (response) => response.body?.cancel(),
+        () => {},
+      )
+      .finally(() => this.#inFlight.delete(sent));
+    this.#inFlight.add(sent);
+  }
+
+  /**
+   * Waits until the messages sent so far have been delivered (or given up on),
+   * for at most `maxMs`: a node that leaves must not exit before its goodbye
+   * has gone out, or the others find out only by failure detection.
+   */
+  async delivered(maxMs: number): Promise<void> {
+    if (this.#inFlight.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, maxMs)))]);
+    clearTimeout(timer);
   }
 }
