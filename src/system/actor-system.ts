@@ -480,7 +480,9 @@ export class ActorSystem implements ActorSystemApi {
       // The goodbye goes out (or is given up on) before the node stops answering.
       await this.#gossip?.delivered(GOODBYE_MS);
       await this.#local.shutdown();
-      // Let replies the actors just sent leave before the links close.
+      this.#links.settleStopped();
+      // Let replies the actors just sent, and how their streams ended, leave before the links close.
+      await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
       this.#links.close();
       await this.#server?.stop();

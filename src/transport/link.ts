@@ -450,6 +450,11 @@ export class Link implements CallLink {
     this.#closeIfIdle();
   }
 
+  /** The node's actors stopped: served streams waiting for credit tell the peer how they ended. */
+  settleStopped(): void {
+    if (this.#state === OPEN) this.#served.settleStopped();
+  }
+
   // ---- closing -------------------------------------------------------------
 
   /** Ends the link: calls in flight fail at once, calls served to the peer are withdrawn. */

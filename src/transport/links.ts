@@ -248,6 +248,11 @@ export class Links {
     for (const link of [...peer.links]) if (link.peerId === nodeId) link.close(unreachable(addr, why), 1000, why);
   }
 
+  /** The node's actors stopped: what every link still serves says how it ended, before the links close. */
+  settleStopped(): void {
+    for (const link of this.#open) link.settleStopped();
+  }
+
   /** Closes every link, dialled or accepted; calls in flight fail with NODE_UNREACHABLE. */
   close(): void {
     this.#closed = true;

@@ -105,8 +105,17 @@ export class ServedCalls {
   }
 
   /** Sends items while the peer has credit; pauses when it has none. */
-  #pump(id: number, stream: ServedStream): void {
-    if (stream.pumping || stream.done || stream.credit <= 0) return;
+  /**
+   * The actors stopped (the node shuts down): streams waiting for credit look
+   * once more, so the peer hears how they ended (ACTOR_STOPPED) rather than
+   * only that the link closed.
+   */
+  settleStopped(): void {
+    for (const [id, stream] of this.#streams) this.#pump(id, stream, true);
+  }
+
+  #pump(id: number, stream: ServedStream, evenWithoutCredit = false): void {
+    if (stream.pumping || stream.done || (stream.credit <= 0 && !evenWithoutCredit)) return;
     stream.pumping = true;
     stream.items.next().then(
       (result) => {
