@@ -1,39 +1,5 @@
 import type { GossipMessage } from "../wire/index.ts";
 
-/**
- * The gossip protocol (message kinds, tuple layouts, MAX_INCARNATION) is defined
- * once, in wire/gossip.ts; re-exported here for the cluster's users.
- */
-export {
-  ACK,
-  type AckMessage,
-  ALIVE,
-  type AliveUpdate,
-  DEAD,
-  type DeadUpdate,
-  type DelegateUpdate,
-  GOSSIP,
-  type GossipMessage,
-  type GossipOnlyMessage,
-  LEFT,
-  type LeftUpdate,
-  MAX_INCARNATION,
-  type MemberUpdate,
-  NAMES,
-  type NamesUpdate,
-  PING,
-  PING_REQ,
-  type PingMessage,
-  type PingReqMessage,
-  SUSPECT,
-  type SuspectUpdate,
-  SYNC,
-  SYNC_REPLY,
-  type SyncMessage,
-  type SyncReplyMessage,
-  type Update,
-} from "../wire/index.ts";
-
 /** A member's state, as SWIM sees it. */
 export type MemberState = "alive" | "suspect" | "dead" | "left";
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { ALIVE, type ClusterNode, DEAD, GOSSIP, LEFT, MAX_INCARNATION, type Member, NAMES, Simulation, SUSPECT, SYNC, SYNC_REPLY } from "../../src/cluster/index.ts";
+import { type ClusterNode, type Member, Simulation } from "../../src/cluster/index.ts";
+import { ALIVE, DEAD, GOSSIP, LEFT, MAX_INCARNATION, NAMES, SUSPECT, SYNC, SYNC_REPLY } from "../../src/wire/index.ts";
 import { gossipProblem } from "../../src/wire/gossip.ts";
 
 const SEED = Number(process.env.SIM_SEED ?? (Date.now() % 100_000));

@@ -1,27 +1,6 @@
 import { expect } from "bun:test";
-import {
-  ACK,
-  ALIVE,
-  type ClusterConfig,
-  ClusterNode,
-  type Clock,
-  DEAD,
-  GOSSIP,
-  type GossipMessage,
-  LEFT,
-  type Member,
-  type MemberState,
-  Membership,
-  type MembershipDelegate,
-  NAMES,
-  type NamesUpdate,
-  type Network,
-  PING,
-  PING_REQ,
-  SUSPECT,
-  type Update,
-} from "../../src/cluster/index.ts";
-import { gossipProblem } from "../../src/wire/index.ts";
+import { type ClusterConfig, ClusterNode, type Clock, type Member, type MemberState, Membership, type MembershipDelegate, type Network } from "../../src/cluster/index.ts";
+import { ACK, ALIVE, DEAD, GOSSIP, type GossipMessage, gossipProblem, LEFT, NAMES, type NamesUpdate, PING, PING_REQ, SUSPECT, type Update } from "../../src/wire/index.ts";
 
 /**
  * A rig for rule tests in the style of memberlist's state_test.go: one node

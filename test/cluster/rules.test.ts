@@ -1,21 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import {
-  ACK,
-  ALIVE,
-  type ClusterNode,
-  DEAD,
-  GOSSIP,
-  type GossipMessage,
-  LEFT,
-  type Membership,
-  NAMES,
-  PING,
-  PING_REQ,
-  SUSPECT,
-  SYNC,
-  SYNC_REPLY,
-  type Update,
-} from "../../src/cluster/index.ts";
+import { type ClusterNode, type Membership } from "../../src/cluster/index.ts";
+import { ACK, ALIVE, DEAD, GOSSIP, type GossipMessage, LEFT, NAMES, PING, PING_REQ, SUSPECT, SYNC, SYNC_REPLY, type Update } from "../../src/wire/index.ts";
 import { addr, expectMembers, type Given, gossip, ME, membershipRig, nodeRig, RecordingDelegate, type Rig, type Sent, sorted, type State } from "./rig.ts";
 
 /**
