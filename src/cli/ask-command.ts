@@ -1,20 +1,6 @@
 import { defineCommand } from "./command.ts";
 import type { Io } from "./io.ts";
-import { DEFAULT_ADDR } from "./node-command.ts";
-import {
-  type CommandSpec,
-  ENDPOINT_ENV,
-  ENDPOINT_OPTION,
-  endpointFlag,
-  endpointHelp,
-  intFlag,
-  nodeUrl,
-  TLS_ENV,
-  TLS_HELP,
-  TLS_OPTIONS,
-  tlsFlags,
-  UsageError,
-} from "./usage.ts";
+import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, endpointFlag, intFlag, nodeTarget, nodeUrl, tlsFlags, UsageError } from "./usage.ts";
 
 export const askSpec = {
   name: "ask",
@@ -22,14 +8,13 @@ export const askSpec = {
   usage:
     "pulsing ask [--endpoint HOST:PORT] ACTOR METHOD [--tell] [--timeout-ms N] [--] [JSON-ARG ...]   (put -- before a negative number)\n" +
     "       pulsing ask HOST:PORT ACTOR METHOD ...   (the same: a first argument with a colon is the node, since actor names have none)",
-  options: { ...ENDPOINT_OPTION, tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" }, ...TLS_OPTIONS },
-  env: { ...ENDPOINT_ENV, "api-token": "PULSING_API_TOKEN", ...TLS_ENV },
+  options: { ...CLIENT_OPTIONS, tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" } },
+  env: { ...CLIENT_ENV, "api-token": "PULSING_API_TOKEN" },
   help: {
-    ...endpointHelp(DEFAULT_ADDR),
+    ...CLIENT_HELP,
     tell: "fire-and-forget: print nothing, exit 0 once the node took it",
     "timeout-ms": "how long to wait for the answer (default: the node's)",
     "api-token": "the node's API token, when it requires one",
-    ...TLS_HELP,
   },
   takesArguments: true,
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
@@ -53,7 +38,7 @@ export const runAsk = defineCommand(askSpec, async ({ values, positionals, fromE
   const [actor, method, ...rawArgs] = positionals;
   if (actor === undefined || method === undefined) throw new UsageError("ask needs ACTOR METHOD (and the node: --endpoint HOST:PORT, or HOST:PORT first)");
   // The command line wins over PULSING_ENDPOINT, as a flag does over its variable.
-  const addr = positionalNode === undefined ? endpointFlag(values.endpoint ?? DEFAULT_ADDR, "endpoint") : endpointFlag(positionalNode, "endpoint");
+  const { addr, tls } = nodeTarget(values, positionalNode);
   const args = rawArgs.map((raw, i) => {
     try {
       return JSON.parse(raw) as unknown;
@@ -69,7 +54,7 @@ export const runAsk = defineCommand(askSpec, async ({ values, positionals, fromE
 
   let response: Response;
   try {
-    const { base, init } = nodeUrl(addr, tlsFlags(values));
+    const { base, init } = nodeUrl(addr, tls);
     // The client gives up a little after the node would: a paused node must not hang the command.
     const timeout = AbortSignal.timeout((timeoutMs ?? 30_000) + 5_000);
     const signal = io.outClosed === undefined ? timeout : AbortSignal.any([timeout, io.outClosed]);

@@ -1,45 +1,29 @@
 import { type ActorError, ActorSystem } from "../index.ts";
 import { defineCommand } from "./command.ts";
-import { DEFAULT_ADDR } from "./node-command.ts";
-import {
-  type CommandSpec,
-  ENDPOINT_ENV,
-  ENDPOINT_OPTION,
-  endpointFlag,
-  endpointHelp,
-  intFlag,
-  numberFlag,
-  TLS_ENV,
-  TLS_HELP,
-  TLS_OPTIONS,
-  tlsFlags,
-  UsageError,
-} from "./usage.ts";
+import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, endpointFlag, intFlag, nodeTarget, numberFlag, tlsFlags, UsageError } from "./usage.ts";
 
 export const benchSpec = {
   name: "bench",
   summary: "Loads a node's actor with asks over a link, then prints throughput and latency percentiles.",
   usage: "pulsing bench [--endpoint HOST:PORT] [--actor NAME] [--method M] [--args JSON] [--concurrency N] [--duration S]",
   options: {
-    ...ENDPOINT_OPTION,
+    ...CLIENT_OPTIONS,
     actor: { type: "string" },
     method: { type: "string" },
     args: { type: "string" },
     concurrency: { type: "string" },
     duration: { type: "string" },
     secret: { type: "string" },
-    ...TLS_OPTIONS,
   },
-  env: { ...ENDPOINT_ENV, secret: "PULSING_SECRET", ...TLS_ENV },
+  env: { ...CLIENT_ENV, secret: "PULSING_SECRET" },
   help: {
-    ...endpointHelp(DEFAULT_ADDR),
+    ...CLIENT_HELP,
     actor: "the actor's name (default demo/counter)",
     method: "the method to call (default inc)",
     args: "its arguments, a JSON array (default [1])",
     concurrency: "callers, each waiting for its own answers (default 64)",
     duration: "seconds (default 10)",
     secret: "the cluster secret, when the node requires one (prefer the variable)",
-    ...TLS_HELP,
   },
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
@@ -48,7 +32,7 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 export const runBench = defineCommand(benchSpec, async ({ values }, io) => {
-  const addr = endpointFlag(values.endpoint ?? DEFAULT_ADDR, "endpoint");
+  const { addr, tls } = nodeTarget(values);
   const concurrency = intFlag(values.concurrency, "concurrency", 1, 100_000, 64);
   const seconds = numberFlag(values.duration, "duration", 0.1, 86_400, 10);
   const actor = typeof values.actor === "string" ? values.actor : "demo/counter";
@@ -61,7 +45,6 @@ export const runBench = defineCommand(benchSpec, async ({ values }, io) => {
   }
   if (!Array.isArray(args)) throw new UsageError("--args must be a JSON array");
 
-  const tls = tlsFlags(values);
   const secret = typeof values.secret === "string" ? values.secret : undefined;
   const client = await ActorSystem.start({
     logger: { debug() {}, info() {}, warn() {}, error() {} },

@@ -1,34 +1,19 @@
 import type { Member, TlsOptions } from "../index.ts";
 import { defineCommand } from "./command.ts";
 import { pause } from "./io.ts";
-import { DEFAULT_ADDR } from "./node-command.ts";
-import {
-  type CommandSpec,
-  ENDPOINT_ENV,
-  ENDPOINT_OPTION,
-  endpointFlag,
-  endpointHelp,
-  intFlag,
-  nodeUrl,
-  TLS_ENV,
-  TLS_HELP,
-  TLS_OPTIONS,
-  tlsFlags,
-  UsageError,
-} from "./usage.ts";
+import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, endpointFlag, intFlag, nodeTarget, nodeUrl, tlsFlags, UsageError } from "./usage.ts";
 
 export const inspectSpec = {
   name: "inspect",
   summary: "Shows a node's view: the cluster's members, the actors, or the metrics.",
   usage: "pulsing inspect members|actors|metrics [--endpoint HOST:PORT] [--json] [--watch] [--interval-ms N]",
-  options: { ...ENDPOINT_OPTION, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" }, ...TLS_OPTIONS },
-  env: { ...ENDPOINT_ENV, ...TLS_ENV },
+  options: { ...CLIENT_OPTIONS, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" } },
+  env: { ...CLIENT_ENV },
   help: {
-    ...endpointHelp(DEFAULT_ADDR),
+    ...CLIENT_HELP,
     json: "print JSON for scripts (with --watch: one line per refresh)",
     watch: "refresh until interrupted: redrawn on a terminal, printed one after another into a pipe",
     "interval-ms": "refresh interval with --watch (default 1000)",
-    ...TLS_HELP,
   },
   takesArguments: true,
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
@@ -123,11 +108,10 @@ async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions
 export const runInspect = defineCommand(inspectSpec, async ({ values, positionals }, io) => {
   const topic = positionals[0] as Topic | undefined;
   if (topic === undefined || !TOPICS.includes(topic) || positionals.length > 1) throw new UsageError(`inspect needs one of ${TOPICS.join(", ")}`);
-  const addr = endpointFlag(values.endpoint ?? DEFAULT_ADDR, "endpoint");
+  const { addr, tls } = nodeTarget(values);
   const intervalMs = intFlag(values["interval-ms"], "interval-ms", 100, 3_600_000, 1_000);
   const json = values.json === true;
   const watch = values.watch === true;
-  const tls = tlsFlags(values);
   // --watch: on a terminal, each refresh clears the screen and redraws. Into a
   // pipe or a file, refreshes follow one another: text ones separated by a blank
   // line, JSON ones one document per line (JSON Lines), so `| head -1` or a line

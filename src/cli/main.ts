@@ -8,8 +8,8 @@ import { runBench } from "./bench-command.ts";
 import type { Command } from "./command.ts";
 import { runInspect } from "./inspect-command.ts";
 import { type Io, stdio } from "./io.ts";
-import { DEFAULT_ADDR, runNode } from "./node-command.ts";
-import { UsageError, versionText } from "./usage.ts";
+import { runNode } from "./node-command.ts";
+import { DEFAULT_ADDR, UsageError, versionText } from "./usage.ts";
 
 const COMMANDS: Record<string, Command> = {
   node: runNode,

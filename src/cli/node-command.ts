@@ -4,9 +4,8 @@ import { type ActorsModule, ActorsModuleError, loadActorsModule, runActorsModule
 import { defaultActors } from "./default-actors.ts";
 import { LOG_FORMAT_ENV, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, logFormatFlag, makeLogger } from "./log-format.ts";
 import { defineCommand } from "./command.ts";
-import { type CommandSpec, endpointFlag, intFlag, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
+import { type CommandSpec, DEFAULT_ADDR, endpointFlag, intFlag, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
 
-export const DEFAULT_ADDR = "127.0.0.1:9000";
 /** A stop that takes longer than this exits anyway, with code 1. */
 const SHUTDOWN_LIMIT_MS = 10_000;
 

@@ -84,12 +84,6 @@ export function endpointFlag(value: unknown, flag: string): string {
   }
 }
 
-/** How ask, inspect and bench name the node they talk to. */
-export const ENDPOINT_OPTION = { endpoint: { type: "string" } } as const;
-export const ENDPOINT_ENV = { endpoint: "PULSING_ENDPOINT" } as const;
-export function endpointHelp(defaultAddr: string): { endpoint: string } {
-  return { endpoint: `the node to talk to, HOST:PORT (default ${defaultAddr})` };
-}
 
 /** What `pulsing --version` prints: this package's version and the Bun it runs on (embedded in the executable). */
 export function versionText(): string {
@@ -105,6 +99,20 @@ export const TLS_HELP = {
   "tls-ca": "the cluster's CA (PEM file): with it, TLS is mutual",
 } as const;
 
+/** Where `pulsing node` serves, and where the other commands look for a node, by default. */
+export const DEFAULT_ADDR = "127.0.0.1:9000";
+
+/** The flags of the commands that talk to a node (ask, inspect, bench): which node, and TLS to it. */
+export const CLIENT_OPTIONS = { endpoint: { type: "string" }, ...TLS_OPTIONS } as const;
+export const CLIENT_ENV = { endpoint: "PULSING_ENDPOINT", ...TLS_ENV } as const;
+export const CLIENT_HELP = { endpoint: `the node to talk to, HOST:PORT (default ${DEFAULT_ADDR})`, ...TLS_HELP } as const;
+
+/** The node a command talks to, and the TLS it dials with. */
+export function nodeTarget(values: Record<string, string | boolean | undefined>, given?: string): { addr: string; tls: TlsOptions | undefined } {
+  const endpoint = given ?? (typeof values.endpoint === "string" ? values.endpoint : DEFAULT_ADDR);
+  return { addr: endpointFlag(endpoint, "endpoint"), tls: tlsFlags(values) };
+}
+
 /** Reads the TLS files the flags name; none given means plain HTTP. */
 export function tlsFlags(values: Record<string, unknown>): TlsOptions | undefined {
   const [cert, key, ca] = [values["tls-cert"], values["tls-key"], values["tls-ca"]] as (string | undefined)[];
@@ -117,6 +125,7 @@ export function tlsFlags(values: Record<string, unknown>): TlsOptions | undefine
       throw new UsageError(`--${flag}: cannot read ${path}: ${(error as Error).message}`);
     }
   };
+
   return { cert: read(cert, "tls-cert"), key: read(key, "tls-key"), ...(ca === undefined ? {} : { ca: read(ca, "tls-ca") }) };
 }
 

@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { ActorSystem } from "pulsing";
-import { DEFAULT_ADDR, nodeSpec } from "../../src/cli/node-command.ts";
-import { endpointFlag, parseCommand } from "../../src/cli/usage.ts";
+import { nodeSpec } from "../../src/cli/node-command.ts";
+import { DEFAULT_ADDR, endpointFlag, parseCommand } from "../../src/cli/usage.ts";
 import { parseAddr } from "../../src/transport/index.ts";
 import { until } from "../helpers.ts";
 
