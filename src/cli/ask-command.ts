@@ -1,6 +1,6 @@
 import { defineCommand } from "./command.ts";
 import type { Io } from "./io.ts";
-import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, endpointFlag, intFlag, nodeTarget, nodeUrl, tlsFlags, UsageError } from "./usage.ts";
+import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, nodeUrl, UsageError } from "./usage.ts";
 
 export const askSpec = {
   name: "ask",

@@ -1,6 +1,6 @@
 import { type ActorError, ActorSystem } from "../index.ts";
 import { defineCommand } from "./command.ts";
-import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, endpointFlag, intFlag, nodeTarget, numberFlag, tlsFlags, UsageError } from "./usage.ts";
+import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, numberFlag, UsageError } from "./usage.ts";
 
 export const benchSpec = {
   name: "bench",

@@ -1,7 +1,7 @@
 import type { Member, TlsOptions } from "../index.ts";
 import { defineCommand } from "./command.ts";
 import { pause } from "./io.ts";
-import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, endpointFlag, intFlag, nodeTarget, nodeUrl, tlsFlags, UsageError } from "./usage.ts";
+import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, nodeUrl, UsageError } from "./usage.ts";
 
 export const inspectSpec = {
   name: "inspect",

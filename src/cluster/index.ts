@@ -1,10 +1,9 @@
-export { Broadcasts } from "./broadcasts.ts";
-export { type MembershipDelegate, type MembershipPort, NO_DELEGATE } from "./delegate.ts";
-export { type MemberChange, Membership, type MembershipOptions } from "./membership.ts";
-export { ClusterNode, type ClusterNodeOptions } from "./node.ts";
+export { type MembershipDelegate } from "./delegate.ts";
+export { type MemberChange, Membership } from "./membership.ts";
+export { ClusterNode } from "./node.ts";
 export { Registry, type RegistryEntry } from "./registry.ts";
 export { seededRandom } from "./random.ts";
-export { Simulation, type SimulationOptions } from "./sim.ts";
-export { Suspicion, suspicionBounds, suspicionTimeout, type SuspicionTimer } from "./suspicion.ts";
-export { type Clock, type ClusterConfig, DEFAULT_CLUSTER_CONFIG, type Member, type MemberState, type Network } from "./types.ts";
+export { Simulation } from "./sim.ts";
+export { suspicionBounds, suspicionTimeout } from "./suspicion.ts";
+export { type Clock, type ClusterConfig, type Member, type MemberState, type Network } from "./types.ts";
 export { type Policy, type PolicyContext, type PolicyName, policyOf } from "./policies.ts";

@@ -1,11 +1,10 @@
 export { formatAddr, parseAddr, type HostPort } from "./address.ts";
-export { ACTOR_PATH, MODE_HEADER, TIMEOUT_HEADER } from "./actor-route.ts";
-export { Link, type LinkHost, type LinkSocket, type LinkTraffic } from "./link.ts";
-export { ADDR_HEADER, LINK_PATH, Links, NODE_HEADER, PROTOCOL_HEADER, type LinksOptions } from "./links.ts";
-export { DEFAULT_TRANSPORT_LIMITS, type LimitName, newLimitTrips, type LimitTrips, type TransportLimits } from "./limits.ts";
-export { RemoteCall, STREAM_WINDOW } from "./remote-call.ts";
+export { Link } from "./link.ts";
+export { ADDR_HEADER, Links, NODE_HEADER, PROTOCOL_HEADER } from "./links.ts";
+export { DEFAULT_TRANSPORT_LIMITS, newLimitTrips, type LimitTrips, type TransportLimits } from "./limits.ts";
+export { STREAM_WINDOW } from "./remote-call.ts";
 export { LinkTarget } from "./link-target.ts";
-export { bindServer, type BoundServer, type ListenOptions, nodeRoutes, type NodeRoutes, type NodeRoutesOptions } from "./server.ts";
+export { bindServer, type BoundServer, nodeRoutes } from "./server.ts";
 export { GossipSender } from "./gossip-network.ts";
-export { AUTH_WINDOW_MS, ClusterAuth } from "./auth.ts";
-export { clientTls, serverTls, type TlsOptions } from "./tls.ts";
+export { ClusterAuth } from "./auth.ts";
+export { clientTls, type TlsOptions } from "./tls.ts";

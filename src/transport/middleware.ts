@@ -7,7 +7,7 @@ import { problem } from "./problem.ts";
 
 /** While the node shuts down, its routes answer 503 SHUTTING_DOWN. */
 export function shutdownGuard(shuttingDown: () => boolean): MiddlewareHandler {
-  return async (c, next) => {
+  return async (_c, next) => {
     if (shuttingDown()) return problem(new ActorError("SHUTTING_DOWN", "this node is shutting down"));
     await next();
   };

@@ -1,4 +1,4 @@
-import { ActorError, type ActorStream, type Cancellable } from "../actor/index.ts";
+import { type ActorStream, type Cancellable } from "../actor/index.ts";
 import { END, type Envelope, FAIL, ITEM } from "../wire/index.ts";
 import { CallTable } from "./calls.ts";
 import { asActorError, errorBody } from "./problem.ts";

@@ -6,7 +6,6 @@ export {
   CREDIT,
   END,
   type Envelope,
-  envelopeProblem,
   FAIL,
   HELLO,
   type HelloEnvelope,
@@ -17,7 +16,7 @@ export {
   TELL,
   type TellEnvelope,
 } from "./envelope.ts";
-export { badRequest, WireError } from "./errors.ts";
+export { WireError } from "./errors.ts";
 export {
   type ActorRequest,
   type BodyEncoding,
@@ -35,35 +34,22 @@ export { msgpackProblem } from "./msgpack-scan.ts";
 export { GOSSIP_PATH, GOSSIP_VERSION, GOSSIP_VERSION_HEADER, gossipProblem } from "./gossip.ts";
 export {
   ACK,
-  type AckMessage,
   ALIVE,
-  type AliveUpdate,
   DEAD,
-  type DeadUpdate,
   type DelegateUpdate,
   GOSSIP,
-  type GossipKind,
   type GossipMessage,
-  type GossipOnlyMessage,
   isGossipMessage,
   isMemberUpdate,
-  isUpdate,
   LEFT,
-  type LeftUpdate,
   MAX_INCARNATION,
   type MemberUpdate,
   NAMES,
   type NamesUpdate,
   PING,
   PING_REQ,
-  type PingMessage,
-  type PingReqMessage,
   SUSPECT,
-  type SuspectUpdate,
   SYNC,
   SYNC_REPLY,
-  type SyncMessage,
-  type SyncReplyMessage,
   type Update,
-  type UpdateKind,
 } from "./gossip.ts";
