@@ -5,51 +5,23 @@
  * npm registry for the two small packages it installs (picocolors, debug).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { freePort, ok, outsideEnv, run } from "../fixtures/outside.ts";
 import type { Subprocess } from "bun";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "../..");
 let work = "";
 let binary = "";
 const started: Subprocess[] = [];
 
-/** No PULSING_* from the caller's shell; this bun first on PATH; an install cache of this run's own. */
-function env(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith("PULSING_")) out[key] = value;
-  out.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`;
-  out.BUN_INSTALL_CACHE_DIR = join(work, "install-cache");
-  return out;
-}
-
-async function run(cmd: string[], cwd: string, timeoutMs = 30_000): Promise<{ code: number; out: string; err: string }> {
-  const proc = Bun.spawn(cmd, { cwd, env: env(), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const timer = setTimeout(() => proc.kill(9), timeoutMs);
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  clearTimeout(timer);
-  return { code, out, err };
-}
-
-async function ok(cmd: string[], cwd: string, timeoutMs?: number): Promise<void> {
-  const { code, out, err } = await run(cmd, cwd, timeoutMs);
-  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}:\n${out}\n${err}`);
-}
-
-function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
-
 /** Starts `pulsing node --actors …` in `cwd`, waits until /health answers, and calls `method` on `actor` over HTTP. */
 async function serveAndAsk(cwd: string, actors: string, actor: string, method: string, args: unknown[]): Promise<unknown> {
   const port = freePort();
   const node = Bun.spawn([binary, "node", "--addr", `127.0.0.1:${port}`, "--actors", actors, "--log-level", "warn"], {
     cwd,
-    env: env(),
+    env: outsideEnv(work),
     stdout: "ignore",
     stderr: "pipe",
     stdin: "ignore",
@@ -77,7 +49,7 @@ beforeAll(async () => {
   const build = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { build: string } }).scripts.build;
   expect(build).toContain("--outfile dist/pulsing");
   binary = join(work, "pulsing");
-  await ok(build.replace("--outfile dist/pulsing", `--outfile ${binary}`).split(/\s+/), ROOT, 60_000);
+  await ok(work, build.replace("--outfile dist/pulsing", `--outfile ${binary}`).split(/\s+/), ROOT, 60_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -116,7 +88,7 @@ test(
     const project = join(work, "project");
     mkdirSync(project);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-actors", private: true, type: "module" }));
-    await ok(["bun", "add", "picocolors@1", "debug@4"], project, 30_000);
+    await ok(work, ["bun", "add", "picocolors@1", "debug@4"], project, 30_000);
     // A node_modules/pulsing next to the module (for an editor's types, say) must not become a second copy.
     mkdirSync(join(project, "node_modules/pulsing"), { recursive: true });
     writeFileSync(join(project, "node_modules/pulsing/package.json"), JSON.stringify({ name: "pulsing", version: "0.0.0-decoy", main: "./decoy.js" }));
@@ -128,12 +100,12 @@ test(
     // The other way: one bundled file, everything but "pulsing" inside, and no node_modules where it runs.
     const elsewhere = join(work, "elsewhere");
     mkdirSync(elsewhere);
-    await ok(["bun", "build", join(project, "my-actors.ts"), "--target", "bun", "--external", "pulsing", "--outfile", join(elsewhere, "actors.js")], project);
+    await ok(work, ["bun", "build", join(project, "my-actors.ts"), "--target", "bun", "--external", "pulsing", "--outfile", join(elsewhere, "actors.js")], project);
     expect(await serveAndAsk(elsewhere, "actors.js", "deps/format", "show", ["ok", 90_000])).toEqual(ANSWER);
 
     // A package that is not installed: the node says where it looked, and how to bundle instead.
     writeFileSync(join(project, "missing.ts"), `import { Actor } from "pulsing";\nimport left from "left-pad-not-installed";\nexport class A extends Actor { go() { return left; } }\nexport default { spawn: [{ actor: A }] };\n`);
-    const failed = await run([binary, "node", "--addr", `127.0.0.1:${freePort()}`, "--actors", join(project, "missing.ts")], work, 15_000);
+    const failed = await run(work, [binary, "node", "--addr", `127.0.0.1:${freePort()}`, "--actors", join(project, "missing.ts")], work, 15_000);
     expect(failed.code).toBe(1);
     expect(failed.err).toContain("Cannot find package 'left-pad-not-installed'");
     expect(failed.err).toContain(`cd ${project} && bun add left-pad-not-installed`);

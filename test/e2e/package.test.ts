@@ -5,6 +5,7 @@
  * and for the new project's typescript and @types/bun.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { freePort, ok, outsideEnv, run } from "../fixtures/outside.ts";
 import type { Subprocess } from "bun";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
@@ -25,42 +26,6 @@ const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
 
 let work = "";
 const started: Subprocess[] = [];
-
-/**
- * The environment of every command here: no PULSING_* from the caller's shell, this very bun first
- * on PATH, and an install cache of this run's own (removed with the rest), so nothing is reused.
- */
-function env(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith("PULSING_")) out[key] = value;
-  out.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`;
-  out.BUN_INSTALL_CACHE_DIR = join(work, "install-cache");
-  out.NO_COLOR = "1";
-  return out;
-}
-
-/** Runs a command to its end within `timeoutMs`: exit code and output. */
-async function run(cmd: string[], cwd: string, timeoutMs = 20_000): Promise<{ code: number; out: string; err: string }> {
-  const proc = Bun.spawn(cmd, { cwd, env: env(), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const timer = setTimeout(() => proc.kill(9), timeoutMs);
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  clearTimeout(timer);
-  return { code, out, err };
-}
-
-async function ok(cmd: string[], cwd: string, timeoutMs?: number): Promise<string> {
-  const result = await run(cmd, cwd, timeoutMs);
-  if (result.code !== 0) throw new Error(`${cmd.join(" ")} exited ${result.code}:\n${result.out}\n${result.err}`);
-  return result.out;
-}
-
-/** A port nothing listens on right now. */
-function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "pulsing-package-"));
@@ -130,21 +95,21 @@ test(
     cpSync(ROOT, tree, { recursive: true, filter: (path) => !["node_modules", "dist", ".git"].includes(relative(ROOT, path)) });
     symlinkSync(join(ROOT, "node_modules"), join(tree, "node_modules"));
     const packDir = join(work, "pack");
-    await ok(["bun", "pm", "pack", "--destination", packDir, "--quiet"], tree, 30_000);
+    await ok(work, ["bun", "pm", "pack", "--destination", packDir, "--quiet"], tree, 30_000);
     const tarballs = readdirSync(packDir).filter((name) => name.endsWith(".tgz"));
     expect(tarballs.length).toBe(1);
     const tarball = join(packDir, tarballs[0] as string);
 
     const app = join(work, "app");
     mkdirSync(app);
-    await ok(["bun", "init", "-y"], app, 30_000);
-    await ok(["bun", "add", tarball], app, 30_000);
+    await ok(work, ["bun", "init", "-y"], app, 30_000);
+    await ok(work, ["bun", "add", tarball], app, 30_000);
     // The installed copy is this tree's: the source, the generated declarations, no JSX file.
     const installed = join(app, "node_modules", PKG.name);
     expect(readFileSync(join(installed, "src/index.ts"), "utf8")).toBe(readFileSync(join(ROOT, "src/index.ts"), "utf8"));
     expect(existsSync(join(installed, PKG.types))).toBe(true);
     expect(sourceFiles(join(installed, "src")).filter((f) => f.endsWith(".tsx"))).toEqual([]);
-    if (!existsSync(join(app, "node_modules/.bin/tsc"))) await ok(["bun", "add", "-d", "typescript"], app, 30_000);
+    if (!existsSync(join(app, "node_modules/.bin/tsc"))) await ok(work, ["bun", "add", "-d", "typescript"], app, 30_000);
 
     writeFileSync(
       join(app, "main.ts"),
@@ -195,9 +160,9 @@ await counter.dec(1);
     checkOnly("bad");
 
     // With the tsconfig `bun init` writes.
-    expect(JSON.parse((await ok(["bun", "main.ts"], app)).trim())).toEqual(expected);
-    expect((await run([tsc, "--noEmit", "-p", "tsconfig.main.json"], app)).out).toBe("");
-    const bad = await run([tsc, "--noEmit", "-p", "tsconfig.bad.json"], app);
+    expect(JSON.parse((await ok(work, ["bun", "main.ts"], app)).trim())).toEqual(expected);
+    expect((await run(work, [tsc, "--noEmit", "-p", "tsconfig.main.json"], app)).out).toBe("");
+    const bad = await run(work, [tsc, "--noEmit", "-p", "tsconfig.bad.json"], app);
     expect(bad.code).not.toBe(0);
     expect(bad.out).toContain("bad.ts(11,"); // the argument of the wrong type
     expect(bad.out).toContain("TS2345");
@@ -207,22 +172,22 @@ await counter.dec(1);
 
     // With no tsconfig at all.
     for (const name of readdirSync(app).filter((n) => n.startsWith("tsconfig"))) rmSync(join(app, name));
-    expect(JSON.parse((await ok(["bun", "main.ts"], app)).trim())).toEqual(expected);
-    expect((await run([tsc, "--noEmit", "main.ts"], app)).out).toBe("");
-    const badBare = await run([tsc, "--noEmit", "bad.ts"], app);
+    expect(JSON.parse((await ok(work, ["bun", "main.ts"], app)).trim())).toEqual(expected);
+    expect((await run(work, [tsc, "--noEmit", "main.ts"], app)).out).toBe("");
+    const badBare = await run(work, [tsc, "--noEmit", "bad.ts"], app);
     expect(badBare.code).not.toBe(0);
     expect(badBare.out).toContain("TS2345");
     expect(badBare.out).toContain("TS2339");
     expect(badBare.out).not.toContain("node_modules");
 
     // The bin: help, then a node that serves the embedded demo actors.
-    const help = await run(["bunx", "pulsing", "--help"], app);
+    const help = await run(work, ["bunx", "pulsing", "--help"], app);
     expect(help).toMatchObject({ code: 0, err: "" });
     expect(help.out).toContain("usage: pulsing [COMMAND]");
     const port = freePort();
     const node = Bun.spawn([join(app, "node_modules/.bin/pulsing"), "node", "--addr", `127.0.0.1:${port}`, "--log-level", "warn"], {
       cwd: app,
-      env: env(),
+      env: outsideEnv(work),
       stdout: "ignore",
       stderr: "pipe",
       stdin: "ignore",
