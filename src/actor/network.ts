@@ -20,6 +20,15 @@ export function isStream(served: Served): served is ActorStream<unknown> {
 }
 
 /**
+ * Where the answer to a call from the network goes: a reply or an error by
+ * tag, or, for a call whose kind only its answer tells (one forwarded to
+ * another node), the stream to read.
+ */
+export interface NetworkSink extends ReplySink {
+  stream(items: ActorStream<unknown>, tag: number): void;
+}
+
+/**
  * A local actor as the network reaches it: by message type and payload, with
  * the bounds a caller that cannot be made to wait needs. What transports get
  * from a lookup, never the actor's cell or ref.
@@ -35,7 +44,7 @@ export interface NetworkActor {
    * MAILBOX_FULL (through the sink). Throws an ActorError when nothing can
    * handle the message. `timeout` undefined: the node's ask timeout.
    */
-  serve(type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served;
+  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number): Served;
   /** A tell: queued (undefined), or why not (no such message, a stream method, a busy or stopped actor). */
   offer(type: unknown, payload: unknown, cost: number): ActorError | undefined;
 }
@@ -82,7 +91,7 @@ export class CellPort implements NetworkActor, MessageTarget {
     return deliverTell(this.#cell, type, payload);
   }
 
-  serve(type: unknown, payload: unknown, sink: ReplySink, tag: number, timeout: Lane | undefined, cost: number): Served {
+  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number): Served {
     const cell = this.#cell;
     const { entry, args } = addressedAt(cell, type, payload);
     const lane = timeout ?? defaultLaneOf(cell);

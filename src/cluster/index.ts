@@ -6,4 +6,4 @@ export { seededRandom } from "./random.ts";
 export { Simulation } from "./sim.ts";
 export { suspicionBounds, suspicionTimeout } from "./suspicion.ts";
 export { type Clock, type ClusterConfig, type Member, type MemberState, type Network } from "./types.ts";
-export { type Policy, type PolicyContext, type PolicyName, policyOf } from "./policies.ts";
+export { isPolicyName, type Policy, type PolicyContext, type PolicyName, POLICY_NAMES, policyOf } from "./policies.ts";

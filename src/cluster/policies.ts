@@ -10,7 +10,12 @@ export interface PolicyContext {
   load(member: Member): number;
 }
 
-export type PolicyName = "round-robin" | "random" | "power-of-two" | "consistent-hash";
+export const POLICY_NAMES = ["round-robin", "random", "power-of-two", "consistent-hash"] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+export function isPolicyName(name: string): name is PolicyName {
+  return (POLICY_NAMES as readonly string[]).includes(name);
+}
 
 /** FNV-1a: a small, stable string hash. */
 function hash(text: string): number {

@@ -32,10 +32,13 @@ import {
   parseAddr,
   type LimitTrips,
   type TlsOptions,
+  type RouteHints,
   type TransportLimits,
 } from "../transport/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
 import { ClusterTarget } from "./cluster-target.ts";
+import { Gateway } from "./gateway.ts";
+import { chooseHost } from "./host-choice.ts";
 import { ClusterView } from "./cluster-view.ts";
 import { exposure } from "./exposure.ts";
 import type { NodeExtension, NodeView } from "./node-view.ts";
@@ -173,6 +176,7 @@ export class ActorSystem implements ActorSystemApi {
   readonly #server: BoundServer | undefined;
   readonly #node: ClusterNode | undefined;
   readonly #gossip: GossipSender | undefined;
+  readonly #gateway: Gateway | undefined;
   readonly #seeds: Seeds | undefined;
   readonly #codec: Codec;
   readonly #trips: LimitTrips;
@@ -207,6 +211,7 @@ export class ActorSystem implements ActorSystemApi {
       limits: config.limits,
       trips: config.trips,
       lookup: (name) => local.networkActor(name),
+      ...(server === undefined ? {} : { gateway: (name: string, hints: RouteHints) => (this.#gateway as Gateway).locate(name, hints) }),
       ...(auth === undefined ? {} : { auth }),
       ...(tls === undefined ? {} : { tls }),
     });
@@ -215,6 +220,17 @@ export class ActorSystem implements ActorSystemApi {
       this.#gossip = gossip;
       const node = new ClusterNode({ id: nodeId, addr: server.addr, clock: realClock, network: gossip, config: config.cluster });
       this.#node = node;
+      this.#gateway = new Gateway({
+        nodeId,
+        local,
+        node,
+        links: this.#links,
+        limits: config.limits,
+        trips: config.trips,
+        logger: local.logger,
+        defaultLane: deadlines.lane(local.askTimeoutMs),
+        appears: (exists, timeoutMs) => this.#appears(exists, timeoutMs),
+      });
       // Seeds given by name are resolved to every address they have, and again while the node is alone.
       this.#seeds = new Seeds({
         given: config.seeds,
@@ -248,7 +264,7 @@ export class ActorSystem implements ActorSystemApi {
       ...(config.auth === undefined ? {} : { auth: config.auth }),
       ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
       health: () => (config.warnings.length === 0 ? {} : { warnings: config.warnings }),
-      lookup: (name) => local.networkActor(name),
+      locate: (name, hints) => (this.#gateway as Gateway).locate(name, hints),
       shuttingDown: () => this.#shutdown !== undefined,
       notReady: () => this.#notReady(),
       gossip: (message) => node.receive(message),
@@ -404,27 +420,33 @@ export class ActorSystem implements ActorSystemApi {
     });
   }
 
-  /** Where a call to `name` goes now: a local instance first, else one the policy picks among the members that host it. */
+  /**
+   * Where a call to `name` goes now: a local instance first, else one the policy
+   * picks among the members that host it (with consistent hashing, among all
+   * instances, this node's included).
+   */
   #clusterRoute(node: ClusterNode, name: string, options: ResolveOptions): () => MessageTarget | ActorError {
     const policy = typeof options.policy === "function" ? options.policy : policyOf(options.policy ?? "round-robin");
+    const keyed = options.policy === "consistent-hash";
     const context = { key: options.key, load: (member: Member) => this.#links.inFlightTo(member.addr) };
     let version = -1;
     let hosts: Member[] = [];
     const remotes = new Map<string, LinkTarget>();
     return () => {
       const local = this.#local.target(name);
-      if (local !== undefined) return local;
+      if (local !== undefined && !keyed) return local;
       if (version !== node.version) {
         version = node.version;
         hosts = node.hostsOf(name).filter((member) => member.id !== this.nodeId);
         for (const addr of remotes.keys()) if (!hosts.some((host) => host.addr === addr)) remotes.delete(addr);
       }
-      if (hosts.length === 0) return new ActorError("ACTOR_NOT_FOUND", `no alive instance of "${name}" in the cluster`);
-      const { addr } = policy(hosts, context);
-      let remote = remotes.get(addr);
+      const choice = chooseHost(local === undefined ? undefined : node.member(this.nodeId), hosts, policy, context, keyed);
+      if (choice === "here") return local as MessageTarget;
+      if (choice === undefined) return new ActorError("ACTOR_NOT_FOUND", `no alive instance of "${name}" in the cluster`);
+      let remote = remotes.get(choice.addr);
       if (remote === undefined) {
-        remote = this.#linkTarget(name, addr);
-        remotes.set(addr, remote);
+        remote = this.#linkTarget(name, choice.addr);
+        remotes.set(choice.addr, remote);
       }
       return remote;
     };

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { ActorError, type ActorStream, clip, isStream, laneOf, type NetworkActor, type ReplySink } from "../actor/index.ts";
+import { ActorError, type ActorStream, clip, isStream, laneOf, type NetworkActor, type NetworkSink } from "../actor/index.ts";
 import {
   type ActorRequest,
   type BodyEncoding,
@@ -16,37 +16,54 @@ import {
 import type { LimitTrips, TransportLimits } from "./limits.ts";
 import { limitBody } from "./middleware.ts";
 import { asActorError, encoded, errorBody, problem } from "./problem.ts";
+import { type Locate, readHints } from "./route-hints.ts";
 
 export const ACTOR_PATH = "/actor/";
 export const MODE_HEADER = "x-message-mode";
 export const TIMEOUT_HEADER = "x-timeout-ms";
+export const MODE_PARAM = "mode";
+export const TIMEOUT_PARAM = "timeout_ms";
 
 export interface ActorRouteOptions {
   codec: Codec;
   limits: TransportLimits;
   trips: LimitTrips;
-  lookup(name: string): NetworkActor | undefined;
+  /** The actor a request reaches: here, or forwarded to the node that hosts it. */
+  locate: Locate;
   /** Told how long each answered ask took, in seconds, for metrics. */
   observe?(seconds: number): void;
   /** When set, a request needs `Authorization: Bearer <token>`. */
   apiToken?: string;
 }
 
-/** A streamed reply that reads the actor's stream only as fast as the client reads the body. */
-function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, codec: Codec): Response {
+/**
+ * A streamed reply that reads the actor's stream only as fast as the client
+ * reads the body. The first item is read before answering, so that a stream
+ * that fails at once answers with its error's status rather than 200.
+ */
+async function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, codec: Codec): Promise<Response> {
+  let first: IteratorResult<unknown>;
+  try {
+    first = await items.next();
+  } catch (error) {
+    return problem(error, encoding, codec);
+  }
   let finished = false;
+  const record = (next: IteratorResult<unknown>) => {
+    if (!next.done) return encodeStreamRecord({ item: next.value }, encoding, codec);
+    finished = true;
+    return encodeStreamRecord({ end: true }, encoding, codec);
+  };
   const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(record(first));
+      if (finished) controller.close();
+    },
     async pull(controller) {
       if (finished) return;
       try {
-        const next = await items.next();
-        if (next.done) {
-          finished = true;
-          controller.enqueue(encodeStreamRecord({ end: true }, encoding, codec));
-          controller.close();
-        } else {
-          controller.enqueue(encodeStreamRecord({ item: next.value }, encoding, codec));
-        }
+        controller.enqueue(record(await items.next()));
+        if (finished) controller.close();
       } catch (error) {
         finished = true;
         controller.enqueue(encodeStreamRecord(errorBody(asActorError(error)), encoding, codec));
@@ -85,17 +102,25 @@ function requestedTimeout(header: string | undefined, limits: TransportLimits, t
   return limits.maxCallTimeoutMs;
 }
 
-/** An ask whose reply settles a promise, and which is withdrawn if the client hangs up first. */
-function askOverHttp(request: ActorRequest, ref: NetworkActor, timeoutMs: number | undefined, signal: AbortSignal): Promise<unknown> | ActorStream<unknown> {
+/** A call whose answer turned out to be a stream (a forwarded call learns it from the first answer). */
+class StreamAnswer {
+  constructor(readonly items: ActorStream<unknown>) {}
+}
+
+/**
+ * An ask whose answer settles a promise (the reply, or a stream to read), and
+ * which is withdrawn if the client hangs up first.
+ */
+function askOverHttp(request: ActorRequest, ref: NetworkActor, timeoutMs: number | undefined, signal: AbortSignal): Promise<unknown> {
   let resolve!: (value: unknown) => void;
   let reject!: (error: unknown) => void;
   const reply = new Promise<unknown>((ok, fail) => {
     resolve = ok;
     reject = fail;
   });
-  const sink: ReplySink = { resolve, reject };
+  const sink: NetworkSink = { resolve, reject, stream: (items) => resolve(new StreamAnswer(items)) };
   const served = ref.serve(request.msgType, request.payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs), request.cost);
-  if (isStream(served)) return served;
+  if (isStream(served)) return Promise.resolve(new StreamAnswer(served));
   const ask = served;
   if (ask !== undefined) {
     const withdraw = () => ask.cancel();
@@ -103,6 +128,15 @@ function askOverHttp(request: ActorRequest, ref: NetworkActor, timeoutMs: number
     void reply.finally(() => signal.removeEventListener("abort", withdraw)).catch(() => {});
   }
   return reply;
+}
+
+/** Reads a request option from its header, else from its query parameter (parsed only when the URL has a query). */
+function optionReader(request: Request, header: (name: string) => string | undefined): (header: string, param: string) => string | undefined {
+  const url = request.url;
+  const query = url.indexOf("?");
+  if (query < 0) return (name) => header(name);
+  const params = new URLSearchParams(url.slice(query + 1));
+  return (name, param) => header(name) ?? params.get(param) ?? undefined;
 }
 
 /**
@@ -133,19 +167,22 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
       const body = new Uint8Array(await c.req.arrayBuffer());
       const request = parseActorRequest(body, encoding, codec);
       const name = actorName(c.req.path);
-      const ref = options.lookup(name);
-      if (ref === undefined) throw new ActorError("ACTOR_NOT_FOUND", `no actor named "${clip(name)}" on this node`);
-      if (c.req.header(MODE_HEADER) === "tell") {
+      const option = optionReader(c.req.raw, (header) => c.req.header(header));
+      const ref = options.locate(name, readHints(option));
+      if (ref instanceof ActorError) throw ref;
+      const mode = option(MODE_HEADER, MODE_PARAM);
+      if (mode !== undefined && mode !== "ask" && mode !== "tell") throw new ActorError("INVALID_OPTION", `${MODE_HEADER} must be ask or tell, got ${clip(mode, 32)}`);
+      if (mode === "tell") {
         const refusal = ref.offer(request.msgType, request.payload, request.cost);
         if (refusal !== undefined) throw refusal;
         return encoded(202, { accepted: true }, encoding, codec);
       }
       const started = performance.now();
-      const answer = askOverHttp(request, ref, requestedTimeout(c.req.header(TIMEOUT_HEADER), limits, trips), c.req.raw.signal);
-      if (!(answer instanceof Promise)) return streamReply(answer, encoding, codec);
-      const result = await answer;
+      const answer = await askOverHttp(request, ref, requestedTimeout(option(TIMEOUT_HEADER, TIMEOUT_PARAM), limits, trips), c.req.raw.signal);
+      if (answer instanceof StreamAnswer) return await streamReply(answer.items, encoding, codec);
       options.observe?.((performance.now() - started) / 1000);
-      return encoded(200, { result }, encoding, codec);
+      // A method that returns nothing answers null: JSON has no undefined, and the key stays.
+      return encoded(200, { result: answer === undefined ? null : answer }, encoding, codec);
     } catch (error) {
       if ((error as ActorError).code === "MAILBOX_FULL") trips.mailbox_full++;
       return problem(error, encoding, codec);

@@ -22,6 +22,8 @@ export interface TransportLimits {
   maxGossipBytes: number;
   /** An HTTP connection with no request in flight closes after this many seconds. */
   idleTimeoutSeconds: number;
+  /** Calls from outside the cluster waiting at once for a name to appear (`x-wait-ms`); more get TOO_MANY_CALLS. */
+  maxNameWaits: number;
 }
 
 export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
@@ -34,6 +36,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   handshakeTimeoutMs: 5_000,
   maxGossipBytes: 1024 * 1024,
   idleTimeoutSeconds: 10,
+  maxNameWaits: 4_096,
 };
 
 /** The limits that tripped, by name, since the node started: what `/metrics` shows. */
@@ -48,7 +51,8 @@ export type LimitName =
   | "links_total"
   | "links_per_address"
   | "handshake_timeout"
-  | "mailbox_full";
+  | "mailbox_full"
+  | "name_waits";
 
 export type LimitTrips = Record<LimitName, number>;
 
@@ -65,5 +69,6 @@ export function newLimitTrips(): LimitTrips {
     links_per_address: 0,
     handshake_timeout: 0,
     mailbox_full: 0,
+    name_waits: 0,
   };
 }

@@ -1,4 +1,4 @@
-import { ActorError, clip, isErrorCode, isStream, type Lane, laneOf, type Logger, type NetworkActor, type ReplySink } from "../actor/index.ts";
+import { ActorError, clip, isErrorCode, isStream, type Lane, laneOf, type Logger, type NetworkActor, type NetworkSink } from "../actor/index.ts";
 import { CALL, type CallEnvelope, CANCEL, type Codec, CREDIT, END, type Envelope, FAIL, type Frame, HELLO, ITEM, PROVE, REPLY, TELL, type TellEnvelope } from "../wire/index.ts";
 import { HeldCalls, targetOf } from "./held-calls.ts";
 import { CallTable } from "./calls.ts";
@@ -8,6 +8,7 @@ import type { PeerAccount, PeerBudget } from "./peer-budget.ts";
 import { type CallLink, RemoteCall, STREAM_WINDOW } from "./remote-call.ts";
 import { failEnvelope, ServedCalls } from "./served-calls.ts";
 import { Outbox } from "./outbox.ts";
+import { type Locate, splitTarget } from "./route-hints.ts";
 
 /** The socket under a link: Bun's server-side or client-side WebSocket. */
 export interface LinkSocket {
@@ -28,6 +29,8 @@ export interface LinkHost {
   readonly budget: PeerBudget;
   /** The local actor by that name, if any. */
   lookup(name: string): NetworkActor | undefined;
+  /** With a gateway, calls from a peer outside the cluster reach actors on any node through this one. */
+  readonly gateway?: Locate;
   /** Envelopes counted by direction and kind, for metrics; shared by every link of a node. */
   readonly traffic: LinkTraffic;
   /** The link proved itself and carries calls now. */
@@ -88,14 +91,19 @@ export class Link implements CallLink {
   #cost = 0;
   /** The highest call id the peer has used. */
   #highestCallId = -1;
+  /** Whether the peer's calls go through the gateway (to any node) rather than to local actors only. */
+  readonly #forwards: boolean;
 
   constructor(host: LinkHost, options: LinkOptions) {
     this.#host = host;
     this.peerAddr = options.peerAddr;
     this.peerId = options.peerId;
     this.#account = host.budget.open(options.peerKey);
-    this.#held = new HeldCalls(this.#account, host.lookup, (envelope, cost) => this.#release(envelope, cost));
     this.dialled = options.dialled;
+    // A peer that dialled in and serves nothing is a client, not a member: it cannot be forwarded to,
+    // so forwarding its calls never loops.
+    this.#forwards = host.gateway !== undefined && !options.dialled && options.peerAddr === undefined;
+    this.#held = new HeldCalls(this.#account, (target) => this.#found(target), (envelope, cost) => this.#release(envelope, cost));
     this.#handshake = options.handshake;
     this.#outbox = new Outbox(host.codec, (frame) => this.#write(frame), (envelope, error) => this.#unencodable(envelope, error));
     this.#served = new ServedCalls({
@@ -279,9 +287,23 @@ export class Link implements CallLink {
     }
     const target = targetOf(envelope);
     if (this.#held.holds(target)) return this.#hold(target, envelope, cost);
-    const ref = this.#host.lookup(target);
-    if (ref !== undefined && !ref.hasRoom) return this.#hold(target, envelope, cost);
+    const ref = this.#find(target);
+    if (!(ref instanceof ActorError) && !ref.hasRoom) return this.#hold(target, envelope, cost);
     this.#serve(envelope, ref, cost);
+  }
+
+  /** The actor a peer's call or tell goes to: a local one, or through the gateway for a client. */
+  #find(target: string): NetworkActor | ActorError {
+    if (this.#forwards) {
+      const { name, hints } = splitTarget(target);
+      return (this.#host.gateway as Locate)(name, hints);
+    }
+    return this.#host.lookup(target) ?? new ActorError("ACTOR_NOT_FOUND", `no actor named "${clip(target)}" on this node`);
+  }
+
+  #found(target: string): NetworkActor | undefined {
+    const ref = this.#find(target);
+    return ref instanceof ActorError ? undefined : ref;
   }
 
   /**
@@ -304,7 +326,7 @@ export class Link implements CallLink {
   #hold(target: string, envelope: CallEnvelope | TellEnvelope, cost: number): void {
     const limit = this.#host.limits.maxOutboxBytes;
     if (this.#account.held + cost <= limit) {
-      this.#held.hold(target, this.#host.lookup(target), envelope, cost);
+      this.#held.hold(target, this.#found(target), envelope, cost);
       return;
     }
     this.#host.trips.inbox_full++;
@@ -316,13 +338,13 @@ export class Link implements CallLink {
   /** Delivers a held message when its actor has room again; false when it has none after all. */
   #release(envelope: CallEnvelope | TellEnvelope, cost: number): boolean {
     if (this.#state === CLOSED) return true;
-    const ref = this.#host.lookup(targetOf(envelope));
-    if (ref !== undefined && !ref.hasRoom) return false;
+    const ref = this.#find(targetOf(envelope));
+    if (!(ref instanceof ActorError) && !ref.hasRoom) return false;
     this.#serve(envelope, ref, cost);
     return true;
   }
 
-  #serve(envelope: CallEnvelope | TellEnvelope, ref: NetworkActor | undefined, cost: number): void {
+  #serve(envelope: CallEnvelope | TellEnvelope, ref: NetworkActor | ActorError, cost: number): void {
     if (envelope[0] === CALL) this.#serveCall(envelope, ref, cost);
     else this.#serveTell(envelope, ref, cost);
   }
@@ -392,20 +414,20 @@ export class Link implements CallLink {
     }
   }
 
-  #serveTell(envelope: TellEnvelope, ref: NetworkActor | undefined, cost: number): void {
+  #serveTell(envelope: TellEnvelope, ref: NetworkActor | ActorError, cost: number): void {
     const [, target, type, payload] = envelope;
-    const refusal = ref === undefined ? new ActorError("ACTOR_NOT_FOUND", "no such actor") : ref.offer(type, payload, cost);
+    const refusal = ref instanceof ActorError ? ref : ref.offer(type, payload, cost);
     if (refusal === undefined) return;
     if (refusal.code === "MAILBOX_FULL") this.#host.trips.mailbox_full++;
     this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: clip(refusal.message), peer: this.peerAddr });
   }
 
   /** Serves a peer's call under the peer's timeout, cut to the node's limit, and within the peer's budget. */
-  #serveCall(envelope: CallEnvelope, ref: NetworkActor | undefined, cost: number): void {
-    const [, id, target, type, payload, credit] = envelope;
+  #serveCall(envelope: CallEnvelope, ref: NetworkActor | ActorError, cost: number): void {
+    const [, id, , type, payload, credit] = envelope;
     let timeoutMs = envelope[6];
-    if (ref === undefined) {
-      this.#outbox.push([FAIL, id, "ACTOR_NOT_FOUND", `no actor named "${clip(target)}" on this node`, null]);
+    if (ref instanceof ActorError) {
+      this.#outbox.push(failEnvelope(id, ref));
       return;
     }
     const { budget, limits, trips } = this.#host;
@@ -429,11 +451,18 @@ export class Link implements CallLink {
   }
 
   /** Where the local actors' replies to the peer's calls go, by call id. */
-  readonly #replies: ReplySink = {
+  readonly #replies: NetworkSink = {
     resolve: (value, id) => this.#answer(id, [REPLY, id, value]),
     reject: (error, id) => {
       if ((error as ActorError).code === "MAILBOX_FULL") this.#host.trips.mailbox_full++;
       this.#answer(id, failEnvelope(id, error));
+    },
+    // A forwarded call answered with a stream: it is served from here on like a local one.
+    stream: (items, id) => {
+      this.#served.answered(id);
+      if (this.#state === CLOSED) void items.return();
+      // Its caller is a client of ours, which grants the full window; one that granted less only floods itself.
+      else this.#served.stream(id, items, STREAM_WINDOW);
     },
   };
 

@@ -5,6 +5,7 @@ import { diallerHandshake } from "./handshake.ts";
 import { DEFAULT_TRANSPORT_LIMITS, type LimitTrips, newLimitTrips, type TransportLimits } from "./limits.ts";
 import { Link, type LinkHost, type LinkTraffic, unreachable } from "./link.ts";
 import { PeerBudget } from "./peer-budget.ts";
+import type { Locate } from "./route-hints.ts";
 import { clientTls, type TlsOptions } from "./tls.ts";
 
 /** Headers of a link's WebSocket upgrade: who dials, and which protocol it speaks. */
@@ -25,6 +26,8 @@ export interface LinksOptions {
   /** Where tripped limits are counted; shared with the server's routes. */
   trips?: LimitTrips;
   lookup(name: string): NetworkActor | undefined;
+  /** With a gateway, calls from clients outside the cluster reach actors on any node through this one. */
+  gateway?: Locate;
   /** Backoff between failed dials to one peer, doubling from min to max. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -67,6 +70,7 @@ export class Links {
       trips: options.trips ?? newLimitTrips(),
       budget: new PeerBudget(limits.maxInFlightPerPeer),
       lookup: options.lookup,
+      ...(options.gateway === undefined ? {} : { gateway: options.gateway }),
       traffic: { callsOut: 0, tellsOut: 0, callsIn: 0, tellsIn: 0 },
       opened: (link) => this.#opened(link),
       closed: (link) => this.#forget(link),

@@ -48,8 +48,16 @@ function self<T>(this: T): T {
 function notAStream(): ActorError {
   return new ActorError("BAD_REQUEST", "the reply is a single value, not a stream: await it");
 }
+/** What awaiting a call that answered with a stream rejects with: a coded error that a relay can tell apart. */
+class StreamReply extends ActorError {}
+
 function isAStream(): ActorError {
-  return new ActorError("BAD_REQUEST", "the reply is a stream: iterate it with for await");
+  return new StreamReply("BAD_REQUEST", "the reply is a stream: iterate it with for await");
+}
+
+/** Whether a call's promise rejected only because the answer is a stream (read the call as a stream instead). */
+export function isStreamReply(error: unknown): boolean {
+  return error instanceof StreamReply;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Server, WebSocketHandler } from "bun";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ActorError, type Logger, type NetworkActor } from "../actor/index.ts";
+import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, GOSSIP_PATH, type GossipMessage } from "../wire/index.ts";
 import { ACTOR_PATH, actorRoutes } from "./actor-route.ts";
 import { formatAddr, type HostPort } from "./address.ts";
@@ -12,6 +12,7 @@ import { type LinkSocketData, linkRoutes } from "./link-route.ts";
 import { LINK_PATH, type Links } from "./links.ts";
 import { shutdownGuard } from "./middleware.ts";
 import { problem } from "./problem.ts";
+import type { Locate } from "./route-hints.ts";
 import { serverTls, type TlsOptions } from "./tls.ts";
 
 /** Where and how a node listens: what is known before anything else of the node exists. */
@@ -85,7 +86,8 @@ export interface NodeRoutesOptions {
   links: Links;
   limits: TransportLimits;
   trips: LimitTrips;
-  lookup(name: string): NetworkActor | undefined;
+  /** Where `POST /actor/{name}` goes: a local actor, or one forwarded to its node. */
+  locate: Locate;
   shuttingDown(): boolean;
   /** Why the node should get no traffic yet (`GET /ready` answers 503 with it), or undefined when it is ready. */
   notReady?(): string | undefined;
@@ -127,7 +129,7 @@ export function nodeRoutes(options: NodeRoutesOptions): NodeRoutes {
   for (const path of [LINK_PATH, GOSSIP_PATH, `${ACTOR_PATH}*`]) app.use(path, shutdownGuard(options.shuttingDown));
   app.route(LINK_PATH, links.app);
   app.route(GOSSIP_PATH, gossipRoutes({ codec, limits, trips, auth, ownAddr: () => ownAddr, gossip: options.gossip }));
-  app.route(ACTOR_PATH.slice(0, -1), actorRoutes({ codec, limits, trips, lookup: options.lookup, apiToken: options.apiToken, observe: options.observeAsk }));
+  app.route(ACTOR_PATH.slice(0, -1), actorRoutes({ codec, limits, trips, locate: options.locate, apiToken: options.apiToken, observe: options.observeAsk }));
   options.routes?.(app);
 
   app.notFound((c) => problem(new ActorError("BAD_REQUEST", `no route ${c.req.method} ${c.req.path.slice(0, 128)}`), "json", undefined, 404));

@@ -20,7 +20,7 @@ async function fullActor(): Promise<{ runtime: LocalRuntime; ref: NetworkActor }
   // Network messages fill the room behind the busy turn: one in the mailbox, one waiting.
   const ref = runtime.networkActor("busy") as NetworkActor;
   void local.work();
-  const sink = { resolve() {}, reject() {} };
+  const sink = { resolve() {}, reject() {}, stream() {} };
   for (let i = 0; i < 2; i++) ref.serve("work", [], sink, i, undefined, 1);
   return { runtime, ref };
 }
