@@ -131,6 +131,11 @@ export class Link implements CallLink {
     return this.#state !== CLOSED && !this.#superseded;
   }
 
+  /** Why it closed, once closed. */
+  get closeReason(): string | undefined {
+    return this.#closeError?.message;
+  }
+
   /** Calls waiting for an answer on this link, either way. */
   get inFlight(): number {
     return this.#calls.size + this.#served.size;

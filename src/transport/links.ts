@@ -59,6 +59,7 @@ export class Links {
   readonly #open = new Set<Link>();
   readonly #host: LinkHost;
   #closed = false;
+  readonly #listeners = new Set<(link: Link) => void>();
 
   constructor(options: LinksOptions) {
     this.#options = options;
@@ -82,8 +83,19 @@ export class Links {
     return this.#host.trips;
   }
 
+  /** Calls `listener` whenever a link opens or closes (a client follows its gateway link so). */
+  onChange(listener: (link: Link) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(link: Link): void {
+    for (const listener of this.#listeners) listener(link);
+  }
+
   #opened(link: Link): void {
     this.#open.add(link);
+    this.#changed(link);
     if (link.dialled) this.#options.logger.info("link up", { peer: link.peerAddr, dialled: true });
     else this.#accepted(link);
   }
@@ -218,6 +230,7 @@ export class Links {
 
   #forget(link: Link): void {
     this.#open.delete(link);
+    this.#changed(link);
     if (link.everOpen) this.#options.logger.info("link down", { peer: link.peerAddr, peerId: link.peerId });
     if (link.peerAddr === undefined) return;
     const peer = this.#peers.get(link.peerAddr);

@@ -53,7 +53,7 @@ function post(node: ActorSystem, name: string, msgType: string, payload: unknown
 
 async function ask(node: ActorSystem, name: string, msgType: string, payload: unknown[] = [], headers: Record<string, string> = {}, query = ""): Promise<{ status: number; body: { result?: unknown; error?: { code: string; message: string } } }> {
   const response = await post(node, name, msgType, payload, headers, query);
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as { result?: unknown; error?: { code: string; message: string } } };
 }
 
 describe("the gateway: any node answers for an actor on any node", () => {
