@@ -7,6 +7,7 @@ export {
   jsonLogger,
   type ActorClass,
   type ActorRef,
+  type ActorSchemas,
   type ActorStream,
   type ActorSystemApi,
   type ActorTarget,
@@ -16,10 +17,12 @@ export {
   type RestartPolicy,
   type SpawnArgs,
   type SpawnOptions,
+  type StandardSchemaV1,
   type StopEvent,
   type StopReason,
   type SupervisionOptions,
   type TellRef,
+  type ValidationIssue,
 } from "./actor/index.ts";
 import { opsRoutes } from "./ops/index.ts";
 import { ActorSystem } from "./system/index.ts";

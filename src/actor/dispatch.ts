@@ -1,3 +1,5 @@
+import { readSchemas, type Schemas } from "./schemas.ts";
+
 /**
  * Which methods of an actor class a message may reach, computed once per class
  * from its prototypes. Dispatch is a lookup in this table and nothing else, so a
@@ -16,6 +18,8 @@ export interface DispatchTable {
   readonly methods: ReadonlyMap<string, MethodEntry>;
   /** The class's `receive(msgType, payload)`, for message types without a method. */
   readonly receive: ((msgType: string, payload: unknown) => unknown) | undefined;
+  /** The class's `static schemas`, for messages from the network; undefined when it declares none. */
+  readonly schemas: Schemas | undefined;
 }
 
 type AnyClass = abstract new (...args: never[]) => object;
@@ -73,6 +77,6 @@ export class DispatchTables {
         methods.set(name, { name, kind, fn: value as MethodEntry["fn"] });
       }
     }
-    return { methods, receive };
+    return { methods, receive, schemas: readSchemas(cls, methods, receive !== undefined) };
   }
 }

@@ -1,5 +1,5 @@
 export { Actor } from "./actor.ts";
-export { ActorError, ERROR_CODES, isErrorCode, type ErrorCode } from "./errors.ts";
+export { ActorError, ERROR_CODES, isErrorCode, type ErrorCode, type ValidationIssue } from "./errors.ts";
 export { clip, jsonLogger, LOG_LEVELS, type Logger, type LogFields, type LogLevel, rateLimited } from "./log.ts";
 export { checkUserName, nameProblem } from "./names.ts";
 export { type ReplySink } from "./ref.ts";
@@ -11,9 +11,11 @@ export type { Cancellable } from "./message.ts";
 export { deadlines, untrack, type Expirable, type Lane } from "./deadlines.ts";
 export { LocalRuntime } from "./runtime.ts";
 export { type RestartPolicy, type SupervisionOptions } from "./supervision.ts";
+export type { StandardSchemaV1 } from "./standard-schema.ts";
 export type {
   ActorClass,
   ActorRef,
+  ActorSchemas,
   ActorStream,
   ActorSystemApi,
   ActorTarget,

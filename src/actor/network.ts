@@ -3,7 +3,7 @@ import type { Lane } from "./deadlines.ts";
 import { ActorError } from "./errors.ts";
 import { clip } from "./log.ts";
 import type { Cancellable } from "./message.ts";
-import { addressedAt, defaultLaneOf, deliver, deliverAsk, deliverTell, type ReplySink } from "./ref.ts";
+import { type Addressed, addressedAt, defaultLaneOf, deliver, deliverAsk, deliverTell, type ReplySink } from "./ref.ts";
 import { type CallReturn, failedCall, type MessageTarget } from "./target.ts";
 import type { ActorStream } from "./types.ts";
 
@@ -26,6 +26,19 @@ export function isStream(served: Served): served is ActorStream<unknown> {
  */
 export interface NetworkSink extends ReplySink {
   stream(items: ActorStream<unknown>, tag: number): void;
+}
+
+/**
+ * A message from the network, addressed as `$ask` would be and then checked
+ * against the actor's schema for its type, if it declares one (BAD_REQUEST
+ * with the issues when refused; the schema's output is what the handler
+ * gets). Only the network comes here: local calls are typed, and stay free.
+ */
+function checkedAt(cell: Cell, type: unknown, payload: unknown): Addressed {
+  const addressed = addressedAt(cell, type, payload);
+  const schemas = cell.table.schemas;
+  if (schemas === undefined) return addressed;
+  return { cell, entry: addressed.entry, args: schemas.check(type as string, addressed.entry, addressed.args) };
 }
 
 /**
@@ -93,7 +106,7 @@ export class CellPort implements NetworkActor, MessageTarget {
 
   serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number): Served {
     const cell = this.#cell;
-    const { entry, args } = addressedAt(cell, type, payload);
+    const { entry, args } = checkedAt(cell, type, payload);
     const lane = timeout ?? defaultLaneOf(cell);
     if (entry?.kind === "stream") return cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown>;
     return cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag, cost);
@@ -102,7 +115,7 @@ export class CellPort implements NetworkActor, MessageTarget {
   offer(type: unknown, payload: unknown, cost: number): ActorError | undefined {
     let addressed;
     try {
-      addressed = addressedAt(this.#cell, type, payload);
+      addressed = checkedAt(this.#cell, type, payload);
     } catch (error) {
       return error as ActorError;
     }

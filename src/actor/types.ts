@@ -1,5 +1,6 @@
 import type { Actor } from "./actor.ts";
 import type { ActorError } from "./errors.ts";
+import type { StandardSchemaV1 } from "./standard-schema.ts";
 import type { SupervisionOptions } from "./supervision.ts";
 
 // biome-ignore lint: `any` is needed to match every function signature in conditional types.
@@ -78,7 +79,25 @@ export interface StopEvent {
   readonly error?: ActorError;
 }
 
-export type ActorClass<T extends Actor = Actor, A extends unknown[] = never[]> = new (...args: A) => T;
+/** A method's argument array. */
+type ArgumentsOf<F> = F extends (...args: infer A) => unknown ? A : never;
+
+/** An actor with `receive` takes any message type: each may have a schema, and `receive` one for all the rest. */
+type ReceiveSchemas<T> = T extends { receive: AnyFunction } ? { readonly [msgType: string]: StandardSchemaV1 } : unknown;
+
+/**
+ * What an actor class may declare as `static schemas`: per message method, a
+ * Standard Schema of its argument array whose output is that array (so the
+ * handler's parameter types hold); for a class with `receive`, per message type
+ * it handles, a schema of the payload. Checked on messages from the network
+ * only (see docs/actors.md, Validated arguments).
+ */
+export type ActorSchemas<T> = {
+  readonly [K in keyof T as MessageKey<K>]?: T[K] extends AnyFunction ? StandardSchemaV1<unknown, ArgumentsOf<T[K]>> : never;
+} & ReceiveSchemas<T>;
+
+/** An actor class: its constructor, and the schemas it may declare for messages from the network. */
+export type ActorClass<T extends Actor = Actor, A extends unknown[] = never[]> = (new (...args: A) => T) & { readonly schemas?: ActorSchemas<T> };
 
 export interface SpawnOptions<A extends unknown[] = unknown[]> {
   /** Makes the actor resolvable by name; see names.ts for what a name may be. */
