@@ -1,17 +1,18 @@
 import { defineCommand } from "./command.ts";
 import type { Io } from "./io.ts";
-import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, nodeUrl, UsageError } from "./usage.ts";
+import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, nodeUrl, ROUTE_HELP, ROUTE_OPTIONS, routeFlags, UsageError } from "./usage.ts";
 
 export const askSpec = {
   name: "ask",
-  summary: "Calls a named actor on a node and prints the result (one line per item for a stream).",
+  summary: "Calls a named actor through a node (any node of its cluster) and prints the result (one line per item for a stream).",
   usage:
-    "pulsing ask [--endpoint HOST:PORT] ACTOR METHOD [--tell] [--timeout-ms N] [--] [JSON-ARG ...]   (put -- before a negative number)\n" +
+    "pulsing ask [--endpoint HOST:PORT] ACTOR METHOD [--tell] [--timeout-ms N] [--policy P] [--key K] [--node N] [--] [JSON-ARG ...]   (put -- before a negative number)\n" +
     "       pulsing ask HOST:PORT ACTOR METHOD ...   (the same: a first argument with a colon is the node, since actor names have none)",
-  options: { ...CLIENT_OPTIONS, tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" } },
+  options: { ...CLIENT_OPTIONS, ...ROUTE_OPTIONS, tell: { type: "boolean" }, "timeout-ms": { type: "string" }, "api-token": { type: "string" } },
   env: { ...CLIENT_ENV, "api-token": "PULSING_API_TOKEN" },
   help: {
     ...CLIENT_HELP,
+    ...ROUTE_HELP,
     tell: "fire-and-forget: print nothing, exit 0 once the node took it",
     "timeout-ms": "how long to wait for the answer (default: the node's)",
     "api-token": "the node's API token, when it requires one",
@@ -51,6 +52,10 @@ export const runAsk = defineCommand(askSpec, async ({ values, positionals, fromE
   if (values.tell === true) headers["x-message-mode"] = "tell";
   if (timeoutMs !== undefined) headers["x-timeout-ms"] = String(timeoutMs);
   if (typeof values["api-token"] === "string") headers.authorization = `Bearer ${values["api-token"]}`;
+  const route = routeFlags(values);
+  if (route.policy !== undefined) headers["x-policy"] = route.policy;
+  if (route.key !== undefined) headers["x-policy-key"] = route.key;
+  if (route.node !== undefined) headers["x-node"] = route.node;
 
   let response: Response;
   try {

@@ -1,13 +1,14 @@
-import { type ActorError, ActorSystem } from "../index.ts";
+import { type ActorError, connect } from "../client/index.ts";
 import { defineCommand } from "./command.ts";
-import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, numberFlag, UsageError } from "./usage.ts";
+import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, numberFlag, ROUTE_HELP, ROUTE_OPTIONS, routeFlags, UsageError } from "./usage.ts";
 
 export const benchSpec = {
   name: "bench",
-  summary: "Loads a node's actor with asks over a link, then prints throughput and latency percentiles.",
-  usage: "pulsing bench [--endpoint HOST:PORT] [--actor NAME] [--method M] [--args JSON] [--concurrency N] [--duration S]",
+  summary: "Loads a named actor with asks over a link to a node (any node of its cluster), then prints throughput and latency percentiles.",
+  usage: "pulsing bench [--endpoint HOST:PORT] [--actor NAME] [--method M] [--args JSON] [--concurrency N] [--duration S] [--policy P] [--key K] [--node N]",
   options: {
     ...CLIENT_OPTIONS,
+    ...ROUTE_OPTIONS,
     actor: { type: "string" },
     method: { type: "string" },
     args: { type: "string" },
@@ -18,6 +19,7 @@ export const benchSpec = {
   env: { ...CLIENT_ENV, secret: "PULSING_SECRET" },
   help: {
     ...CLIENT_HELP,
+    ...ROUTE_HELP,
     actor: "the actor's name (default demo/counter)",
     method: "the method to call (default inc)",
     args: "its arguments, a JSON array (default [1])",
@@ -46,13 +48,19 @@ export const runBench = defineCommand(benchSpec, async ({ values }, io) => {
   if (!Array.isArray(args)) throw new UsageError("--args must be a JSON array");
 
   const secret = typeof values.secret === "string" ? values.secret : undefined;
-  const client = await ActorSystem.start({
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-    ...(tls === undefined ? {} : { tls }),
-    ...(secret === undefined ? {} : { secret }),
-  });
+  let client;
   try {
-    const ref = client.remote(addr, actor);
+    client = await connect(addr, {
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      ...(tls === undefined ? {} : { tls }),
+      ...(secret === undefined ? {} : { secret }),
+    });
+  } catch (error) {
+    io.err(`${(error as ActorError).code ?? "ERROR"}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const ref = client.resolve(actor, routeFlags(values) as Parameters<typeof client.resolve>[1]);
     try {
       await ref.$ask(method, args);
     } catch (error) {
@@ -109,6 +117,6 @@ export const runBench = defineCommand(benchSpec, async ({ values }, io) => {
     );
     return errors.size === 0 ? 0 : 1;
   } finally {
-    await client.shutdown();
+    await client.close();
   }
 });

@@ -107,6 +107,20 @@ export const CLIENT_OPTIONS = { endpoint: { type: "string" }, ...TLS_OPTIONS } a
 export const CLIENT_ENV = { endpoint: "PULSING_ENDPOINT", ...TLS_ENV } as const;
 export const CLIENT_HELP = { endpoint: `the node to talk to, HOST:PORT (default ${DEFAULT_ADDR})`, ...TLS_HELP } as const;
 
+/** How a call through a node picks the instance it reaches: the gateway's options. */
+export const ROUTE_OPTIONS = { policy: { type: "string" }, key: { type: "string" }, node: { type: "string" } } as const;
+export const ROUTE_HELP = {
+  policy: "which instance, when the name has several: round-robin (default), random, power-of-two, consistent-hash",
+  key: "the key for consistent-hash: one key, one instance",
+  node: "call the instance on this node (its id or HOST:PORT)",
+} as const;
+
+/** The route options given, by their gateway names. */
+export function routeFlags(values: Record<string, string | boolean | undefined>): { policy?: string; key?: string; node?: string } {
+  const pick = (flag: string) => (typeof values[flag] === "string" ? { [flag]: values[flag] as string } : {});
+  return { ...pick("policy"), ...pick("key"), ...pick("node") };
+}
+
 /** The node a command talks to, and the TLS it dials with. */
 export function nodeTarget(values: Record<string, string | boolean | undefined>, given?: string): { addr: string; tls: TlsOptions | undefined } {
   const endpoint = given ?? (typeof values.endpoint === "string" ? values.endpoint : DEFAULT_ADDR);
