@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { decode, encode } from "@msgpack/msgpack";
 import { Actor, ActorError, type ActorSystem } from "pulsing";
-import { startNode, until } from "../helpers.ts";
+import { startNode, startSystem, until } from "../helpers.ts";
 
 /** Says which node it runs on, counts, streams, fails on request. */
 class Where extends Actor {
@@ -163,6 +163,27 @@ describe("the gateway: any node answers for an actor on any node", () => {
     expect([refused.status, refused.body.error?.code]).toEqual([429, "TOO_MANY_CALLS"]);
     await a.spawn(Where, { name: "svc/later", args: ["a"] });
     expect((await Promise.all(waits)).map((answer) => answer.body.result)).toEqual(["a", "a"]);
+  });
+
+  test("links between members are served from local actors only (a forwarded call is never forwarded again); a link from outside is a gateway", async () => {
+    const [a, b, c] = await cluster(3);
+    await c!.spawn(Where, { name: "svc/far", args: ["c"] });
+    await registered([a!, b!, c!], "svc/far", 1);
+    // a is a member: b answers its link calls from its own actors, so no call can bounce between members.
+    await expect(a!.remote<Where>(b!.addr as string, "svc/far").whoami()).rejects.toMatchObject({ code: "ACTOR_NOT_FOUND", message: 'no actor named "svc/far" on this node' });
+    // A system that serves nothing is a client: b forwards its calls.
+    const { system: outside } = await startSystem();
+    expect(await outside.remote<Where>(b!.addr as string, "svc/far").whoami()).toBe("c");
+  });
+
+  test("route options are checked: an over-long hint is INVALID_OPTION, so is an unknown mode", async () => {
+    const [a] = await cluster(1);
+    await a!.spawn(Where, { name: "svc/here", args: ["a"] });
+    const long = await ask(a!, "svc/here", "whoami", [], { "x-policy-key": "k".repeat(300) });
+    expect([long.status, long.body.error?.code]).toEqual([400, "INVALID_OPTION"]);
+    const mode = await ask(a!, "svc/here", "whoami", [], { "x-message-mode": "broadcast" });
+    expect([mode.status, mode.body.error?.code]).toEqual([400, "INVALID_OPTION"]);
+    expect((await ask(a!, "svc/here", "whoami", [], {}, "?mode=ask&timeout_ms=1000")).body.result).toBe("a");
   });
 
   test("a forwarded call whose node goes away fails with a code, it does not hang", async () => {
