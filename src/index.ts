@@ -24,12 +24,13 @@ export {
   type TellRef,
   type ValidationIssue,
 } from "./actor/index.ts";
-import { opsRoutes } from "./ops/index.ts";
+import { openApiRoute, opsRoutes } from "./ops/index.ts";
 import { ActorSystem } from "./system/index.ts";
 
 // The composer of every node started through the library: each serves the operator's
-// routes (/metrics, /dashboard.json, the dashboard) besides its own.
+// routes (/metrics, /dashboard.json, the dashboard) and the OpenAPI document of them all besides its own.
 ActorSystem.extend(opsRoutes);
+ActorSystem.extend(openApiRoute);
 
 export { ActorSystem, type ActorSystemOptions, ClusterView, type ResolveOptions } from "./system/index.ts";
 export type { TlsOptions } from "./transport/index.ts";

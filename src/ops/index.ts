@@ -1,2 +1,3 @@
 export { exposition, Histogram } from "./metrics.ts";
 export { opsRoutes } from "./routes.ts";
+export { openApiDocument, openApiRoute } from "./openapi.ts";
