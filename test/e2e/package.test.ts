@@ -81,7 +81,9 @@ test("every import in src/ stays inside the shipped files or names a dependency;
   }
   expect(problems).toEqual([]);
   // What a consumer's Bun and tsc load, and the bin, all come from the shipped files.
-  const entries = [PKG.module, ...Object.values(PKG.bin), ...(JSON.stringify(PKG.exports).match(/"\.\/[^"]+"/g) ?? []).map((s) => JSON.parse(s) as string)];
+  // The files the exports map points at (its values; its keys are subpaths such as "./client").
+  const exported = Object.values(PKG.exports).flatMap((target) => (typeof target === "string" ? [target] : Object.values(target as Record<string, string>)));
+  const entries = [PKG.module, ...Object.values(PKG.bin), ...exported];
   for (const entry of entries) expect(shipped(resolve(ROOT, entry))).toBe(true);
   expect(shipped(resolve(ROOT, PKG.types))).toBe(true);
 });
@@ -114,6 +116,7 @@ test(
     writeFileSync(
       join(app, "main.ts"),
       `import { Actor, ActorSystem } from "pulsing";
+import { connect } from "pulsing/client";
 
 class Counter extends Actor {
   #n = 0;
@@ -133,7 +136,10 @@ const items: number[] = [];
 for await (const i of counter.countTo(3)) items.push(i);
 const page = await (await fetch(\`http://\${system.addr}/\`)).text();
 const http = await (await fetch(\`http://\${system.addr}/actor/counter\`, { method: "POST", body: JSON.stringify({ msg_type: "inc", payload: [10] }) })).json();
-console.log(JSON.stringify({ first, items, http, dashboard: page.includes("<h1>pulsing node ") }));
+const client = await connect(system.addr as string);
+const viaClient: number = await client.resolve<Counter>("counter").inc(1);
+await client.close();
+console.log(JSON.stringify({ first, items, http, viaClient, dashboard: page.includes("<h1>pulsing node ") }));
 await system.shutdown();
 `,
     );
@@ -153,7 +159,7 @@ await counter.inc("two");
 await counter.dec(1);
 `,
     );
-    const expected = { first: 2, items: [1, 2, 3], http: { result: 15 }, dashboard: true };
+    const expected = { first: 2, items: [1, 2, 3], http: { result: 15 }, viaClient: 16, dashboard: true };
     const tsc = join(app, "node_modules/.bin/tsc");
     const checkOnly = (file: string) => writeFileSync(join(app, `tsconfig.${file}.json`), JSON.stringify({ extends: "./tsconfig.json", files: [`${file}.ts`] }));
     checkOnly("main");
