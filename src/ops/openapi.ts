@@ -130,7 +130,7 @@ The routes tagged \`internal\` are how nodes talk to each other (links and gossi
 secret when there is one): they are listed so that the document names every route, not for clients.
 docs/protocol.md describes their wire format.
 
-Every refusal, on every route, is an error body \`{"error": {"code", "message", "errorName"?}}\` with a stable
+Every refusal, on every route, is an error body \`{"error": {"code", "message", "errorName"?, "issues"?}}\` with a stable
 code; the \`ErrorCode\` schema lists the codes and the HTTP status of each. A path no route serves answers
 \`404\` with code \`BAD_REQUEST\`.
 
@@ -424,12 +424,32 @@ The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
               code: schema("ErrorCode"),
               message: { type: "string", maxLength: 1025, description: "What went wrong, cut to 1 024 characters (then `…`)." },
               errorName: { type: "string", maxLength: 65, description: "When a handler threw: the `name` of what it threw (e.g. `TypeError`)." },
+              issues: {
+                type: "array",
+                maxItems: 10,
+                items: schema("ValidationIssue"),
+                description: "With `BAD_REQUEST` from an actor's schemas (`static schemas`): why they refused the arguments, the first 10.",
+              },
             },
             additionalProperties: false,
           },
         },
         additionalProperties: false,
         examples: [{ error: { code: "UNKNOWN_MESSAGE", message: 'actor counter has no handler for "nope"' } }],
+      },
+      ValidationIssue: {
+        type: "object",
+        required: ["message"],
+        properties: {
+          message: { type: "string", maxLength: 129, description: "The schema's message, cut to 128 characters (then `…`)." },
+          path: {
+            type: "array",
+            maxItems: 16,
+            items: { type: ["string", "integer"] },
+            description: "Where in the payload, outermost first; for a method, element 0 is the index of the argument.",
+          },
+        },
+        additionalProperties: false,
       },
       ...Object.fromEntries(ERROR_STATUSES.map((status) => [`Error${status}`, errorWithCodes(codesAt(status))])),
       BadRequestError: errorWithCodes(["BAD_REQUEST"]),
