@@ -306,6 +306,8 @@ The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
     "/cluster/link": {
       get: {
         operationId: "link",
+        // Generators that honour it (openapi-generator) make no client code for node-to-node routes.
+        "x-internal": true,
         tags: ["internal"],
         summary: "A link from another node: a WebSocket carrying msgpack frames (docs/protocol.md).",
         description: "The upgrade carries `x-pulsing-protocol`, `x-pulsing-node`, `x-pulsing-addr` and, with a cluster secret, a signature (`x-pulsing-target`, `x-pulsing-ts`, `x-pulsing-nonce`, `x-pulsing-auth`). A peer with a missing header or another protocol version is upgraded, then closed with code 4400 and the reason.",
@@ -321,6 +323,7 @@ The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
     "/cluster/gossip": {
       post: {
         operationId: "gossip",
+        "x-internal": true,
         tags: ["internal"],
         summary: "One cluster (SWIM) message from another node (docs/cluster.md).",
         description: "The request carries `x-pulsing-gossip: 1` and, with a cluster secret, a signature over the body for this node (`x-pulsing-ts`, `x-pulsing-nonce`, `x-pulsing-auth`). The body is one msgpack-encoded message, at most `limits.maxGossipBytes` (1 MiB).",
