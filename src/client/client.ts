@@ -1,6 +1,5 @@
 import { type ActorRef, ActorError, checkTimeout, clip, deadlines, jsonLogger, type Lane, type Logger, nameProblem, routedRef } from "../actor/index.ts";
-import { type Link, Links, type RouteHints, type TlsOptions, type TransportLimits, formatAddr, joinTarget, parseAddr } from "../transport/index.ts";
-import { ClusterAuth } from "../transport/index.ts";
+import { ClusterAuth, formatAddr, joinTarget, type Link, Links, parseAddr, type RouteHints, type TlsOptions, type TransportLimits } from "../transport/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
 import { GatewayTarget } from "./gateway-target.ts";
 
@@ -144,14 +143,7 @@ export async function connect(gateways: string | readonly string[], options: Cli
   if (list.length === 0) throw new ActorError("INVALID_OPTION", "connect needs at least one gateway address");
   const { maxMessageBytes, maxDepth, maxDecodedBytes, ...limits } = options.limits ?? {};
   const codec = new Codec({ ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }), ...(maxDepth === undefined ? {} : { maxDepth }), ...(maxDecodedBytes === undefined ? {} : { maxDecodedBytes }) });
-  let auth: ClusterAuth | undefined;
-  if (options.secret !== undefined) {
-    try {
-      auth = new ClusterAuth(options.secret);
-    } catch (error) {
-      throw new ActorError("INVALID_OPTION", (error as Error).message);
-    }
-  }
+  const auth = options.secret === undefined ? undefined : new ClusterAuth(options.secret);
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const links = new Links({
     nodeId: `client-${crypto.randomUUID()}`,

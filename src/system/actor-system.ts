@@ -134,14 +134,7 @@ interface NodeConfig {
 function nodeConfig(options: ActorSystemOptions): NodeConfig {
   const { maxMessageBytes, maxDepth, maxDecodedBytes, maxQueuedBytesPerActor, ...transportLimits } = options.limits ?? {};
   for (const seed of options.seeds ?? []) parseAddr(seed); // a bad seed is an error now, not a silent miss later
-  let auth: ClusterAuth | undefined;
-  if (options.secret !== undefined) {
-    try {
-      auth = new ClusterAuth(options.secret);
-    } catch (error) {
-      throw new ActorError("INVALID_OPTION", (error as Error).message);
-    }
-  }
+  const auth = options.secret === undefined ? undefined : new ClusterAuth(options.secret);
   if (options.apiToken !== undefined && (typeof options.apiToken !== "string" || !/^[A-Za-z0-9._~+/-]{8,}=*$/.test(options.apiToken))) {
     // What a bearer token may hold (RFC 6750), so that a client can send it as it is.
     throw new ActorError("INVALID_OPTION", "apiToken must be at least 8 characters of A-Z a-z 0-9 . _ ~ + / - (then = padding)");

@@ -1,3 +1,4 @@
+import { ActorError } from "../actor/index.ts";
 import { timingSafeEqual } from "node:crypto";
 
 /** Headers that carry a cluster signature. */
@@ -27,7 +28,7 @@ export class ClusterAuth {
   readonly #seen = new Map<string, number>();
 
   constructor(secret: string) {
-    if (secret.length < 16) throw new Error("the cluster secret must be at least 16 characters");
+    if (typeof secret !== "string" || secret.length < 16) throw new ActorError("INVALID_OPTION", "the cluster secret must be at least 16 characters");
     this.#secret = secret;
   }
 

@@ -1,27 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { Actor, type ActorSystem } from "pulsing";
 import { type Client, connect } from "pulsing/client";
-import { memoryLogger, startNode, until } from "../helpers.ts";
-
-class Where extends Actor {
-  count = 0;
-  constructor(readonly node: string) {
-    super();
-  }
-  whoami(): string {
-    return this.node;
-  }
-  add(n: number): number {
-    this.count += n;
-    return this.count;
-  }
-  boom(): never {
-    throw new TypeError("boom on purpose");
-  }
-  async *ticks(n: number): AsyncGenerator<number> {
-    for (let i = 0; i < n; i++) yield i;
-  }
-}
+import { cluster, registered, Where } from "../fixtures/gateway.ts";
+import { memoryLogger, until } from "../helpers.ts";
 
 const clients: Client[] = [];
 afterEach(async () => {
@@ -32,18 +12,6 @@ async function client(gateways: string | string[], options: Parameters<typeof co
   const made = await connect(gateways, { logger: memoryLogger(), connectTimeoutMs: 2_000, ...options });
   clients.push(made);
   return made;
-}
-
-async function cluster(size: number, options: Parameters<typeof startNode>[0] = {}): Promise<ActorSystem[]> {
-  const first = await startNode(options);
-  const nodes = [first];
-  for (let i = 1; i < size; i++) nodes.push(await startNode({ ...options, seeds: [first.addr as string] }));
-  await until(() => nodes.every((node) => node.cluster.members().filter((m) => m.state === "alive").length === size), "the cluster to form");
-  return nodes;
-}
-
-async function registered(nodes: ActorSystem[], name: string, count: number): Promise<void> {
-  await until(() => nodes.every((node) => node.cluster.registry().filter((entry) => entry.names.includes(name)).length === count), `${count} instances of ${name}`);
 }
 
 describe("the out-of-cluster client", () => {

@@ -1,47 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { decode, encode } from "@msgpack/msgpack";
-import { Actor, ActorError, type ActorSystem } from "pulsing";
+import { Actor, type ActorSystem } from "pulsing";
+import { cluster, registered, Where } from "../fixtures/gateway.ts";
 import { startNode, startSystem, until } from "../helpers.ts";
-
-/** Says which node it runs on, counts, streams, fails on request. */
-class Where extends Actor {
-  count = 0;
-  constructor(readonly node: string) {
-    super();
-  }
-  whoami(): string {
-    return this.node;
-  }
-  add(n: number): number {
-    this.count += n;
-    return this.count;
-  }
-  nothing(): void {}
-  boom(): never {
-    throw new Error("boom on purpose");
-  }
-  async *ticks(n: number): AsyncGenerator<number> {
-    for (let i = 0; i < n; i++) yield i;
-  }
-  // biome-ignore lint/correctness/useYield: a stream that fails before its first item
-  async *broken(): AsyncGenerator<number> {
-    throw new ActorError("INVALID_OPTION", "broken before the first item");
-  }
-}
-
-/** Nodes joined into one cluster: each sees every other as alive. */
-async function cluster(size: number): Promise<ActorSystem[]> {
-  const first = await startNode();
-  const nodes = [first];
-  for (let i = 1; i < size; i++) nodes.push(await startNode({ seeds: [first.addr as string] }));
-  await until(() => nodes.every((node) => node.cluster.members().filter((m) => m.state === "alive").length === size), "the cluster to form");
-  return nodes;
-}
-
-/** Waits until every node's registry knows `count` instances of `name`. */
-async function registered(nodes: ActorSystem[], name: string, count: number): Promise<void> {
-  await until(() => nodes.every((node) => node.cluster.registry().filter((entry) => entry.names.includes(name)).length === count), `${count} instances of ${name} in every registry`);
-}
 
 function post(node: ActorSystem, name: string, msgType: string, payload: unknown[], headers: Record<string, string> = {}, query = ""): Promise<Response> {
   return fetch(`http://${node.addr}/actor/${name}${query}`, {
