@@ -1,6 +1,6 @@
 import type { MethodEntry } from "./dispatch.ts";
 import { ActorError, type ValidationIssue } from "./errors.ts";
-import { clip, MAX_QUOTED } from "./log.ts";
+import { clip } from "./log.ts";
 import type { StandardSchemaV1 } from "./standard-schema.ts";
 
 /** At most this many issues travel with a refusal: one payload can fail in a million places. */
@@ -11,6 +11,9 @@ const MAX_PATH = 16;
 
 /** Longest key of an issue's path: keys of a record come from the caller. */
 const MAX_KEY = 64;
+
+/** Longest message of one issue: libraries quote the value they refused (valibot: `…but received "<it>"`). */
+const MAX_ISSUE_MESSAGE = 128;
 
 /**
  * An actor class's `static schemas`, read once per class: a Standard Schema
@@ -49,7 +52,10 @@ function validated(schema: StandardSchemaV1, type: string, isMethod: boolean, pa
     const result = schema["~standard"].validate(payload);
     if (isPromise(result)) {
       result.then(undefined, () => {}); // nobody waits for it: its failure must not be an unhandled rejection
-      throw new ActorError("HANDLER_ERROR", `${clip(type)}: its schema validates asynchronously; an actor's schemas must validate synchronously`);
+      throw new ActorError(
+        "HANDLER_ERROR",
+        `${clip(type)}: its schema answered with a promise (an async check, or with zod a check that threw); an actor's schemas must validate synchronously`,
+      );
     }
     if (result.issues !== undefined) throw refusal(type, result.issues);
     if (isMethod && !Array.isArray(result.value)) {
@@ -75,13 +81,18 @@ function refusal(type: string, issues: ReadonlyArray<StandardSchemaV1.Issue>): A
 }
 
 function issueOf(issue: StandardSchemaV1.Issue): ValidationIssue {
-  const message = clip(text(issue.message), MAX_QUOTED);
+  const message = cut(text(issue.message), MAX_ISSUE_MESSAGE);
   const path = issue.path?.slice(0, MAX_PATH).map((segment) => keyOf(typeof segment === "object" && segment !== null ? segment.key : segment));
   return path === undefined || path.length === 0 ? { message } : { message, path };
 }
 
 function keyOf(key: PropertyKey): string | number {
-  return typeof key === "number" ? key : clip(typeof key === "symbol" ? key.toString() : key, MAX_KEY);
+  return typeof key === "number" ? key : cut(typeof key === "symbol" ? key.toString() : key, MAX_KEY);
+}
+
+/** At most `max` characters, then `…`: the HTTP error body's own convention, which docs/openapi.json states for issues. */
+function cut(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…`;
 }
 
 /** `[0].user.name: expected string`. */
