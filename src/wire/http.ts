@@ -1,11 +1,14 @@
 import { type Codec, clip } from "./codec.ts";
 import { badRequest } from "./errors.ts";
-import { hasProtoKey, jsonDepthProblem, scannedJsonCost } from "./json-scan.ts";
+import { reviveMarkers, toJson } from "./json-convention.ts";
+import { hasProtoKey, jsonDepthProblem, scannedJsonCost, scannedJsonMayHoldMarkers } from "./json-scan.ts";
 import { scannedCost } from "./msgpack-scan.ts";
 
 /**
  * The public HTTP route's formats: `POST /actor/{name}` with a JSON or msgpack
- * body `{ msg_type, payload }`, answered in the same encoding.
+ * body `{ msg_type, payload }`, answered in the same encoding. JSON carries
+ * bytes and bigints by the convention of `json-convention.ts`, both ways;
+ * msgpack carries them natively.
  */
 export type BodyEncoding = "json" | "msgpack";
 
@@ -39,6 +42,8 @@ export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, code
   }
   let value: unknown;
   let cost: number;
+  // Only a JSON body with a string starting with $ can hold {"$bytes": …} or {"$bigint": …}.
+  let revive = false;
   if (encoding === "msgpack") {
     value = codec.decode(body);
     cost = scannedCost;
@@ -56,6 +61,7 @@ export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, code
       throw badRequest(`malformed JSON: ${problem}`);
     }
     cost = scannedJsonCost;
+    revive = scannedJsonMayHoldMarkers;
     codec.checkCost(cost);
     try {
       value = JSON.parse(text);
@@ -67,16 +73,16 @@ export function parseActorRequest(body: Uint8Array, encoding: BodyEncoding, code
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw badRequest('the body must be an object: {"msg_type": "...", "payload": ...}');
   const { msg_type: msgType, payload } = value as Record<string, unknown>;
   if (typeof msgType !== "string" || msgType.length === 0) throw badRequest('"msg_type" must be a non-empty string');
-  return { msgType, payload, cost };
+  return { msgType, payload: revive ? reviveMarkers(payload) : payload, cost };
 }
 
 export function encodeBody(value: unknown, encoding: BodyEncoding, codec: Codec): Uint8Array | string {
-  return encoding === "msgpack" ? codec.encode(value) : JSON.stringify(value);
+  return encoding === "msgpack" ? codec.encode(value) : toJson(value);
 }
 
 /** One record of a streamed reply: NDJSON lines, or msgpack records each behind a 4-byte big-endian length. */
 export function encodeStreamRecord(record: object, encoding: BodyEncoding, codec: Codec): Uint8Array {
-  if (encoding === "json") return ENCODER.encode(`${JSON.stringify(record)}\n`);
+  if (encoding === "json") return ENCODER.encode(`${toJson(record)}\n`);
   const body = codec.encode(record);
   const framed = new Uint8Array(4 + body.byteLength);
   new DataView(framed.buffer).setUint32(0, body.byteLength);

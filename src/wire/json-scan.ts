@@ -1,11 +1,13 @@
 /**
  * Checks on JSON bodies that `JSON.parse` does not make: how deep the body nests,
  * before anything is built, and whether it names a key `__proto__`, which
- * msgpack bodies may not either.
+ * msgpack bodies may not either. The depth scan also notes, for free, whether
+ * the body may hold a `$bytes`/`$bigint` marker (json-convention.ts).
  */
 
 const QUOTE = 0x22; // "
 const BACKSLASH = 0x5c;
+const DOLLAR = 0x24;
 const OPEN_ARRAY = 0x5b; // [
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b; // {
@@ -20,6 +22,7 @@ export function jsonDepthProblem(text: string, maxDepth: number): string | undef
   const end = text.length;
   let depth = 0;
   let containers = 0;
+  let dollarStrings = false;
   let inString = false;
   for (let i = 0; i < end; i++) {
     const c = text.charCodeAt(i);
@@ -28,6 +31,9 @@ export function jsonDepthProblem(text: string, maxDepth: number): string | undef
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) {
       inString = true;
+      // A key "$bytes" or "$bigint" starts with $, spelt literally or as an escape.
+      const first = text.charCodeAt(i + 1);
+      if (first === DOLLAR || first === BACKSLASH) dollarStrings = true;
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       containers++;
       if (++depth > maxDepth) return `nested deeper than ${maxDepth} levels of arrays and objects`;
@@ -37,11 +43,19 @@ export function jsonDepthProblem(text: string, maxDepth: number): string | undef
   }
   // A value of two characters ("1,") decodes to a 16-byte slot; an array or object is an object more.
   scannedJsonCost = 8 * end + 48 * containers;
+  scannedJsonMayHoldMarkers = dollarStrings;
   return undefined;
 }
 
 /** The estimated memory, in bytes, of what the JSON text last accepted by `jsonDepthProblem` parses to. */
 export let scannedJsonCost = 0;
+
+/**
+ * Whether the JSON text last accepted by `jsonDepthProblem` has a string that
+ * starts with `$` (or with an escape, which may spell one): false means no
+ * `{"$bytes": …}` or `{"$bigint": …}` can be in it, and nothing need be revived.
+ */
+export let scannedJsonMayHoldMarkers = false;
 
 /**
  * Whether a value parsed from JSON `text` has an object with an own key
