@@ -33,7 +33,7 @@ async function httpRate(addr: string): Promise<number> {
 }
 
 async function callRate(call: () => Promise<unknown>): Promise<number> {
-  const warmUntil = performance.now() + 200;
+  const warmUntil = performance.now() + 500;
   await Promise.all(Array.from({ length: CALLERS }, async () => {
     while (performance.now() < warmUntil) await call();
   }));

@@ -41,6 +41,11 @@ export class Gateway {
 
   /** The actor a call from outside reaches, or the coded reason there is none. */
   locate(name: string, hints: RouteHints): NetworkActor | ActorError {
+    // The common call, first and cheapest: an instance here, and no option that could send it elsewhere.
+    if (hints.node === undefined && hints.policy !== "consistent-hash") {
+      const here = this.#options.local.networkActor(name);
+      if (here !== undefined) return here;
+    }
     const problem = nameProblem(name);
     if (problem !== undefined) return new ActorError("INVALID_NAME", problem);
     const policyName = hints.policy ?? "round-robin";

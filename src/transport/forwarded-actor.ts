@@ -32,7 +32,8 @@ export class ForwardedActor implements NetworkActor {
   }
 
   serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, _cost: number): Served {
-    const call = this.#link.call(this.#name, type as string, payload, timeout ?? this.#defaultLane);
+    // Forwarded calls arrive one per I/O callback: they leave together at the end of the turn.
+    const call = this.#link.call(this.#name, type as string, payload, timeout ?? this.#defaultLane, false, false);
     let cancelled = false;
     call.result.then(
       (value) => {
@@ -55,7 +56,7 @@ export class ForwardedActor implements NetworkActor {
   }
 
   offer(type: unknown, payload: unknown): ActorError | undefined {
-    this.#link.tell(this.#name, type as string, payload);
+    this.#link.tell(this.#name, type as string, payload, false);
     return undefined;
   }
 }

@@ -170,7 +170,13 @@ export class Link implements CallLink {
 
   // ---- sending -------------------------------------------------------------
 
-  call(target: string, type: string, payload: unknown, timeout: Lane, askOnly = false): RemoteCall {
+  /**
+   * A call to `target` on the peer. `soon` (the default) sends it in a
+   * microtask, with the calls made in the same turn; a gateway forwarding
+   * calls that arrive one per I/O callback passes false, so that they leave
+   * together at the end of the event-loop turn.
+   */
+  call(target: string, type: string, payload: unknown, timeout: Lane, askOnly = false, soon = true): RemoteCall {
     const id = this.#nextId++;
     const call = new RemoteCall(id, this, timeout, askOnly);
     const refusal = this.#refusal();
@@ -180,18 +186,18 @@ export class Link implements CallLink {
     }
     this.#calls.set(call);
     this.#host.traffic.callsOut++;
-    this.#outbox.push([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs]);
+    this.#outbox.push([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs], soon);
     return call;
   }
 
-  tell(target: string, type: string, payload: unknown): void {
+  tell(target: string, type: string, payload: unknown, soon = true): void {
     const refusal = this.#refusal();
     if (refusal !== undefined) {
       this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: refusal.message, peer: this.peerAddr });
       return;
     }
     this.#host.traffic.tellsOut++;
-    this.#outbox.push([TELL, target, type, payload]);
+    this.#outbox.push([TELL, target, type, payload], soon);
   }
 
   /** Why nothing more can be sent now: the link closed, or it is still connecting with too much queued. */
