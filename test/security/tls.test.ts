@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Actor, type ActorError, type ActorSystem, type TlsOptions } from "pulsing";
+import { connect } from "pulsing/client";
 import { memoryLogger, startNode, until } from "../helpers.ts";
 
 // Certificates made here with openssl (Debian's; .ci/run installs it when missing).
@@ -83,5 +84,18 @@ describe("mutual TLS", () => {
       () => "refused",
     );
     expect(gossip).toBe("refused");
+  }, 30_000);
+
+  test("the out-of-cluster client dials its gateway over mutual TLS with a certificate from the cluster's CA; a rogue one cannot connect", async () => {
+    const a = await node(cluster);
+    await a.spawn(Echo, { name: "echo" });
+    const client = await connect(a.addr as string, { tls: cluster, logger: memoryLogger(), connectTimeoutMs: 2_000 });
+    try {
+      expect(await client.resolve<Echo>("echo").echo("client over tls")).toBe("client over tls");
+    } finally {
+      await client.close();
+    }
+    await expect(connect(a.addr as string, { tls: rogue, logger: memoryLogger(), connectTimeoutMs: 1_000 })).rejects.toMatchObject({ code: "NODE_UNREACHABLE" });
+    await expect(connect(a.addr as string, { logger: memoryLogger(), connectTimeoutMs: 1_000 })).rejects.toMatchObject({ code: "NODE_UNREACHABLE" });
   }, 30_000);
 });
