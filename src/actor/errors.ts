@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "NODE_UNREACHABLE",
   "UNAUTHORIZED",
   "SHUTTING_DOWN",
+  "SPAWN_NOT_ALLOWED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -38,3 +38,12 @@ export function checkUserName(name: unknown): string {
   }
   return valid;
 }
+
+/** Validates a name the runtime gives one of its own actors: well formed and inside the reserved namespace. */
+export function checkReservedName(name: unknown): string {
+  const problem = nameProblem(name);
+  if (problem !== undefined) throw new ActorError("INVALID_NAME", problem);
+  const valid = name as string;
+  if (!isReservedName(valid)) throw new ActorError("INVALID_NAME", `the runtime's own actors are named under "${RESERVED_NAMESPACE}/", not ${JSON.stringify(valid)}`);
+  return valid;
+}

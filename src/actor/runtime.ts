@@ -3,13 +3,13 @@ import { Cell, type CellHost } from "./cell.ts";
 import { DispatchTables } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
 import { jsonLogger, type Logger, rateLimited } from "./log.ts";
-import { checkUserName } from "./names.ts";
+import { checkReservedName, checkUserName, isReservedName } from "./names.ts";
 import type { NetworkActor } from "./network.ts";
 import { cellOf } from "./ref.ts";
 import type { MessageTarget } from "./target.ts";
 import { checkTimeout } from "./timeouts.ts";
 import { RestartTracker, resolveSupervision } from "./supervision.ts";
-import type { ActorClass, ActorRef, ActorSystemApi, ActorTarget, SpawnArgs, StopEvent, StopReason } from "./types.ts";
+import type { ActorClass, ActorRef, ActorSystemApi, ActorTarget, SpawnArgs, SpawnOptions, StopEvent, StopReason } from "./types.ts";
 
 export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAILBOX_CAPACITY = 256;
@@ -81,12 +81,25 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     return this.#cells.size;
   }
 
-  async spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...[options = {}]: SpawnArgs<A>): Promise<ActorRef<T>> {
+  spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...[options = {}]: SpawnArgs<A>): Promise<ActorRef<T>> {
+    return this.#spawn(cls, options, checkUserName);
+  }
+
+  /**
+   * A runtime-owned actor, named under the reserved `system/` namespace that
+   * `spawn` refuses: reachable by name like any (over links and HTTP), but not
+   * among `names()` or `list()`, so the registry does not publish it.
+   */
+  spawnReserved<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, name: string, args: A): Promise<ActorRef<T>> {
+    return this.#spawn(cls, { name, args }, checkReservedName);
+  }
+
+  async #spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, options: SpawnOptions<A>, checkName: (name: unknown) => string): Promise<ActorRef<T>> {
     if (this.#shuttingDown !== undefined) throw new ActorError("SHUTTING_DOWN", "the actor system is shutting down");
     if (typeof cls !== "function" || !(cls.prototype instanceof Actor)) {
       throw new ActorError("INVALID_OPTION", "spawn needs a class that extends Actor");
     }
-    const name = options.name === undefined ? undefined : checkUserName(options.name);
+    const name = options.name === undefined ? undefined : checkName(options.name);
     const capacity = options.mailboxCapacity === undefined ? this.mailboxCapacity : checkCapacity(options.mailboxCapacity);
     const supervision = resolveSupervision(options.supervision);
     if (options.args !== undefined && !Array.isArray(options.args)) throw new ActorError("INVALID_OPTION", "args must be an array");
@@ -128,9 +141,9 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     }
   }
 
-  /** The names of the actors running here. */
+  /** The names of the actors running here (the runtime's own, under `system/`, left out). */
   names(): string[] {
-    return [...this.#names.keys()];
+    return [...this.#names.keys()].filter((name) => !isReservedName(name));
   }
 
   /** Calls `listener` whenever a named actor starts or stops here; returns a function that stops it. */
@@ -173,7 +186,8 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
 
   /** Local actors: name (if any), id and queued messages. */
   list(): { id: string; name: string | undefined; mailbox: number }[] {
-    return [...this.#cells.values()].map((cell) => ({ id: cell.id, name: cell.name, mailbox: cell.mailboxSize }));
+    const cells = [...this.#cells.values()].filter((cell) => cell.name === undefined || !isReservedName(cell.name));
+    return cells.map((cell) => ({ id: cell.id, name: cell.name, mailbox: cell.mailboxSize }));
   }
 
   #cell(target: ActorTarget): Cell {

@@ -111,8 +111,17 @@ function text(value: unknown): string {
   }
 }
 
+/**
+ * The constructor arguments a spawn from the network brings (remote spawn),
+ * checked against the class's `static argsSchema` under a method's rules: the
+ * schema's output, or BAD_REQUEST with the issues (labelled `new <Class>`).
+ */
+export function checkArgs(schema: StandardSchemaV1, className: string, args: unknown[]): unknown[] {
+  return validated(schema, `new ${className}`, true, args) as unknown[];
+}
+
 /** Whether `value` implements Standard Schema v1. */
-function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   if ((typeof value !== "object" && typeof value !== "function") || value === null) return false;
   const props = (value as Partial<StandardSchemaV1>)["~standard"];
   return typeof props === "object" && props !== null && props.version === 1 && typeof props.validate === "function";

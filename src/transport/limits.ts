@@ -24,6 +24,8 @@ export interface TransportLimits {
   idleTimeoutSeconds: number;
   /** Calls from outside the cluster waiting at once for a name to appear (`x-wait-ms`); more get TOO_MANY_CALLS. */
   maxNameWaits: number;
+  /** Actors alive on this node that remote spawns made (`system/spawner`, spawnOn); more get TOO_MANY_CALLS. */
+  maxRemoteSpawns: number;
 }
 
 export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
@@ -37,6 +39,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   maxGossipBytes: 1024 * 1024,
   idleTimeoutSeconds: 10,
   maxNameWaits: 4_096,
+  maxRemoteSpawns: 10_000,
 };
 
 /** The limits that tripped, by name, since the node started: what `/metrics` shows. */
@@ -52,7 +55,8 @@ export type LimitName =
   | "links_per_address"
   | "handshake_timeout"
   | "mailbox_full"
-  | "name_waits";
+  | "name_waits"
+  | "remote_spawns";
 
 export type LimitTrips = Record<LimitName, number>;
 
@@ -70,5 +74,6 @@ export function newLimitTrips(): LimitTrips {
     handshake_timeout: 0,
     mailbox_full: 0,
     name_waits: 0,
+    remote_spawns: 0,
   };
 }

@@ -30,6 +30,10 @@ export function statusOf(code: ErrorCode): number {
       return 400;
     case "UNAUTHORIZED":
       return 401;
+    case "SPAWN_NOT_ALLOWED":
+      return 403;
+    case "NAME_TAKEN":
+      return 409;
     case "TOO_MANY_CALLS":
       return 429;
     case "TIMEOUT":
