@@ -32,6 +32,16 @@ import { ActorSystem } from "./system/index.ts";
 ActorSystem.extend(opsRoutes);
 ActorSystem.extend(openApiRoute);
 
-export { ActorSystem, type ActorSystemOptions, ClusterView, type ResolveOptions } from "./system/index.ts";
+export {
+  ActorSystem,
+  type ActorSystemOptions,
+  ClusterView,
+  type Placement,
+  type RemoteSpawnOptions,
+  type ResolveOptions,
+  type SpawnedAt,
+  type Spawner,
+  SPAWNER_NAME,
+} from "./system/index.ts";
 export type { TlsOptions } from "./transport/index.ts";
 export type { ClusterConfig, Member, MemberChange, MemberState, Policy, PolicyContext, PolicyName } from "./cluster/index.ts";

@@ -7,11 +7,13 @@ import type { Actor, ActorClass, ActorSystem, SpawnOptions } from "../index.ts";
  * What an `--actors` module exports, as its default export or as named ones:
  *
  *   export default {
+ *     spawnable: [Counter],                                 // others may spawn these here (allowSpawn)
  *     spawn: [{ actor: Counter, name: "counter" }],       // spawned at start, in order
  *     async setup(system) { ... },                          // then called, for anything else
  *   };
  */
 export interface ActorsModule {
+  spawnable?: ActorClass[];
   spawn?: (SpawnOptions & { actor: ActorClass })[];
   setup?(system: ActorSystem): void | Promise<void>;
 }
@@ -54,8 +56,15 @@ export async function loadActorsModule(path: string): Promise<ActorsModule> {
     throw new ActorsModuleError(`cannot load --actors ${path}: ${(error as Error).message}${missingPackageHint(path, error)}`);
   }
   const spec = (typeof exported.default === "object" && exported.default !== null ? exported.default : exported) as Record<string, unknown>;
+  const spawnable = spec.spawnable ?? [];
   const spawn = spec.spawn ?? [];
   const setup = spec.setup;
+  if (!Array.isArray(spawnable)) throw new ActorsModuleError(`${path}: "spawnable" must be an array of classes that extend Actor`);
+  spawnable.forEach((actor: unknown, index) => {
+    if (typeof actor !== "function" || !(actor.prototype instanceof pulsing.Actor)) {
+      throw new ActorsModuleError(`${path}: spawnable[${index}] must be a class that extends Actor (imported from "pulsing")`);
+    }
+  });
   if (!Array.isArray(spawn)) throw new ActorsModuleError(`${path}: "spawn" must be an array of { actor, name?, args? }`);
   spawn.forEach((entry: unknown, index) => {
     const actor = (entry as { actor?: unknown } | null)?.actor;
@@ -64,8 +73,10 @@ export async function loadActorsModule(path: string): Promise<ActorsModule> {
     }
   });
   if (setup !== undefined && typeof setup !== "function") throw new ActorsModuleError(`${path}: "setup" must be a function`);
-  if (spawn.length === 0 && setup === undefined) throw new ActorsModuleError(`${path} exports neither "spawn" nor "setup": nothing to run`);
-  return { spawn: spawn as ActorsModule["spawn"], setup: setup as ActorsModule["setup"] };
+  if (spawnable.length === 0 && spawn.length === 0 && setup === undefined) {
+    throw new ActorsModuleError(`${path} exports none of "spawnable", "spawn" and "setup": nothing to run`);
+  }
+  return { spawnable: spawnable as ActorsModule["spawnable"], spawn: spawn as ActorsModule["spawn"], setup: setup as ActorsModule["setup"] };
 }
 
 /** For a package the module (or one of its files) imports but that is not installed: where it is looked for, and the other way. */
@@ -83,6 +94,8 @@ function missingPackageHint(path: string, error: unknown): string {
 }
 
 export async function runActorsModule(system: ActorSystem, module: ActorsModule): Promise<void> {
+  // Allowed first: a class the module also spawns, or a setup that spawns on other nodes, finds it so.
+  system.allowSpawn(...(module.spawnable ?? []));
   for (const { actor, ...options } of module.spawn ?? []) await system.spawn(actor as ActorClass<Actor, unknown[]>, options);
   await module.setup?.(system);
 }

@@ -44,6 +44,10 @@ import { exposure } from "./exposure.ts";
 import type { NodeExtension, NodeView } from "./node-view.ts";
 import { Seeds } from "./seeds.ts";
 import { realClock } from "./real-clock.ts";
+import { RemoteSpawn, type RemoteSpawnOptions } from "./remote-spawn.ts";
+import { type Placement, Placements } from "./spawn-placement.ts";
+import { Spawnables } from "./spawnables.ts";
+import { startSpawner } from "./spawner.ts";
 
 export interface ActorSystemOptions {
   /** `host:port` to serve on (port 0 picks a free one; `0.0.0.0` or `[::]` with `advertise`). A system with an address is a cluster node; without, it is in-process only (it can still call other nodes). */
@@ -171,6 +175,10 @@ export class ActorSystem implements ActorSystemApi {
   readonly #gossip: GossipSender | undefined;
   readonly #gateway: Gateway | undefined;
   readonly #seeds: Seeds | undefined;
+  readonly #spawnables: Spawnables;
+  readonly #remoteSpawn: RemoteSpawn;
+  /** The spawner starting (a node with an address): `start` resolves once it runs. */
+  readonly #spawnerUp: Promise<unknown> | undefined;
   readonly #codec: Codec;
   readonly #trips: LimitTrips;
   readonly #warnings: string[];
@@ -196,6 +204,7 @@ export class ActorSystem implements ActorSystemApi {
     this.#local = new LocalRuntime(config.runtime, this);
     const local = this.#local;
     this.#server = server;
+    this.#spawnables = new Spawnables({ nodeId, addr: server?.addr, local, limit: config.limits.maxRemoteSpawns, trips: config.trips });
     this.#links = new Links({
       nodeId,
       addr: server?.addr,
@@ -234,12 +243,15 @@ export class ActorSystem implements ActorSystemApi {
           gossip.setSeeds(addresses);
         },
       });
+      this.#spawnerUp = startSpawner(local, this.#spawnables);
       server.serve(this.#routes(config, server, node));
       this.#joinCluster(node);
       void this.#seeds.start();
       for (const warning of config.warnings) local.logger.warn("insecure node", { warning });
     }
     this.cluster = new ClusterView(this.#node);
+    const placements = new Placements({ nodeId, addr: server?.addr, node: this.#node, allowsHere: (name) => this.#spawnables.allows(name) });
+    this.#remoteSpawn = new RemoteSpawn({ placements, spawnables: this.#spawnables, remote: (addr, name) => this.remote(addr, name) });
   }
 
   /** What this node serves: the node's own routes, the cluster's views, and every extension's. */
@@ -306,21 +318,26 @@ export class ActorSystem implements ActorSystemApi {
       codec: config.codec,
       limits: config.limits,
     });
-    return new ActorSystem(config, server);
+    const system = new ActorSystem(config, server);
+    await system.#spawnerUp;
+    return system;
   }
 
   #joinCluster(node: ClusterNode): void {
     const local = this.#local;
     let pending = false;
     // A burst of spawns is one registry update: the names are read once the burst is over.
-    local.onNamesChange(() => {
+    // The classes others may spawn here are published with them (system/spawnable/<Class>).
+    const publish = () => {
       if (pending) return;
       pending = true;
       queueMicrotask(() => {
         pending = false;
-        node.setLocalNames(local.names());
+        node.setLocalNames([...local.names(), ...this.#spawnables.markers()]);
       });
-    });
+    };
+    local.onNamesChange(publish);
+    this.#spawnables.onChange(publish);
     node.onMemberChange(({ member, previous }) => {
       if (!this.#joined && member.id !== this.nodeId && member.state === "alive") {
         this.#joined = true;
@@ -371,6 +388,29 @@ export class ActorSystem implements ActorSystemApi {
 
   spawn<T extends Actor, A extends unknown[]>(cls: ActorClass<T, A>, ...options: SpawnArgs<A>): Promise<ActorRef<T>> {
     return this.#local.spawn(cls, ...options);
+  }
+
+  /**
+   * Lets other nodes (and clients through the gateway) spawn these classes on
+   * this node, by class name: `spawnOn`, or the spawner at `system/spawner`.
+   * Published in the registry; a different class under a taken name is refused.
+   */
+  allowSpawn(...classes: ActorClass<Actor, never[]>[]): void {
+    this.#spawnables.allow(classes);
+  }
+
+  /**
+   * Spawns an actor of a class some member allows (`allowSpawn`) on the member
+   * `placement` names: a node id or `host:port` (this node's too), `"random"`
+   * or `"least-actors"` (fewest named actors) among those that allow it.
+   * Resolves to a ref to it where it lives. Refusals: SPAWN_NOT_ALLOWED,
+   * TOO_MANY_CALLS (the node's limit), BAD_REQUEST (arguments), INVALID_NAME,
+   * NAME_TAKEN, START_FAILED, NODE_UNREACHABLE.
+   */
+  spawnOn<T extends Actor, A extends unknown[]>(placement: Placement, cls: ActorClass<T, A>, options?: RemoteSpawnOptions<A>): Promise<ActorRef<T>>;
+  spawnOn<T = unknown>(placement: Placement, className: string, options?: RemoteSpawnOptions): Promise<ActorRef<T>>;
+  spawnOn(placement: Placement, cls: unknown, options?: RemoteSpawnOptions): Promise<ActorRef<unknown>> {
+    return this.#remoteSpawn.spawnOn(placement, cls, options);
   }
 
   /**

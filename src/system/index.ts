@@ -1,5 +1,9 @@
 export { ActorSystem, type ActorSystemOptions, type NodeLimits, type ResolveOptions } from "./actor-system.ts";
 export { ClusterView } from "./cluster-view.ts";
+export type { RemoteSpawnOptions } from "./remote-spawn.ts";
+export type { Placement } from "./spawn-placement.ts";
+export type { SpawnedAt } from "./spawnables.ts";
+export { SPAWNER_NAME, type Spawner } from "./spawner.ts";
 export type { NodeExtension, NodeView } from "./node-view.ts";
 // What a tool that talks to nodes (the CLI) needs of addresses and TLS, through the layer that composes nodes.
 export { clientTls, formatAddr, parseAddr, type TlsOptions } from "../transport/index.ts";
