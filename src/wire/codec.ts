@@ -1,6 +1,6 @@
 import { type Envelope, envelopeProblem } from "./envelope.ts";
 import { badRequest } from "./errors.ts";
-import { Int64Decoder, Int64Encoder } from "./int64.ts";
+import { IntegerDecoder, IntegerEncoder } from "./msgpack-integers.ts";
 import { elementCosts, msgpackProblem, scannedCost, scannedElements } from "./msgpack-scan.ts";
 
 /** Limits on what a node decodes from the network. */
@@ -36,21 +36,21 @@ export function clip(text: string, max = 64): string {
  * `msgpackProblem` before the decoder sees them (lengths and counts that fit in
  * the bytes, depth, nothing after the value), so a forged header cannot make the
  * decoder allocate more than the frame holds; the decoder's own length limits
- * (`maxMessageBytes`) stay as a second line. 64-bit integers are lossless both
- * ways (`int64.ts`): a `bigint` is sent as a msgpack integer, and one that is
- * not a safe integer arrives as a `bigint`.
+ * (`maxMessageBytes`) stay as a second line. Integers are lossless both ways
+ * (`msgpack-integers.ts`): a `bigint` is sent as a msgpack integer (beyond 64
+ * bits as an extension), and one that is not a safe integer arrives as a `bigint`.
  */
 export class Codec {
   readonly limits: WireLimits;
   /** Messages refused before decoding, for metrics: bad structure (lengths, depth, bytes after the end), or too large decoded. */
   readonly refused = { malformed: 0, decoded_too_large: 0 };
-  readonly #encoder = new Int64Encoder({ ignoreUndefined: false });
-  readonly #decoder: Int64Decoder;
+  readonly #encoder = new IntegerEncoder({ ignoreUndefined: false });
+  readonly #decoder: IntegerDecoder;
 
   constructor(limits: Partial<WireLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     const max = this.limits.maxMessageBytes;
-    this.#decoder = new Int64Decoder({ maxStrLength: max, maxBinLength: max, maxArrayLength: max, maxMapLength: max, maxExtLength: max });
+    this.#decoder = new IntegerDecoder({ maxStrLength: max, maxBinLength: max, maxArrayLength: max, maxMapLength: max, maxExtLength: max });
   }
 
   encode(value: unknown): Uint8Array {

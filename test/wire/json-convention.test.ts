@@ -3,6 +3,7 @@ import { decode, encode } from "@msgpack/msgpack";
 import { Actor } from "pulsing";
 import { Codec, encodeBody, encodeStreamRecord, parseActorRequest, WireError } from "../../src/wire/index.ts";
 import { MAX_BIGINT_DIGITS, reviveMarkers, toJson } from "../../src/wire/json-convention.ts";
+import { BIGINT_EXT, MAX_BIGINT_EXT_BYTES } from "../../src/wire/msgpack-integers.ts";
 import { startNode } from "../helpers.ts";
 
 const codec = new Codec();
@@ -142,7 +143,7 @@ describe("in: JSON bodies to values", () => {
   });
 });
 
-describe("msgpack: 64-bit integers are lossless both ways", () => {
+describe("msgpack: integers are lossless both ways", () => {
   test("a bigint is sent as an integer and comes back as a bigint when it is not a safe integer", () => {
     const values = [2n ** 63n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 53n, -(2n ** 53n)];
     expect(codec.decode(codec.encode(values))).toEqual(values);
@@ -162,9 +163,20 @@ describe("msgpack: 64-bit integers are lossless both ways", () => {
     expect(codec.decode(Uint8Array.from([0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe]))).toBe(-2);
   });
 
-  test("a bigint outside 64 bits cannot be encoded", () => {
-    expect(() => codec.encode(2n ** 64n)).toThrow(RangeError);
-    expect(() => codec.encode(-(2n ** 63n) - 1n)).toThrow(RangeError);
+  test("a bigint beyond 64 bits is extension 1, its two's-complement bytes, up to 2048 bits", () => {
+    const values = [2n ** 64n, -(2n ** 63n) - 1n, 2n ** 2046n, -(2n ** 2047n), -(2n ** 70n) + 1n, 10n ** 400n];
+    expect(codec.decode(codec.encode(values))).toEqual(values);
+    // As Python writes it: ExtType(1, (2**64).to_bytes(9, "big", signed=True)).
+    expect(codec.decode(Uint8Array.from([0xc7, 9, BIGINT_EXT, 1, 0, 0, 0, 0, 0, 0, 0, 0]))).toBe(2n ** 64n);
+    expect(codec.decode(Uint8Array.from([0xd4, BIGINT_EXT, 0xff]))).toBe(-1n);
+    expect(() => codec.encode(2n ** 2048n)).toThrow(RangeError);
+  });
+
+  test("a bigint extension that is empty or too long is BAD_REQUEST", () => {
+    expect(() => codec.decode(Uint8Array.from([0xc7, 0, BIGINT_EXT]))).toThrow(WireError);
+    const long = new Uint8Array(3 + MAX_BIGINT_EXT_BYTES + 1);
+    long.set([0xc8, (MAX_BIGINT_EXT_BYTES + 1) >> 8, (MAX_BIGINT_EXT_BYTES + 1) & 0xff, BIGINT_EXT]);
+    expect(() => codec.decode(long.subarray(0, 4 + MAX_BIGINT_EXT_BYTES + 1))).toThrow(WireError);
   });
 });
 
@@ -239,7 +251,7 @@ describe("over HTTP, against a live node", () => {
     expect(response.status).toBe(200);
     expect(decode(new Uint8Array(await response.arrayBuffer()), { useBigInt64: true })).toEqual({ result: [new Uint8Array([1, 2]), 2n ** 63n] });
     const big = await fetch(url, { method: "POST", headers: { "content-type": "application/msgpack" }, body: encode({ msg_type: "big" }) });
-    expect(big.status).toBe(500); // 2^64 + 1 does not fit msgpack's integers
-    expect((decode(new Uint8Array(await big.arrayBuffer())) as { error: { code: string } }).error.code).toBe("HANDLER_ERROR");
+    expect(big.status).toBe(200); // 2^64 + 1 is past msgpack's integers: the bigint extension
+    expect(codec.decode(new Uint8Array(await big.arrayBuffer()))).toEqual({ result: 2n ** 64n + 1n });
   });
 });
