@@ -8,30 +8,10 @@
  */
 // Imported as JSON so that the executable embeds the version (as the CLI's usage does).
 import packageJson from "../../package.json" with { type: "json" };
-import type { NodeExtension } from "../system/index.ts";
+import { ERROR_CODES, type NodeExtension, statusOf } from "../system/index.ts";
 
-/**
- * Every error code and the HTTP status that answers it (transport's `statusOf`).
- * ops may not import actor or transport (docs/architecture.md), so the table is
- * written here; the test checks it against `ERROR_CODES` and `statusOf`, both ways.
- */
-const ERROR_STATUS: Readonly<Record<string, number>> = {
-  ACTOR_NOT_FOUND: 404,
-  UNKNOWN_MESSAGE: 400,
-  HANDLER_ERROR: 500,
-  START_FAILED: 500,
-  TIMEOUT: 504,
-  ACTOR_STOPPED: 503,
-  NAME_TAKEN: 500,
-  INVALID_NAME: 400,
-  INVALID_OPTION: 400,
-  BAD_REQUEST: 400,
-  MAILBOX_FULL: 503,
-  TOO_MANY_CALLS: 429,
-  NODE_UNREACHABLE: 502,
-  UNAUTHORIZED: 401,
-  SHUTTING_DOWN: 503,
-};
+/** Every error code and the HTTP status that answers it, from the code that answers. */
+const ERROR_STATUS: Readonly<Record<string, number>> = Object.fromEntries(ERROR_CODES.map((code) => [code, statusOf(code)]));
 
 const JSON_TYPE = "application/json";
 const MSGPACK_TYPE = "application/msgpack";

@@ -41,8 +41,8 @@ export class Gateway {
 
   /** The actor a call from outside reaches, or the coded reason there is none. */
   locate(name: string, hints: RouteHints): NetworkActor | ActorError {
-    // The common call, first and cheapest: an instance here, and no option that could send it elsewhere.
-    if (hints.node === undefined && hints.policy !== "consistent-hash") {
+    // The common call, first and cheapest: an instance here, and no option that could send it elsewhere (or need checking).
+    if (hints.node === undefined && hints.policy === undefined) {
       const here = this.#options.local.networkActor(name);
       if (here !== undefined) return here;
     }

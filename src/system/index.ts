@@ -7,3 +7,6 @@ export { SPAWNER_NAME, type Spawner } from "./spawner.ts";
 export type { NodeExtension, NodeView } from "./node-view.ts";
 // What a tool that talks to nodes (the CLI) needs of addresses and TLS, through the layer that composes nodes.
 export { clientTls, formatAddr, parseAddr, type TlsOptions } from "../transport/index.ts";
+// What the HTTP contract (ops' OpenAPI document) says of errors: every code, and the status each answers with.
+export { ERROR_CODES } from "../actor/index.ts";
+export { statusOf } from "../transport/index.ts";
