@@ -231,7 +231,7 @@ export class ActorSystem implements ActorSystemApi {
         trips: config.trips,
         logger: local.logger,
         defaultLane: deadlines.lane(local.askTimeoutMs),
-        appears: (exists, timeoutMs) => this.#appears(exists, timeoutMs),
+        appears: (exists, timeoutMs, signal) => this.#appears(exists, timeoutMs, signal),
       });
       // Seeds given by name are resolved to every address they have, and again while the node is alone.
       this.#seeds = new Seeds({
@@ -436,7 +436,7 @@ export class ActorSystem implements ActorSystemApi {
   }
 
   /** Whether `exists` holds within `timeoutMs`, asked again whenever local names, the registry or members change. */
-  #appears(exists: () => boolean, timeoutMs: number): Promise<boolean> {
+  #appears(exists: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((settle) => {
       const stops: (() => void)[] = [];
       const done = (found: boolean) => {
@@ -444,6 +444,12 @@ export class ActorSystem implements ActorSystemApi {
         for (const stop of stops) stop();
         settle(found);
       };
+      if (signal !== undefined) {
+        // The caller stopped waiting: its listeners go now, not when the wait runs out.
+        const abandon = () => done(false);
+        signal.addEventListener("abort", abandon, { once: true });
+        stops.push(() => signal.removeEventListener("abort", abandon));
+      }
       const check = () => {
         if (exists()) done(true);
       };

@@ -1,6 +1,6 @@
 import { ActorError, type Cancellable, clip, isStream, type Lane, type LocalRuntime, type Logger, nameProblem, type NetworkActor, type NetworkSink, type Served } from "../actor/index.ts";
 import { type ClusterNode, isPolicyName, type Member, type Policy, type PolicyContext, type PolicyName, POLICY_NAMES, policyOf } from "../cluster/index.ts";
-import { ForwardedActor, formatAddr, type LimitTrips, type Links, parseAddr, type RouteHints, type TransportLimits } from "../transport/index.ts";
+import { ForwardedActor, type ForwardSlots, formatAddr, type LimitTrips, type Links, parseAddr, type RouteHints, type TransportLimits } from "../transport/index.ts";
 import { chooseHost } from "./host-choice.ts";
 
 export interface GatewayOptions {
@@ -13,8 +13,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** The timeout of a forwarded call that names none: the node's ask timeout. */
   defaultLane: Lane;
-  /** Whether `exists` holds within `timeoutMs`, asked again whenever names or members change. */
-  appears(exists: () => boolean, timeoutMs: number): Promise<boolean>;
+  /** Whether `exists` holds within `timeoutMs`, asked again whenever names or members change; false at once when `signal` aborts. */
+  appears(exists: () => boolean, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
 }
 
 /** Where a call goes now, or undefined when no instance of the name is known. */
@@ -29,8 +29,12 @@ type Found = NetworkActor | ActorError | undefined;
  */
 export class Gateway {
   readonly #options: GatewayOptions;
-  /** One policy of each kind for the node: round robin spreads a name's calls across its hosts. */
+  /** One policy of each kind for the node, but round robin, which keeps a counter per name (see #roundRobin). */
   readonly #policies = new Map<PolicyName, Policy>();
+  /** Round-robin counters, a name's by its hash: bounded, however many names come and go. */
+  readonly #turns = new Uint32Array(ROUND_ROBIN_SLOTS);
+  /** Forward slots taken, by member address (members are few). */
+  readonly #forwarding = new Map<string, number>();
   readonly #context: PolicyContext;
   #waiting = 0;
 
@@ -42,14 +46,16 @@ export class Gateway {
   /** The actor a call from outside reaches, or the coded reason there is none. */
   locate(name: string, hints: RouteHints): NetworkActor | ActorError {
     // The common call, first and cheapest: an instance here, and no option that could send it elsewhere (or need checking).
-    if (hints.node === undefined && hints.policy === undefined) {
+    if (hints.node === undefined && hints.policy === undefined && hints.key === undefined) {
       const here = this.#options.local.networkActor(name);
       if (here !== undefined) return here;
     }
     const problem = nameProblem(name);
     if (problem !== undefined) return new ActorError("INVALID_NAME", problem);
-    const policyName = hints.policy ?? "round-robin";
+    // A key alone asks for consistent hashing; consistent hashing needs one.
+    const policyName = hints.policy ?? (hints.key === undefined ? "round-robin" : "consistent-hash");
     if (!isPolicyName(policyName)) return new ActorError("INVALID_OPTION", `policy must be one of ${POLICY_NAMES.join(", ")}, got ${clip(policyName, 32)}`);
+    if (policyName === "consistent-hash" && hints.key === undefined) return new ActorError("INVALID_OPTION", "policy consistent-hash needs a key (x-policy-key, or key=)");
     const find = () => this.#find(name, hints, policyName);
     const found = find();
     if (found !== undefined) return found;
@@ -60,9 +66,10 @@ export class Gateway {
       return new ActorError("TOO_MANY_CALLS", `${this.#waiting} calls wait for names to appear on this node already`);
     }
     this.#waiting++;
-    const later = this.#options.appears(() => find() !== undefined, waitMs).then(() => find() ?? notFound(name));
+    const stop = new AbortController();
+    const later = this.#options.appears(() => find() !== undefined, waitMs, stop.signal).then(() => find() ?? notFound(name));
     void later.finally(() => this.#waiting--);
-    return new AwaitedActor(later, name, this.#options.logger);
+    return new AwaitedActor(later, name, this.#options.logger, () => stop.abort());
   }
 
   #find(name: string, hints: RouteHints, policyName: PolicyName): Found {
@@ -72,12 +79,13 @@ export class Gateway {
     const others = node.hostsOf(name).filter((member) => member.id !== nodeId);
     const context = hints.key === undefined ? this.#context : { ...this.#context, key: hints.key };
     const self = here === undefined ? undefined : node.member(nodeId);
-    const choice = chooseHost(self, others, this.#policy(policyName), context, policyName === "consistent-hash");
+    const policy = policyName === "round-robin" ? this.#roundRobin(name) : this.#policy(policyName);
+    const choice = chooseHost(self, others, policy, context, policyName === "consistent-hash");
     if (choice === "here") return here;
     return choice === undefined ? undefined : this.#forward(name, choice);
   }
 
-  /** A call pinned to one node: this one, or an alive member by id or address. */
+  /** A call pinned to one node: this one, or an alive member by id or address (as the member gives it). */
   #pinned(name: string, pin: string): NetworkActor | ActorError {
     const { local, node, nodeId } = this.#options;
     const addr = normalAddr(pin);
@@ -88,7 +96,37 @@ export class Gateway {
   }
 
   #forward(name: string, member: Member): NetworkActor {
-    return new ForwardedActor(name, this.#options.links.to(member.addr), this.#options.defaultLane);
+    const { links, defaultLane } = this.#options;
+    return new ForwardedActor(name, links.to(member.addr), defaultLane, this.#slotsFor(member.addr));
+  }
+
+  /** The forward slots of the member at `addr`: `maxForwardedPerMember` of them. */
+  #slotsFor(addr: string): ForwardSlots {
+    const { limits, trips } = this.#options;
+    const forwarding = this.#forwarding;
+    return {
+      take: () => {
+        const taken = forwarding.get(addr) ?? 0;
+        if (taken >= limits.maxForwardedPerMember) {
+          trips.forwarded_per_member++;
+          return false;
+        }
+        forwarding.set(addr, taken + 1);
+        return true;
+      },
+      give: () => {
+        const left = (forwarding.get(addr) ?? 1) - 1;
+        if (left <= 0) forwarding.delete(addr);
+        else forwarding.set(addr, left);
+      },
+    };
+  }
+
+  /** Round robin over a name's hosts, with the counter of the name's slot: calls to two names do not share a rotation. */
+  #roundRobin(name: string): Policy {
+    const turns = this.#turns;
+    const slot = hashOf(name) % ROUND_ROBIN_SLOTS;
+    return (hosts) => hosts[(turns[slot] = (turns[slot] as number) + 1) % hosts.length] as Member;
   }
 
   #policy(name: PolicyName): Policy {
@@ -99,6 +137,15 @@ export class Gateway {
     }
     return policy;
   }
+}
+
+const ROUND_ROBIN_SLOTS = 1024;
+
+/** FNV-1a of a name, for its round-robin slot. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function notFound(name: string): ActorError {
@@ -122,11 +169,14 @@ class AwaitedActor implements NetworkActor {
   readonly #found: Promise<NetworkActor | ActorError>;
   readonly #name: string;
   readonly #logger: Logger;
+  /** Ends the wait: its caller went away, so its slot among the waits is free at once. */
+  readonly #stopWaiting: () => void;
 
-  constructor(found: Promise<NetworkActor | ActorError>, name: string, logger: Logger) {
+  constructor(found: Promise<NetworkActor | ActorError>, name: string, logger: Logger, stopWaiting: () => void) {
     this.#found = found;
     this.#name = name;
     this.#logger = logger;
+    this.#stopWaiting = stopWaiting;
   }
 
   get hasRoom(): boolean {
@@ -151,10 +201,12 @@ class AwaitedActor implements NetworkActor {
         sink.reject(error, tag);
       }
     });
+    const stopWaiting = this.#stopWaiting;
     return {
       tag,
       cancel() {
         cancelled = true;
+        stopWaiting();
         inner?.cancel();
       },
     };

@@ -8,6 +8,6 @@ export { bindServer, type BoundServer, nodeRoutes } from "./server.ts";
 export { GossipSender } from "./gossip-network.ts";
 export { ClusterAuth } from "./auth.ts";
 export { clientTls, type TlsOptions } from "./tls.ts";
-export { ForwardedActor } from "./forwarded-actor.ts";
+export { ForwardedActor, type ForwardSlots } from "./forwarded-actor.ts";
 export { joinTarget, type Locate, type RouteHints } from "./route-hints.ts";
 export { statusOf } from "./problem.ts";

@@ -26,6 +26,12 @@ export interface TransportLimits {
   maxNameWaits: number;
   /** Actors alive on this node that remote spawns made (`system/spawner`, spawnOn); more get TOO_MANY_CALLS. */
   maxRemoteSpawns: number;
+  /**
+   * Asks and streams this node forwards for callers outside the cluster to one
+   * member at once; more get TOO_MANY_CALLS. Below `maxInFlightPerPeer`, so that
+   * forwarded calls cannot use up the member's budget for this node's own.
+   */
+  maxForwardedPerMember: number;
 }
 
 export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
@@ -40,6 +46,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   idleTimeoutSeconds: 10,
   maxNameWaits: 4_096,
   maxRemoteSpawns: 10_000,
+  maxForwardedPerMember: 8_192,
 };
 
 /** The limits that tripped, by name, since the node started: what `/metrics` shows. */
@@ -56,7 +63,8 @@ export type LimitName =
   | "handshake_timeout"
   | "mailbox_full"
   | "name_waits"
-  | "remote_spawns";
+  | "remote_spawns"
+  | "forwarded_per_member";
 
 export type LimitTrips = Record<LimitName, number>;
 
@@ -75,5 +83,6 @@ export function newLimitTrips(): LimitTrips {
     mailbox_full: 0,
     name_waits: 0,
     remote_spawns: 0,
+    forwarded_per_member: 0,
   };
 }

@@ -91,6 +91,8 @@ export class Link implements CallLink {
   #cost = 0;
   /** The highest call id the peer has used. */
   #highestCallId = -1;
+  /** What forwarded messages queued while the link connects hold, decoded. */
+  #queuedCost = 0;
   /** Whether the peer's calls go through the gateway (to any node) rather than to local actors only. */
   readonly #forwards: boolean;
 
@@ -163,6 +165,7 @@ export class Link implements CallLink {
 
   #opened(): void {
     this.#state = OPEN;
+    this.#queuedCost = 0;
     this.#everOpen = true;
     this.#outbox.open();
     this.#host.opened(this);
@@ -171,42 +174,56 @@ export class Link implements CallLink {
   // ---- sending -------------------------------------------------------------
 
   /**
-   * A call to `target` on the peer. `soon` (the default) sends it in a
-   * microtask, with the calls made in the same turn; a gateway forwarding
-   * calls that arrive one per I/O callback passes false, so that they leave
-   * together at the end of the event-loop turn.
+   * A call to `target` on the peer, sent in a microtask with the calls made in
+   * the same turn. A call the node forwards for a caller outside the cluster
+   * gives its decoded `forwardedCost`: such calls arrive one per I/O callback,
+   * so they leave together at the end of the event-loop turn; and while the
+   * link connects, what they hold is bounded in bytes, not only in number.
    */
-  call(target: string, type: string, payload: unknown, timeout: Lane, askOnly = false, soon = true): RemoteCall {
+  call(target: string, type: string, payload: unknown, timeout: Lane, askOnly = false, forwardedCost?: number): RemoteCall {
     const id = this.#nextId++;
     const call = new RemoteCall(id, this, timeout, askOnly);
-    const refusal = this.#refusal();
+    const refusal = this.#refusal(forwardedCost);
     if (refusal !== undefined) {
       call.fail(refusal);
       return call;
     }
     this.#calls.set(call);
     this.#host.traffic.callsOut++;
-    this.#outbox.push([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs], soon);
+    this.#outbox.push([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs], forwardedCost === undefined);
     return call;
   }
 
-  tell(target: string, type: string, payload: unknown, soon = true): void {
-    const refusal = this.#refusal();
+  /** A tell; `forwardedCost` as for `call`. */
+  tell(target: string, type: string, payload: unknown, forwardedCost?: number): void {
+    const refusal = this.#refusal(forwardedCost);
     if (refusal !== undefined) {
       this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: refusal.message, peer: this.peerAddr });
       return;
     }
     this.#host.traffic.tellsOut++;
-    this.#outbox.push([TELL, target, type, payload], soon);
+    this.#outbox.push([TELL, target, type, payload], forwardedCost === undefined);
   }
 
-  /** Why nothing more can be sent now: the link closed, or it is still connecting with too much queued. */
-  #refusal(): ActorError | undefined {
+  /**
+   * Why nothing more can be sent now: the link closed, or it is still
+   * connecting with too much queued (in number; in bytes for forwarded messages,
+   * which the network chose). Counts what a forwarded message will hold.
+   */
+  #refusal(forwardedCost: number | undefined): ActorError | undefined {
     if (this.#state === CLOSED) return this.#closeError ?? unreachable(this.peerAddr, "link closed");
-    if (this.#state === CONNECTING && this.#outbox.length >= this.#host.limits.maxQueuedBeforeOpen) {
-      this.#host.trips.queued_before_open++;
+    if (this.#state !== CONNECTING) return undefined;
+    const { limits, trips } = this.#host;
+    if (this.#outbox.length >= limits.maxQueuedBeforeOpen) {
+      trips.queued_before_open++;
       return unreachable(this.peerAddr, `not connected yet, and ${this.#outbox.length} messages already wait for it`);
     }
+    if (forwardedCost === undefined) return undefined;
+    if (this.#queuedCost + forwardedCost > limits.maxOutboxBytes) {
+      trips.queued_before_open++;
+      return unreachable(this.peerAddr, `not connected yet, and ${this.#queuedCost} bytes of forwarded messages already wait for it`);
+    }
+    this.#queuedCost += forwardedCost;
     return undefined;
   }
 
@@ -306,8 +323,13 @@ export class Link implements CallLink {
   /** The actor a peer's call or tell goes to: a local one, or through the gateway for a client. */
   #find(target: string): NetworkActor | ActorError {
     if (this.#forwards) {
-      const { name, hints } = splitTarget(target);
-      return (this.#host.gateway as Locate)(name, hints);
+      let split: ReturnType<typeof splitTarget>;
+      try {
+        split = splitTarget(target);
+      } catch (error) {
+        return error as ActorError; // a bad option: this call fails, the frame's others go on
+      }
+      return (this.#host.gateway as Locate)(split.name, split.hints);
     }
     return this.#host.lookup(target) ?? new ActorError("ACTOR_NOT_FOUND", `no actor named "${clip(target)}" on this node`);
   }

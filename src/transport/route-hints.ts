@@ -32,7 +32,7 @@ export const HINT_PARAMS = { policy: "policy", key: "key", node: "node", waitMs:
 export const HINT_HEADERS = { policy: "x-policy", key: "x-policy-key", node: "x-node", waitMs: "x-wait-ms" } as const;
 
 function checkedText(value: string, label: string): string {
-  if (value.length > MAX_HINT_LENGTH) throw new ActorError("INVALID_OPTION", `${label} is longer than ${MAX_HINT_LENGTH} characters`);
+  if (value.length === 0 || value.length > MAX_HINT_LENGTH) throw new ActorError("INVALID_OPTION", `${label} must be 1 to ${MAX_HINT_LENGTH} characters`);
   return value;
 }
 
@@ -74,8 +74,14 @@ export function splitTarget(target: string): { name: string; hints: RouteHints }
   return { name: target.slice(0, query), hints: readHints((_header, param) => params.get(param) ?? undefined) };
 }
 
-/** The link target for a name and its hints (the client's side of `splitTarget`). */
+/**
+ * The link target for a name and its hints (the client's side of
+ * `splitTarget`); the hints are checked as the gateway will check them, so a
+ * bad one fails here, at once.
+ */
 export function joinTarget(name: string, hints: RouteHints): string {
+  for (const [label, value] of [["policy", hints.policy], ["key", hints.key], ["node", hints.node]] as const) if (value !== undefined) checkedText(value, label);
+  if (hints.waitMs !== undefined && !(hints.waitMs >= 0)) throw new ActorError("INVALID_OPTION", `the wait must be a non-negative number of milliseconds, got ${hints.waitMs}`);
   const params = new URLSearchParams();
   if (hints.policy !== undefined) params.set(HINT_PARAMS.policy, hints.policy);
   if (hints.key !== undefined) params.set(HINT_PARAMS.key, hints.key);
