@@ -158,7 +158,9 @@ for (const [call, body] of [
   const best = await contest({
     plain: () => load(`http://${addr}/actor/plain`, body),
     zod: () => load(`http://${addr}/actor/zod`, body),
+    pass: () => load(`http://${addr}/actor/pass`, body),
   });
+  row("HTTP POST", call, "pass-through", best.plain as number, best.pass as number);
   row("HTTP POST", call, "zod", best.plain as number, best.zod as number);
 }
 
