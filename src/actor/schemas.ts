@@ -4,7 +4,7 @@ import { clip } from "./log.ts";
 import type { StandardSchemaV1 } from "./standard-schema.ts";
 
 /** At most this many issues travel with a refusal: one payload can fail in a million places. */
-export const MAX_ISSUES = 10;
+const MAX_ISSUES = 10;
 
 /** Deepest issue path kept: the wire bounds nesting already, this bounds what a refusal repeats of it. */
 const MAX_PATH = 16;
