@@ -2,6 +2,7 @@
 export {
   Actor,
   ActorError,
+  Entity,
   ERROR_CODES,
   isErrorCode,
   jsonLogger,
@@ -44,4 +45,5 @@ export {
   SPAWNER_NAME,
 } from "./system/index.ts";
 export type { TlsOptions } from "./transport/index.ts";
+export type { EntityPlacement, HostOptions, KindCounts } from "./entity/index.ts";
 export type { ClusterConfig, Member, MemberChange, MemberState, Policy, PolicyContext, PolicyName } from "./cluster/index.ts";

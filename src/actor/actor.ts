@@ -5,12 +5,19 @@ import type { ActorRef, ActorSystemApi } from "./types.ts";
 export interface ActorContext {
   readonly ref: unknown;
   readonly system: ActorSystemApi;
+  /** An entity's key; undefined for other actors. */
+  readonly key?: string | undefined;
   stopSelf(): void;
 }
 
 // Set while the runtime constructs an actor, so the base constructor can bind the
 // instance to its cell before the user's constructor body runs.
 let constructing: ActorContext | undefined;
+
+/** The context of the actor being built: what a subclass's field initializers may read (an entity's key). */
+export function constructingContext(): ActorContext | undefined {
+  return constructing;
+}
 
 export function construct<T extends object>(cls: new (...args: never[]) => T, args: readonly unknown[], context: ActorContext): T {
   const outer = constructing;

@@ -42,6 +42,8 @@ export interface CellConfig {
   readonly capacity: number;
   /** Undefined when the actor never restarts. */
   readonly tracker: RestartTracker | undefined;
+  /** An entity's key (what `this.key` gives it); undefined for other actors. */
+  readonly key?: string;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -125,6 +127,10 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   get system(): ActorSystemApi {
     return this.#host.system;
+  }
+
+  get key(): string | undefined {
+    return this.#config.key;
   }
 
   get table(): DispatchTable {

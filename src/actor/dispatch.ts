@@ -24,8 +24,8 @@ export interface DispatchTable {
 
 type AnyClass = abstract new (...args: never[]) => object;
 
-/** Names that also live on every ref or promise; a method by one of them would break refs. */
-const ALWAYS_RESERVED = ["constructor", "receive", "then", "catch", "finally", "toJSON"];
+/** Names that also live on every ref or promise (a method by one of them would break refs), and an entity's own (its key and hooks). */
+const ALWAYS_RESERVED = ["constructor", "receive", "then", "catch", "finally", "toJSON", "key", "onActivate", "onDeactivate"];
 
 const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor as Function;
 

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   "UNAUTHORIZED",
   "SHUTTING_DOWN",
   "SPAWN_NOT_ALLOWED",
+  "ENTITY_MOVED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

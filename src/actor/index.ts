@@ -7,7 +7,7 @@ export { type ReplySink } from "./ref.ts";
 export { checkTimeout, laneOf } from "./timeouts.ts";
 export { type CallReturn, failedCall, type MessageTarget } from "./target.ts";
 export { routedRef } from "./routed-ref.ts";
-export { isStream, type NetworkActor, type NetworkSink, type Served } from "./network.ts";
+export { type CellPort, isStream, type NetworkActor, type NetworkSink, type Served } from "./network.ts";
 export type { Cancellable } from "./message.ts";
 export { deadlines, untrack, type Expirable, type Lane } from "./deadlines.ts";
 export { LocalRuntime } from "./runtime.ts";
@@ -26,3 +26,4 @@ export type {
   StopReason,
   TellRef,
 } from "./types.ts";
+export { Entity } from "./entity.ts";

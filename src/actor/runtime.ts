@@ -4,7 +4,7 @@ import { DispatchTables } from "./dispatch.ts";
 import { ActorError } from "./errors.ts";
 import { jsonLogger, type Logger, rateLimited } from "./log.ts";
 import { checkReservedName, checkUserName, isReservedName } from "./names.ts";
-import type { NetworkActor } from "./network.ts";
+import type { CellPort, NetworkActor } from "./network.ts";
 import { cellOf } from "./ref.ts";
 import type { MessageTarget } from "./target.ts";
 import { checkTimeout } from "./timeouts.ts";
@@ -130,6 +130,33 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
       this.#namesChanged();
     }
     return ref;
+  }
+
+  /**
+   * An entity's activation, made at once: its mailbox takes messages before
+   * `onActivate` has run (they wait for it), so that the call that activates
+   * it needs no second step. `started` settles when `onActivate` has run (it
+   * rejects with START_FAILED, and the messages queued fail, when it throws).
+   */
+  activate<T extends Actor>(cls: ActorClass<T, []>, key: string, options: { mailboxCapacity?: number; after?: Promise<void> } = {}): { ref: ActorRef<T>; port: CellPort; started: Promise<void> } {
+    if (this.#shuttingDown !== undefined) throw new ActorError("SHUTTING_DOWN", "the actor system is shutting down");
+    const actorClass = cls as unknown as new (...args: never[]) => Actor;
+    const cell = new Cell(this, {
+      id: (++this.#nextId).toString(36),
+      name: undefined,
+      cls: actorClass,
+      args: [],
+      table: tables.of(actorClass),
+      capacity: options.mailboxCapacity === undefined ? this.mailboxCapacity : checkCapacity(options.mailboxCapacity),
+      tracker: undefined,
+      key,
+    });
+    this.counts.spawned++;
+    this.#cells.set(cell.id, cell);
+    // After the key's previous activation has stopped, when there is one: the two never overlap here.
+    const started = options.after === undefined ? cell.start() : options.after.then(() => cell.start());
+    started.catch(() => {}); // the queued messages carry the failure to their callers
+    return { ref: cell.ref as ActorRef<T>, port: cell.port, started };
   }
 
   forget(cell: Cell): void {

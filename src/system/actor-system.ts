@@ -36,6 +36,7 @@ import {
   type TransportLimits,
 } from "../transport/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
+import { ENTITY_PREFIX, Entities, type HostOptions, type KindCounts } from "../entity/index.ts";
 import { ClusterTarget } from "./cluster-target.ts";
 import { Gateway } from "./gateway.ts";
 import { chooseHost } from "./host-choice.ts";
@@ -174,6 +175,7 @@ export class ActorSystem implements ActorSystemApi {
   readonly #node: ClusterNode | undefined;
   readonly #gossip: GossipSender | undefined;
   readonly #gateway: Gateway | undefined;
+  #entities!: Entities;
   readonly #seeds: Seeds | undefined;
   readonly #spawnables: Spawnables;
   readonly #remoteSpawn: RemoteSpawn;
@@ -212,7 +214,7 @@ export class ActorSystem implements ActorSystemApi {
       logger: local.logger,
       limits: config.limits,
       trips: config.trips,
-      lookup: (name) => local.networkActor(name),
+      lookup: (name) => (name.startsWith(ENTITY_PREFIX) ? this.#entities.networkActor(name) : local.networkActor(name)),
       ...(server === undefined ? {} : { gateway: (name: string, hints: RouteHints) => (this.#gateway as Gateway).locate(name, hints) }),
       ...(auth === undefined ? {} : { auth }),
       ...(tls === undefined ? {} : { tls }),
@@ -232,6 +234,7 @@ export class ActorSystem implements ActorSystemApi {
         logger: local.logger,
         defaultLane: deadlines.lane(local.askTimeoutMs),
         appears: (exists, timeoutMs, signal) => this.#appears(exists, timeoutMs, signal),
+        entity: (target) => this.#entities.networkActor(target) ?? new ActorError("INVALID_NAME", "not an entity address"),
       });
       // Seeds given by name are resolved to every address they have, and again while the node is alone.
       this.#seeds = new Seeds({
@@ -243,15 +246,29 @@ export class ActorSystem implements ActorSystemApi {
           gossip.setSeeds(addresses);
         },
       });
+      this.#entities = this.#newEntities(node);
       this.#spawnerUp = startSpawner(local, this.#spawnables);
       server.serve(this.#routes(config, server, node));
       this.#joinCluster(node);
       void this.#seeds.start();
       for (const warning of config.warnings) local.logger.warn("insecure node", { warning });
     }
+    this.#entities ??= this.#newEntities(undefined);
     this.cluster = new ClusterView(this.#node);
     const placements = new Placements({ nodeId, addr: server?.addr, node: this.#node, allowsHere: (name) => this.#spawnables.allows(name) });
     this.#remoteSpawn = new RemoteSpawn({ placements, spawnables: this.#spawnables, remote: (addr, name) => this.remote(addr, name) });
+  }
+
+  #newEntities(node: ClusterNode | undefined): Entities {
+    return new Entities({
+      nodeId: this.nodeId,
+      runtime: this.#local,
+      logger: this.#local.logger,
+      node,
+      lane: deadlines.lane(this.#local.askTimeoutMs),
+      remote: (addr, target) => this.#linkTarget(target, addr),
+      forward: (addr, target) => (this.#gateway as Gateway).forward(addr, target),
+    });
   }
 
   /** What this node serves: the node's own routes, the cluster's views, and every extension's. */
@@ -333,11 +350,12 @@ export class ActorSystem implements ActorSystemApi {
       pending = true;
       queueMicrotask(() => {
         pending = false;
-        node.setLocalNames([...local.names(), ...this.#spawnables.markers()]);
+        node.setLocalNames([...local.names(), ...this.#spawnables.markers(), ...this.#entities.markers()]);
       });
     };
     local.onNamesChange(publish);
     this.#spawnables.onChange(publish);
+    this.#entities.onMarkersChange(publish);
     node.onMemberChange(({ member, previous }) => {
       if (!this.#joined && member.id !== this.nodeId && member.state === "alive") {
         this.#joined = true;
@@ -492,6 +510,32 @@ export class ActorSystem implements ActorSystemApi {
   }
 
   /**
+   * Hosts entity class `cls` on this node as kind `options.kind` (default the
+   * class's name): the members that host a kind share its keys by rendezvous
+   * hashing, and each key's owner activates it on its first call. Returns the
+   * kind. See docs/entities.md.
+   */
+  host<T extends Actor>(cls: ActorClass<T, []>, options: HostOptions = {}): string {
+    return this.#entities.host(cls, options);
+  }
+
+  /**
+   * A ref to the entity (kind, key) wherever it lives in the cluster: each call
+   * goes to the key's owner, which activates it on first use. Give the class
+   * for a typed ref, or the kind's name.
+   */
+  entity<T extends Actor>(cls: ActorClass<T, []>, key: string): ActorRef<T>;
+  entity<T = unknown>(kind: string, key: string): ActorRef<T>;
+  entity(kindOrClass: string | ActorClass<Actor, []>, key: string): ActorRef<unknown> {
+    return this.#entities.ref(typeof kindOrClass === "string" ? kindOrClass : this.#entities.kindOf(kindOrClass), key);
+  }
+
+  /** The entity kinds hosted here and what their activations did (for metrics and `inspect`). */
+  entities(): Record<string, KindCounts> {
+    return this.#entities.counts();
+  }
+
+  /**
    * A ref to the actor named `name` on the node at `addr`, without the cluster.
    * It works like a local ref (ask, `$tell`, streams, timeouts, error codes);
    * the link to that node is made on first use.
@@ -540,6 +584,7 @@ export class ActorSystem implements ActorSystemApi {
       this.#node?.leave();
       // The goodbye goes out (or is given up on) before the node stops answering.
       await this.#gossip?.delivered(GOODBYE_MS);
+      await this.#entities.close();
       await this.#local.shutdown();
       this.#links.settleStopped();
       // Let replies the actors just sent, and how their streams ended, leave before the links close.

@@ -1,6 +1,7 @@
 import { ActorError, type Cancellable, clip, isStream, type Lane, type LocalRuntime, type Logger, nameProblem, type NetworkActor, type NetworkSink, type Served } from "../actor/index.ts";
 import { type ClusterNode, isPolicyName, type Member, type Policy, type PolicyContext, type PolicyName, POLICY_NAMES, policyOf } from "../cluster/index.ts";
 import { ForwardedActor, type ForwardSlots, formatAddr, type LimitTrips, type Links, parseAddr, type RouteHints, type TransportLimits } from "../transport/index.ts";
+import { ENTITY_PREFIX } from "../entity/index.ts";
 import { chooseHost } from "./host-choice.ts";
 
 export interface GatewayOptions {
@@ -13,6 +14,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** The timeout of a forwarded call that names none: the node's ask timeout. */
   defaultLane: Lane;
+  /** An entity's address (`#kind/key`) as the network reaches it: its owner's activation, forwarded when that is another node. */
+  entity(target: string): NetworkActor | ActorError;
   /** Whether `exists` holds within `timeoutMs`, asked again whenever names or members change; false at once when `signal` aborts. */
   appears(exists: () => boolean, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
 }
@@ -45,6 +48,7 @@ export class Gateway {
 
   /** The actor a call from outside reaches, or the coded reason there is none. */
   locate(name: string, hints: RouteHints): NetworkActor | ActorError {
+    if (name.startsWith(ENTITY_PREFIX)) return this.#options.entity(name);
     // The common call, first and cheapest: an instance here, and no option that could send it elsewhere (or need checking).
     if (hints.node === undefined && hints.policy === undefined && hints.key === undefined) {
       const here = this.#options.local.networkActor(name);
@@ -96,8 +100,13 @@ export class Gateway {
   }
 
   #forward(name: string, member: Member): NetworkActor {
+    return this.forward(member.addr, name);
+  }
+
+  /** A call from outside the cluster on its way to `target` on the member at `addr`: one of that member's forward slots. */
+  forward(addr: string, target: string): NetworkActor {
     const { links, defaultLane } = this.#options;
-    return new ForwardedActor(name, links.to(member.addr), defaultLane, this.#slotsFor(member.addr));
+    return new ForwardedActor(target, links.to(addr), defaultLane, this.#slotsFor(addr));
   }
 
   /** The forward slots of the member at `addr`: `maxForwardedPerMember` of them. */

@@ -19,6 +19,7 @@ import { asActorError, encoded, errorBody, problem } from "./problem.ts";
 import { type Locate, readHints } from "./route-hints.ts";
 
 export const ACTOR_PATH = "/actor/";
+export const ENTITY_PATH = "/entity/";
 export const MODE_HEADER = "x-message-mode";
 export const TIMEOUT_HEADER = "x-timeout-ms";
 export const MODE_PARAM = "mode";
@@ -30,6 +31,8 @@ export interface ActorRouteOptions {
   trips: LimitTrips;
   /** The actor a request reaches: here, or forwarded to the node that hosts it. */
   locate: Locate;
+  /** What the request's path names, as `locate` takes it (default: an actor's name, `/actor/{name}`). */
+  target?(path: string): string;
   /** Told how long each answered ask took, in seconds, for metrics. */
   observe?(seconds: number): void;
   /** When set, a request needs `Authorization: Bearer <token>`. */
@@ -83,12 +86,27 @@ async function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, 
  * The actor named by a request's path: `/actor/svc/1` or, encoded whole,
  * `/actor/svc%2F1`. Names have no `%` of their own, so decoding is safe.
  */
-function actorName(path: string): string {
-  const raw = path.slice(ACTOR_PATH.length);
+export function actorName(path: string): string {
+  return decodedPath(path.slice(ACTOR_PATH.length));
+}
+
+/**
+ * The entity addressed by a request's path, `/entity/{kind}/{key}`, as its
+ * link address `#kind/key`: the kind is the first segment, the key the rest,
+ * percent-decoded (a key may hold `/` and any character).
+ */
+export function entityAddress(path: string): string {
+  const rest = path.slice(ENTITY_PATH.length);
+  const slash = rest.indexOf("/");
+  if (slash < 0) throw new ActorError("INVALID_NAME", "the path must be /entity/{kind}/{key}");
+  return `#${rest.slice(0, slash)}/${decodedPath(rest.slice(slash + 1))}`;
+}
+
+function decodedPath(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new ActorError("BAD_REQUEST", `the actor name in the path is not valid percent-encoding: ${clip(raw, 64)}`);
+    throw new ActorError("BAD_REQUEST", `the name in the path is not valid percent-encoding: ${clip(raw, 64)}`);
   }
 }
 
@@ -166,7 +184,7 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
     try {
       const body = new Uint8Array(await c.req.arrayBuffer());
       const request = parseActorRequest(body, encoding, codec);
-      const name = actorName(c.req.path);
+      const name = (options.target ?? actorName)(c.req.path);
       const option = optionReader(c.req.raw, (header) => c.req.header(header));
       const ref = options.locate(name, readHints(option));
       if (ref instanceof ActorError) throw ref;

@@ -27,8 +27,8 @@ export interface LinkHost {
   readonly trips: LimitTrips;
   /** What each peer node may have in flight here, shared by all its links. */
   readonly budget: PeerBudget;
-  /** The local actor by that name, if any. */
-  lookup(name: string): NetworkActor | undefined;
+  /** The local actor by that name (or an entity's activation by its address), if any; or why a call to it is refused. */
+  lookup(name: string): NetworkActor | ActorError | undefined;
   /** With a gateway, calls from a peer outside the cluster reach actors on any node through this one. */
   readonly gateway?: Locate;
   /** Envelopes counted by direction and kind, for metrics; shared by every link of a node. */

@@ -25,7 +25,7 @@ export interface LinksOptions {
   limits?: Partial<TransportLimits>;
   /** Where tripped limits are counted; shared with the server's routes. */
   trips?: LimitTrips;
-  lookup(name: string): NetworkActor | undefined;
+  lookup(name: string): NetworkActor | ActorError | undefined;
   /** With a gateway, calls from clients outside the cluster reach actors on any node through this one. */
   gateway?: Locate;
   /** Backoff between failed dials to one peer, doubling from min to max. */

@@ -41,6 +41,7 @@ export function statusOf(code: ErrorCode): number {
     case "MAILBOX_FULL":
     case "SHUTTING_DOWN":
     case "ACTOR_STOPPED":
+    case "ENTITY_MOVED":
       return 503;
     case "NODE_UNREACHABLE":
       return 502;

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ActorError, type Logger } from "../actor/index.ts";
 import { type Codec, GOSSIP_PATH, type GossipMessage } from "../wire/index.ts";
-import { ACTOR_PATH, actorRoutes } from "./actor-route.ts";
+import { ACTOR_PATH, actorRoutes, ENTITY_PATH, entityAddress } from "./actor-route.ts";
 import { formatAddr, type HostPort } from "./address.ts";
 import type { ClusterAuth } from "./auth.ts";
 import { gossipRoutes } from "./gossip-route.ts";
@@ -126,10 +126,13 @@ export function nodeRoutes(options: NodeRoutesOptions): NodeRoutes {
     const why = options.shuttingDown() ? "shutting down" : options.notReady?.();
     return why === undefined ? c.json({ status: "ready", node: options.nodeId }) : c.json({ status: "not-ready", node: options.nodeId, reason: why }, 503);
   });
-  for (const path of [LINK_PATH, GOSSIP_PATH, `${ACTOR_PATH}*`]) app.use(path, shutdownGuard(options.shuttingDown));
+  for (const path of [LINK_PATH, GOSSIP_PATH, `${ACTOR_PATH}*`, `${ENTITY_PATH}*`]) app.use(path, shutdownGuard(options.shuttingDown));
   app.route(LINK_PATH, links.app);
   app.route(GOSSIP_PATH, gossipRoutes({ codec, limits, trips, auth, ownAddr: () => ownAddr, gossip: options.gossip }));
-  app.route(ACTOR_PATH.slice(0, -1), actorRoutes({ codec, limits, trips, locate: options.locate, apiToken: options.apiToken, observe: options.observeAsk }));
+  const callRoutes = { codec, limits, trips, locate: options.locate, apiToken: options.apiToken, observe: options.observeAsk };
+  app.route(ACTOR_PATH.slice(0, -1), actorRoutes(callRoutes));
+  // Entities the same way, by kind and key: `POST /entity/{kind}/{key}`.
+  app.route(ENTITY_PATH.slice(0, -1), actorRoutes({ ...callRoutes, target: entityAddress }));
   options.routes?.(app);
 
   app.notFound((c) => problem(new ActorError("BAD_REQUEST", `no route ${c.req.method} ${c.req.path.slice(0, 128)}`), "json", undefined, 404));

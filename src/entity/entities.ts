@@ -1,0 +1,231 @@
+import {
+  type Actor,
+  type ActorClass,
+  ActorError,
+  type ActorRef,
+  clip,
+  type Lane,
+  type LocalRuntime,
+  type Logger,
+  type MessageTarget,
+  type NetworkActor,
+  routedRef,
+} from "../actor/index.ts";
+import type { ClusterNode, Member } from "../cluster/index.ts";
+import { Activations, type KindCounts } from "./activations.ts";
+import { checkKey, checkKind, ENTITY_PREFIX, entityTarget, parseEntityTarget } from "./address.ts";
+import { EntityTarget } from "./entity-target.ts";
+import { rendezvousOwner } from "./rendezvous.ts";
+
+/** Picks the owner of a key among the members that host its kind; it must give the same answer on every node. */
+export type EntityPlacement = (key: string, hosts: readonly Member[]) => Member;
+
+export interface HostOptions {
+  /** The kind's name (default: the class's `static kind`, else its name): what refs, `POST /entity/{kind}/{key}` and metrics call it. */
+  kind?: string;
+  /** An activation with no call for this long passivates (default 5 minutes). */
+  passivateAfterMs?: number;
+  /** Activations of this kind on this node at most (default no cap); past it the least recently used passivates. */
+  maxActive?: number;
+  /** Each activation's mailbox capacity (default the node's). */
+  mailboxCapacity?: number;
+  /** Where a key lives (default rendezvous hashing over the members that host the kind). */
+  placement?: EntityPlacement;
+}
+
+export interface EntitiesOptions {
+  nodeId: string;
+  runtime: LocalRuntime;
+  logger: Logger;
+  /** The cluster, when this node is in one: who hosts which kind. */
+  node: ClusterNode | undefined;
+  /** The timeout of calls through entity refs. */
+  lane: Lane;
+  /** A target at the node at `addr` for a link call's `target` (an entity's address). */
+  remote(addr: string, target: string): MessageTarget;
+  /** The same for a call that arrived from the network and goes on to `addr`. */
+  forward(addr: string, target: string): NetworkActor;
+}
+
+export const DEFAULT_PASSIVATE_AFTER_MS = 300_000;
+/** What a node publishes in the registry for each kind it hosts, so that every member can place keys. */
+const MARKER = "system/entities/";
+/** A call forwarded once already by a node that was not the owner: its receiver does not forward it again. */
+const FORWARDED = `${ENTITY_PREFIX}!`;
+
+/** Where a call to (kind, key) goes now. */
+type Owner = "here" | Member | undefined;
+
+/**
+ * The virtual actors of one node: the kinds it hosts with their activations,
+ * refs to any (kind, key) in the cluster, and the way in for calls that
+ * arrive from elsewhere. The owner of a key is a pure function of membership
+ * (rendezvous hashing over the members that host the kind), so every node
+ * agrees once membership does, with no coordinator; when it changes, this
+ * node passivates what is no longer its own.
+ */
+export class Entities {
+  readonly #options: EntitiesOptions;
+  readonly #kinds = new Map<string, Activations>();
+  readonly #placements = new Map<string, EntityPlacement>();
+  readonly #hostsCache = new Map<string, { version: number; hosts: Member[] }>();
+  readonly #markerListeners = new Set<() => void>();
+  /** The kind each class hosted here goes by, for refs made from the class. */
+  readonly #classKinds = new Map<Function, string>();
+  #rebalancing = false;
+
+  constructor(options: EntitiesOptions) {
+    this.#options = options;
+    const node = options.node;
+    if (node !== undefined) {
+      const later = () => this.#rebalanceSoon();
+      node.onMemberChange(later);
+      node.onNamesChange(later);
+    }
+  }
+
+  /** Hosts `cls` as entity kind `options.kind` on this node; returns the kind. */
+  host<T extends Actor>(cls: ActorClass<T, []>, options: HostOptions = {}): string {
+    if (typeof cls !== "function") throw new ActorError("INVALID_OPTION", "host needs an entity class");
+    const kind = checkKind(options.kind ?? kindOfClass(cls));
+    if (this.#kinds.has(kind)) throw new ActorError("NAME_TAKEN", `entity kind "${kind}" is hosted here already`);
+    const passivateAfterMs = positive(options.passivateAfterMs ?? DEFAULT_PASSIVATE_AFTER_MS, "passivateAfterMs");
+    const maxActive = positive(options.maxActive ?? Number.POSITIVE_INFINITY, "maxActive");
+    this.#kinds.set(kind, new Activations({ kind, cls: cls as unknown as ActorClass<Actor, []>, passivateAfterMs, maxActive, mailboxCapacity: options.mailboxCapacity }, this.#options.runtime, this.#options.logger));
+    if (options.placement !== undefined) this.#placements.set(kind, options.placement);
+    this.#classKinds.set(cls, kind);
+    for (const listener of this.#markerListeners) listener();
+    return kind;
+  }
+
+  /** The registry names that say which kinds this node hosts. */
+  markers(): string[] {
+    return [...this.#kinds.keys()].map((kind) => MARKER + kind);
+  }
+
+  onMarkersChange(listener: () => void): () => void {
+    this.#markerListeners.add(listener);
+    return () => this.#markerListeners.delete(listener);
+  }
+
+  /** The kind a class goes by: the one it is hosted as here, else its `static kind`, else its name. */
+  kindOf(cls: Function): string {
+    return this.#classKinds.get(cls) ?? kindOfClass(cls);
+  }
+
+  /** A ref to entity (kind, key), wherever it lives; calls activate it. */
+  ref<T>(kind: string, key: string): ActorRef<T> {
+    checkKind(kind);
+    checkKey(key);
+    const remotes = new Map<string, MessageTarget>();
+    const route = (): MessageTarget | ActorError => {
+      const owner = this.#owner(kind, key);
+      if (owner === "here") return (this.#kinds.get(kind) as Activations).port(key);
+      if (owner === undefined) return noHost(kind);
+      let remote = remotes.get(owner.addr);
+      if (remote === undefined) {
+        remote = this.#options.remote(owner.addr, entityTarget(kind, key));
+        remotes.set(owner.addr, remote);
+      }
+      return remote;
+    };
+    return routedRef(new EntityTarget(`${kind}/${key}`, route, this.#options.logger), this.#options.lane) as ActorRef<T>;
+  }
+
+  /**
+   * What a call from the network to entity address `target` reaches: the
+   * activation here when this node owns the key; else the owner, once (a node
+   * whose view of the cluster differs forwards it on at most one more time,
+   * marked, and answers ENTITY_MOVED rather than forward again). Undefined
+   * when `target` is not an entity's address.
+   */
+  networkActor(target: string): NetworkActor | ActorError | undefined {
+    const forwarded = target.startsWith(FORWARDED);
+    const parsed = parseEntityTarget(forwarded ? ENTITY_PREFIX + target.slice(FORWARDED.length) : target);
+    if (parsed === undefined || parsed instanceof ActorError) return parsed;
+    const { kind, key } = parsed;
+    const owner = this.#owner(kind, key);
+    if (owner === "here") return (this.#kinds.get(kind) as Activations).port(key);
+    if (owner === undefined) return noHost(kind);
+    if (forwarded) return new ActorError("ENTITY_MOVED", `entity ${kind}/${clip(key)} belongs to ${owner.addr} as this node sees the cluster, which is changing: retry`);
+    return this.#options.forward(owner.addr, FORWARDED + target.slice(ENTITY_PREFIX.length));
+  }
+
+  /** For a gateway: (kind, key) as the network reaches it, from any node (the owner's node serves it). */
+  locate(kind: string, key: string): NetworkActor | ActorError {
+    const parsed = parseEntityTarget(entityTarget(kind, key));
+    if (parsed === undefined || parsed instanceof ActorError) return parsed ?? new ActorError("INVALID_NAME", "not an entity address");
+    const owner = this.#owner(kind, key);
+    if (owner === "here") return (this.#kinds.get(kind) as Activations).port(key);
+    if (owner === undefined) return noHost(kind);
+    return this.#options.forward(owner.addr, entityTarget(kind, key));
+  }
+
+  /** The owner of (kind, key) as this node sees the cluster. */
+  #owner(kind: string, key: string): Owner {
+    const here = this.#kinds.has(kind);
+    const node = this.#options.node;
+    if (node === undefined) return here ? "here" : undefined;
+    const hosts = this.#hostsOf(kind, node);
+    if (hosts.length === 0) return undefined;
+    const placement = this.#placements.get(kind);
+    const owner = placement === undefined ? rendezvousOwner(kind, key, hosts) : placement(key, hosts);
+    if (owner === undefined) return undefined;
+    return owner.id === this.#options.nodeId ? (here ? "here" : undefined) : owner;
+  }
+
+  /** The alive members that host `kind`, this node included when it does; recomputed when the cluster changes. */
+  #hostsOf(kind: string, node: ClusterNode): Member[] {
+    const cached = this.#hostsCache.get(kind);
+    if (cached !== undefined && cached.version === node.version) return cached.hosts;
+    const hosts = node.hostsOf(MARKER + kind);
+    const self = this.#kinds.has(kind) ? node.member(this.#options.nodeId) : undefined;
+    // This node's own marker may not be in its registry yet: it hosts the kind all the same.
+    if (self !== undefined && !hosts.some((member) => member.id === self.id)) hosts.push(self);
+    this.#hostsCache.set(kind, { version: node.version, hosts });
+    return hosts;
+  }
+
+  /** Once the burst of changes is over: passivate what this node no longer owns. */
+  #rebalanceSoon(): void {
+    if (this.#rebalancing) return;
+    this.#rebalancing = true;
+    queueMicrotask(() => {
+      this.#rebalancing = false;
+      this.rebalance();
+    });
+  }
+
+  /** Passivates every activation whose key another member owns now. */
+  rebalance(): void {
+    for (const [kind, activations] of this.#kinds) activations.passivateMoved((key) => this.#owner(kind, key) !== "here");
+  }
+
+  /** Per kind hosted here: active activations, and what happened since start. */
+  counts(): Record<string, KindCounts> {
+    return Object.fromEntries([...this.#kinds].map(([kind, activations]) => [kind, activations.counts]));
+  }
+
+  /** The keys active here, per kind. */
+  active(kind: string): string[] {
+    return this.#kinds.get(kind)?.keys() ?? [];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#kinds.values()].map((activations) => activations.close()));
+  }
+}
+
+function kindOfClass(cls: Function): string {
+  const declared = (cls as { kind?: unknown }).kind;
+  return typeof declared === "string" ? declared : cls.name;
+}
+
+function noHost(kind: string): ActorError {
+  return new ActorError("ACTOR_NOT_FOUND", `no member of the cluster hosts entity kind "${clip(kind, 64)}"`);
+}
+
+function positive(value: number, label: string): number {
+  if (typeof value !== "number" || !(value > 0)) throw new ActorError("INVALID_OPTION", `${label} must be a positive number`);
+  return value;
+}
