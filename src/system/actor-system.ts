@@ -318,6 +318,7 @@ export class ActorSystem implements ActorSystemApi {
       gossipSent: () => this.gossipSent,
       limitTrips: () => ({ ...this.#trips, ...this.#codec.refused }),
       warnings: () => this.#warnings,
+      entities: () => this.entities(),
       onAskServed: (listener) => {
         this.#askListeners.push(listener);
       },

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { Member } from "../cluster/index.ts";
+import type { KindCounts } from "../entity/index.ts";
 
 /** What the operator's routes (ops) read of a node: the system hands one to every extension. */
 export interface NodeView {
@@ -18,6 +19,8 @@ export interface NodeView {
   gossipSent(): { messages: number; bytes: number };
   /** How often each limit on what the network can make the node hold has tripped. */
   limitTrips(): Record<string, number>;
+  /** The entity kinds hosted here, each with its active count and what its activations did since start (`system.entities()`). */
+  entities(): Record<string, KindCounts>;
   /** What makes this node unsafe (no secret on a reachable address), said on the dashboard and in /health. */
   warnings(): string[];
   /** Tells `listener` how long each ask answered over HTTP took, in seconds. */
