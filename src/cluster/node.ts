@@ -60,9 +60,13 @@ export class ClusterNode {
     return this.membership.member(id);
   }
 
-  /** Alive members (this one included) that host an actor named `name`. */
-  hostsOf(name: string): Member[] {
-    return this.names.hostsOf(name);
+  /**
+   * Alive members (this one included) that host an actor named `name`; with
+   * `withSuspects`, suspect ones too (placement that must not move on a
+   * suspicion that may prove false).
+   */
+  hostsOf(name: string, withSuspects = false): Member[] {
+    return this.names.hostsOf(name, withSuspects);
   }
 
   /** The named actors of every alive member that has any (this one included), as this node knows them. */

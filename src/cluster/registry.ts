@@ -47,13 +47,13 @@ export class Registry implements MembershipDelegate {
   }
 
   /** Alive members (this one included) that host an actor named `name`. */
-  hostsOf(name: string): Member[] {
+  hostsOf(name: string, withSuspects = false): Member[] {
     const ids = this.#hosts.get(name);
     if (ids === undefined) return [];
     const out: Member[] = [];
     for (const id of ids) {
       const member = this.#membership.member(id);
-      if (member?.state === "alive") out.push(member);
+      if (member?.state === "alive" || (withSuspects && member?.state === "suspect")) out.push(member);
     }
     return out;
   }

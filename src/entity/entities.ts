@@ -174,11 +174,12 @@ export class Entities {
     return owner.id === this.#options.nodeId ? (here ? "here" : undefined) : owner;
   }
 
-  /** The alive members that host `kind`, this node included when it does; recomputed when the cluster changes. */
+  /** The alive and suspect members that host `kind`, this node included when it does; recomputed when the cluster changes. */
   #hostsOf(kind: string, node: ClusterNode): Member[] {
     const cached = this.#hostsCache.get(kind);
     if (cached !== undefined && cached.version === node.version) return cached.hosts;
-    const hosts = node.hostsOf(MARKER + kind);
+    // Suspect members keep their keys: a suspicion may prove false, and moving on it would make a second activation.
+    const hosts = node.hostsOf(MARKER + kind, true);
     const self = this.#kinds.has(kind) ? node.member(this.#options.nodeId) : undefined;
     // This node's own marker may not be in its registry yet: it hosts the kind all the same.
     if (self !== undefined && !hosts.some((member) => member.id === self.id)) hosts.push(self);

@@ -423,3 +423,9 @@ describe("registry rules (the membership delegate, through ClusterNode.receive)"
     });
   }
 });
+
+test("names: a suspect member's are out of routing lookups, and still count for placement (hostsOf with suspects)", () => {
+  const rig = nodeRig({ members: { a: ["alive", 1], b: ["suspect", 1] } }, (node: ClusterNode) => node.receive(gossip([NAMES, a, 1, ["svc"]], [NAMES, b, 1, ["svc"]])));
+  expect(rig.node.hostsOf("svc").map((m) => m.id)).toEqual([a]);
+  expect(rig.node.hostsOf("svc", true).map((m) => m.id).sort()).toEqual([a, b].sort());
+});
