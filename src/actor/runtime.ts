@@ -159,6 +159,11 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     return { ref: cell.ref as ActorRef<T>, port: cell.port, started };
   }
 
+  /** Entities live in an ActorSystem, which knows the cluster; the bare runtime has none. */
+  entity(): never {
+    throw new ActorError("INVALID_OPTION", "entities need an ActorSystem (ActorSystem.start), which hosts their kinds and places their keys");
+  }
+
   forget(cell: Cell): void {
     this.#cells.delete(cell.id);
     this.counts.stopped++;

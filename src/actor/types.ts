@@ -132,4 +132,7 @@ export interface ActorSystemApi {
   kill(target: ActorTarget): Promise<void>;
   /** Calls `listener` once when the actor stops for good; returns a function that unwatches. */
   watch(target: ActorTarget, listener: (event: StopEvent) => void): () => void;
+  /** A ref to the entity (kind, key) wherever it lives in the cluster (docs/entities.md): by its class for a typed ref, or by kind. */
+  entity<T extends Actor>(cls: ActorClass<T, []>, key: string): ActorRef<T>;
+  entity<T = unknown>(kind: string, key: string): ActorRef<T>;
 }

@@ -28,6 +28,14 @@ class Cart extends Entity {
   }
 }
 
+/** An entity that calls another through its system. */
+class Order extends Entity {
+  static kind = "order";
+  checkout(cart: string): Promise<string[]> {
+    return this.system.entity(Cart, cart).add(`order:${this.key}`);
+  }
+}
+
 function reset(): void {
   Cart.activated = [];
   Cart.deactivated = [];
@@ -83,6 +91,15 @@ describe("entities in one process", () => {
     await until(() => Cart.deactivated.length === 1, "one passivation");
     expect(Cart.deactivated).toEqual(["b"]);
     expect(system.entities().cart?.active).toBe(2);
+  });
+
+  test("an entity reaches another through this.system.entity", async () => {
+    reset();
+    const { system } = await startSystem();
+    system.host(Cart);
+    system.host(Order);
+    expect(await system.entity(Order, "o-1").checkout("c-9")).toEqual(["order:o-1"]);
+    expect(Object.keys(system.entities()).sort()).toEqual(["cart", "order"]);
   });
 
   test("bad kinds and keys are refused with INVALID_NAME; a kind nobody hosts is ACTOR_NOT_FOUND", async () => {
