@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type ActorSystem, Entity } from "pulsing";
+import { type ActorSystem, Entity, type Member } from "pulsing";
 import { startNode, startSystem, until } from "../helpers.ts";
 
 /** A cart: items by key; it says where it runs and counts its activations. */
@@ -124,6 +124,18 @@ describe("entities in a cluster", () => {
     expect(owners.size).toBe(3);
     const active = nodes.map((node) => node.entities().cart?.active ?? 0);
     expect(active.reduce((a, b) => a + b, 0)).toBe(keys.length);
+  });
+
+  test("a placement function chooses the owner the same way on every node", async () => {
+    reset();
+    const first = await startNode();
+    const nodes = [first, await startNode({ seeds: [first.addr as string] }), await startNode({ seeds: [first.addr as string] })];
+    // Every key to the member with the smallest id: deterministic from membership, as a placement must be.
+    const smallest = (_key: string, hosts: readonly Member[]): Member => [...hosts].sort((a, b) => (a.id < b.id ? -1 : 1))[0] as Member;
+    for (const node of nodes) node.host(Cart, { placement: smallest });
+    await until(() => nodes.every((node) => node.cluster.registry().filter((entry) => entry.names.includes("system/entities/cart")).length === 3), "every node to know who hosts carts");
+    const expected = [...nodes.map((node) => node.nodeId)].sort()[0];
+    for (const key of ["p1", "p2", "p3", "p4"]) for (const node of nodes) expect((await node.entity(Cart, key).whoami()).node).toBe(expected as string);
   });
 
   test("POST /entity/{kind}/{key} on a node that does not own the key reaches its activation", async () => {
