@@ -118,8 +118,15 @@ export class Entities {
     checkKind(kind);
     checkKey(key);
     const remotes = new Map<string, MessageTarget>();
+    // The owner is a function of the cluster's state: computed again only when that changes.
+    let version = -1;
+    let owner: Owner;
     const route = (): MessageTarget | ActorError => {
-      const owner = this.#owner(kind, key);
+      const now = this.#options.node?.version ?? 0;
+      if (now !== version || owner === undefined) {
+        version = now;
+        owner = this.#owner(kind, key);
+      }
       if (owner === "here") return (this.#kinds.get(kind) as Activations).port(key);
       if (owner === undefined) return noHost(kind);
       let remote = remotes.get(owner.addr);
