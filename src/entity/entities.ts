@@ -25,7 +25,11 @@ export interface HostOptions {
   kind?: string;
   /** An activation with no call for this long passivates (default 5 minutes). */
   passivateAfterMs?: number;
-  /** Activations of this kind on this node at most (default no cap); past it the least recently used passivates. */
+  /**
+   * Activations of this kind on this node at most (default 100 000); past it
+   * the least recently used passivates. A bound, since any caller can name new
+   * keys: memory stays within it whatever they send.
+   */
   maxActive?: number;
   /** Each activation's mailbox capacity (default the node's). */
   mailboxCapacity?: number;
@@ -48,6 +52,7 @@ export interface EntitiesOptions {
 }
 
 export const DEFAULT_PASSIVATE_AFTER_MS = 300_000;
+export const DEFAULT_MAX_ACTIVE = 100_000;
 /** What a node publishes in the registry for each kind it hosts, so that every member can place keys. */
 const MARKER = "system/entities/";
 /** A call forwarded once already by a node that was not the owner: its receiver does not forward it again. */
@@ -90,7 +95,7 @@ export class Entities {
     const kind = checkKind(options.kind ?? kindOfClass(cls));
     if (this.#kinds.has(kind)) throw new ActorError("NAME_TAKEN", `entity kind "${kind}" is hosted here already`);
     const passivateAfterMs = positive(options.passivateAfterMs ?? DEFAULT_PASSIVATE_AFTER_MS, "passivateAfterMs");
-    const maxActive = positive(options.maxActive ?? Number.POSITIVE_INFINITY, "maxActive");
+    const maxActive = positive(options.maxActive ?? DEFAULT_MAX_ACTIVE, "maxActive");
     this.#kinds.set(kind, new Activations({ kind, cls: cls as unknown as ActorClass<Actor, []>, passivateAfterMs, maxActive, mailboxCapacity: options.mailboxCapacity }, this.#options.runtime, this.#options.logger));
     if (options.placement !== undefined) this.#placements.set(kind, options.placement);
     this.#classKinds.set(cls, kind);
