@@ -35,7 +35,7 @@ const inEncodings = (body: Json, types: readonly string[] = [JSON_TYPE, MSGPACK_
 
 /**
  * The error body restricted to the codes one status carries, so that a
- * validator (and a reader) knows which codes each status of `POST /actor`
+ * validator (and a reader) knows which codes each status of a call route
  * can hold.
  */
 const errorWithCodes = (codes: readonly string[]): Json => ({
@@ -45,22 +45,23 @@ const errorWithCodes = (codes: readonly string[]): Json => ({
 });
 
 /**
- * The error responses of `POST /actor/{name}`, by name (`Error<status>`): one per
+ * The error responses of the call routes (`POST /actor/{name}`, `POST
+ * /entity/{kind}/{key}`), by name (`Error<status>`): one per
  * status of the code table, and the refusals made before the body is read (413,
  * 415). Errors come in the request's encoding, but for those made before it is
  * known.
  */
 function actorErrorResponses(): Record<string, Json> {
   const why: Record<number, string> = {
-    400: "The request is wrong: a malformed body or one of the wrong shape (`BAD_REQUEST`), a message the actor does not handle (`UNKNOWN_MESSAGE`), an invalid actor name (`INVALID_NAME`) or option (`INVALID_OPTION`).",
+    400: "The request is wrong: a malformed body or one of the wrong shape (`BAD_REQUEST`), a message the actor does not handle (`UNKNOWN_MESSAGE`), an invalid actor name or entity kind or key (`INVALID_NAME`) or option (`INVALID_OPTION`).",
     401: "The node has an API token and the request did not carry it as `Authorization: Bearer <token>` (always JSON).",
-    404: "No instance of the actor exists anywhere in the cluster (after waiting `x-wait-ms`, if given).",
+    404: "No instance of the actor exists anywhere in the cluster (after waiting `x-wait-ms`, if given); for an entity, no member hosts its kind.",
     413: "The body is over `limits.maxMessageBytes` (4 MiB by default); beyond twice that, the server refuses it before reading, with an empty 413 (always JSON).",
     415: "The content type is neither JSON nor msgpack (always JSON).",
     429: "Too many calls wait for names to appear on this node (`x-wait-ms`, `limits.maxNameWaits`), or the node hosting the actor has too many calls from this one in progress (`limits.maxInFlightPerPeer`).",
     500: "The handler threw (`HANDLER_ERROR`, with the thrown error's `errorName`), or its result cannot be encoded; a handler may also throw an `ActorError` with a code of its own.",
-    502: "The node that hosts the actor, or the node pinned with `x-node`, cannot be reached.",
-    503: "The actor's mailbox is full (`MAILBOX_FULL`), the actor stopped (`ACTOR_STOPPED`), or the node is shutting down (`SHUTTING_DOWN`).",
+    502: "The node that hosts the actor (an entity's owner), or the node pinned with `x-node`, cannot be reached.",
+    503: "The actor's mailbox is full (`MAILBOX_FULL`), the actor stopped (`ACTOR_STOPPED`: an entity passivating or moving), the node is shutting down (`SHUTTING_DOWN`), or an entity's key moved to another member while the call was on its way (`ENTITY_MOVED`: nothing ran, retry).",
     504: "The call did not finish within its timeout (`x-timeout-ms`, else the node's `askTimeoutMs`).",
   };
   const jsonOnly = new Set([401, 413, 415]);
@@ -87,16 +88,64 @@ function option(header: string, query: string, valueSchema: Json, description: s
   };
 }
 
-const OPTIONS: Record<string, Json> = {
+/** The options of every call: its mode and its timeout. */
+const CALL_OPTIONS: Record<string, Json> = {
   ...option("x-message-mode", "mode", schema("MessageMode"), "`tell`: fire-and-forget, answered `202 {\"accepted\": true}` once this node took the message; a failure later (here, or at the node it was forwarded to) is only logged. `ask` (the default) waits for the answer; any other value is `400 INVALID_OPTION`."),
   ...option("x-timeout-ms", "timeout_ms", { type: "number", exclusiveMinimum: 0 }, "This call's timeout, in ms (default: the node's `askTimeoutMs`, 30 s); longer than `limits.maxCallTimeoutMs` (5 min) is cut to it. For a stream, each step's."),
+};
+
+/** The options that choose which instance of a name gets the call (`POST /actor/{name}` only: an entity's key decides). */
+const ROUTE_OPTIONS: Record<string, Json> = {
   ...option("x-policy", "policy", schema("PolicyName"), "Which instance gets the call when the name has several and none is on this node (default `round-robin`)."),
   ...option("x-policy-key", "key", { type: "string", maxLength: 256 }, "For `consistent-hash`: calls with one key go to one instance while it lives."),
   ...option("x-node", "node", { type: "string", maxLength: 256 }, "Pins the call to one node, by node id or `host:port`: `502 NODE_UNREACHABLE` when it is not an alive member, `404 ACTOR_NOT_FOUND` when it has no such actor."),
   ...option("x-wait-ms", "wait_ms", { type: "number", minimum: 0 }, "When no instance exists yet, wait up to this many ms (at most `limits.maxCallTimeoutMs`) for one to appear anywhere in the cluster, then call it; `404` after that (default 0: answer from what is known now). Past `limits.maxNameWaits` calls waiting on one node, `429 TOO_MANY_CALLS`."),
 };
 
-const OPTION_REFS = Object.keys(OPTIONS).map(parameter);
+const CALL_OPTION_REFS = Object.keys(CALL_OPTIONS).map(parameter);
+const ROUTE_OPTION_REFS = Object.keys(ROUTE_OPTIONS).map(parameter);
+
+/** What a call answers, the same on both call routes. */
+const ANSWERS = `The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
+
+- an ask: \`200 {"result": <value>}\` (\`null\` when the method returns nothing);
+- a tell (\`x-message-mode: tell\`): \`202 {"accepted": true}\`;
+- a stream (the method is an async generator): \`200\` with a body of records, read as the client reads
+  (a client that stops reading ends the generator). JSON: \`application/x-ndjson\`, one record per line.
+  msgpack: \`application/vnd.pulsing.msgpack-stream\`, each record a 4-byte big-endian length followed by
+  that many bytes of msgpack. The schema given for these two media types is that of one record
+  (\`StreamRecord\`): items, then exactly one of \`{"end": true}\` or an error record. A stream that fails
+  before its first item answers with the error's status and error body instead of \`200\`.`;
+
+/**
+ * A call route's operation: `POST /actor/{name}` and `POST /entity/{kind}/{key}`
+ * take the same bodies and modes and answer with the same codes and statuses
+ * (one route handler serves both); only what the path names, and the options
+ * that choose a node, differ.
+ */
+function callOperation(operation: { operationId: string; tags: string[]; summary: string; description: string; parameters: Json[] }): Json {
+  return {
+    ...operation,
+    security: [{}, { apiToken: [] }],
+    requestBody: {
+      required: true,
+      description: "The message, the same shape in JSON or msgpack. A missing content type, `text/plain` and `application/x-www-form-urlencoded` (what `curl -d` sends) are read as JSON.",
+      content: inEncodings(schema("ActorRequest"), [JSON_TYPE, MSGPACK_TYPE, "application/x-msgpack", "text/plain", "application/x-www-form-urlencoded"]),
+    },
+    responses: {
+      "200": {
+        description: "The answer of an ask (`{\"result\": …}`), or a stream of records.",
+        content: {
+          ...inEncodings(schema("AskResult")),
+          [NDJSON_TYPE]: { schema: schema("StreamRecord") },
+          [MSGPACK_STREAM_TYPE]: { schema: schema("StreamRecord") },
+        },
+      },
+      "202": { description: "A tell, taken.", content: inEncodings(schema("TellAccepted")) },
+      ...Object.fromEntries(Object.keys(ACTOR_ERRORS).map((name) => [name.slice("Error".length), response(name)])),
+    },
+  };
+}
 
 /** The node's id, as every route reports it. */
 const NODE_ID: Json = { type: "string", description: "The node's id: a UUID, new at every start.", pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" };
@@ -104,7 +153,8 @@ const ADDR: Json = { type: "string", description: "`host:port`: the address the 
 const COUNT: Json = { type: "integer", minimum: 0 };
 
 const DESCRIPTION = `Every HTTP route a pulsing node serves on its one port (\`ActorSystem.start({ addr })\`).
-Any HTTP client calls named actors with \`POST /actor/{name}\`; the other routes are for operators.
+Any HTTP client calls named actors with \`POST /actor/{name}\`, and entities (virtual actors, one per kind and key)
+with \`POST /entity/{kind}/{key}\`; the other routes are for operators.
 
 The routes tagged \`internal\` are how nodes talk to each other (links and gossip, signed with the cluster
 secret when there is one): they are listed so that the document names every route, not for clients.
@@ -128,20 +178,21 @@ export const openApiDocument: Json = {
   info: {
     title: "pulsing node",
     version: packageJson.version,
-    summary: "Call a node's named actors over HTTP, and read its state.",
+    summary: "Call a node's named actors and entities over HTTP, and read its state.",
     description: DESCRIPTION,
     license: { name: "Apache-2.0", identifier: "Apache-2.0" },
   },
   servers: [{ url: "/", description: "The node that serves this document." }],
   tags: [
     { name: "actors", description: "Calling named actors." },
+    { name: "entities", description: "Calling virtual actors by kind and key (docs/entities.md)." },
     { name: "cluster", description: "The cluster as this node sees it." },
     { name: "operations", description: "Health, readiness, metrics, the dashboard." },
     { name: "internal", description: "Node to node: links and gossip. Not for clients (docs/protocol.md)." },
   ],
   paths: {
     "/actor/{name}": {
-      post: {
+      post: callOperation({
         operationId: "callActor",
         tags: ["actors"],
         summary: "Call a named actor: an ask, a tell, or a stream.",
@@ -149,36 +200,26 @@ export const openApiDocument: Json = {
 forwarded to a node that hosts the name, chosen by the policy. \`404 ACTOR_NOT_FOUND\` only when no
 instance exists in the cluster.
 
-The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
+${ANSWERS}`,
+        parameters: [parameter("ActorName"), ...CALL_OPTION_REFS, ...ROUTE_OPTION_REFS],
+      }),
+    },
+    "/entity/{kind}/{key}": {
+      post: callOperation({
+        operationId: "callEntity",
+        tags: ["entities"],
+        summary: "Call the entity (kind, key), a virtual actor: an ask, a tell, or a stream.",
+        description: `An entity is one actor per (kind, key) in the cluster, made on its first call (docs/entities.md). Any
+node answers: the owner of the key (by rendezvous hashing over the alive members that host the kind)
+runs it, activating it first when it is not active; a node that is not the owner forwards the call to
+it. \`404 ACTOR_NOT_FOUND\` when no member hosts the kind. \`503 ENTITY_MOVED\` when the key moved to
+another member while the call was on its way (membership is changing): nothing ran, so retrying is safe.
+The key decides the node: the routing options of \`POST /actor/{name}\` (policy, key, node, wait) do not
+apply.
 
-- an ask: \`200 {"result": <value>}\` (\`null\` when the method returns nothing);
-- a tell (\`x-message-mode: tell\`): \`202 {"accepted": true}\`;
-- a stream (the method is an async generator): \`200\` with a body of records, read as the client reads
-  (a client that stops reading ends the generator). JSON: \`application/x-ndjson\`, one record per line.
-  msgpack: \`application/vnd.pulsing.msgpack-stream\`, each record a 4-byte big-endian length followed by
-  that many bytes of msgpack. The schema given for these two media types is that of one record
-  (\`StreamRecord\`): items, then exactly one of \`{"end": true}\` or an error record. A stream that fails
-  before its first item answers with the error's status and error body instead of \`200\`.`,
-        security: [{}, { apiToken: [] }],
-        parameters: [parameter("ActorName"), ...OPTION_REFS],
-        requestBody: {
-          required: true,
-          description: "The message, the same shape in JSON or msgpack. A missing content type, `text/plain` and `application/x-www-form-urlencoded` (what `curl -d` sends) are read as JSON.",
-          content: inEncodings(schema("ActorRequest"), [JSON_TYPE, MSGPACK_TYPE, "application/x-msgpack", "text/plain", "application/x-www-form-urlencoded"]),
-        },
-        responses: {
-          "200": {
-            description: "The answer of an ask (`{\"result\": …}`), or a stream of records.",
-            content: {
-              ...inEncodings(schema("AskResult")),
-              [NDJSON_TYPE]: { schema: schema("StreamRecord") },
-              [MSGPACK_STREAM_TYPE]: { schema: schema("StreamRecord") },
-            },
-          },
-          "202": { description: "A tell, taken.", content: inEncodings(schema("TellAccepted")) },
-          ...Object.fromEntries(Object.keys(ACTOR_ERRORS).map((name) => [name.slice("Error".length), response(name)])),
-        },
-      },
+${ANSWERS}`,
+        parameters: [parameter("EntityKind"), parameter("EntityKey"), ...CALL_OPTION_REFS],
+      }),
     },
     "/health": {
       get: {
@@ -238,7 +279,7 @@ The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
         summary: "Metrics in the Prometheus text exposition format (version 0.0.4).",
         responses: {
           "200": {
-            description: "The metrics: `pulsing_*` series (actors, messages by kind, HTTP ask latency, mailbox depth, links, members by state, limit trips, gossip) and `process_*` ones.",
+            description: "The metrics: `pulsing_*` series (actors, messages by kind, HTTP ask latency, mailbox depth, links, members by state, limit trips, gossip, entities by kind: active, activations, passivations, moves, failed activations) and `process_*` ones.",
             content: { "text/plain": { schema: { type: "string" } } },
           },
         },
@@ -324,7 +365,7 @@ The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
       apiToken: {
         type: "http",
         scheme: "bearer",
-        description: "Only on a node started with `apiToken` (the CLI's `--api-token`): `POST /actor/{name}` then needs `Authorization: Bearer <token>`, else `401 UNAUTHORIZED`. The other routes never need it.",
+        description: "Only on a node started with `apiToken` (the CLI's `--api-token`): `POST /actor/{name}` and `POST /entity/{kind}/{key}` then need `Authorization: Bearer <token>`, else `401 UNAUTHORIZED`. The other routes never need it.",
       },
     },
     parameters: {
@@ -335,7 +376,23 @@ The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
         schema: { type: "string", minLength: 1 },
         description: "The actor's name. It may hold slashes, as they are (`/actor/services/api/handler`) or percent-encoded, whole or in part (`/actor/services%2Fapi%2Fhandler`, what a generated client sends); a malformed encoding is `400 BAD_REQUEST`.",
       },
-      ...OPTIONS,
+      EntityKind: {
+        name: "kind",
+        in: "path",
+        required: true,
+        // The rule of src/entity/address.ts (kindProblem), which refuses anything else with 400 INVALID_NAME.
+        schema: { type: "string", pattern: "^(?!\\.+$)[A-Za-z0-9_.-]{1,64}$" },
+        description: "The entity's kind, as the nodes that host it name it (`system.host(Cart, { kind })`, else the class's `static kind` or its name): 1 to 64 characters of `A-Z a-z 0-9 _ . -`, not only dots. Anything else is `400 INVALID_NAME`.",
+      },
+      EntityKey: {
+        name: "key",
+        in: "path",
+        required: true,
+        schema: { type: "string", minLength: 1, maxLength: 256 },
+        description: "The entity's key: any text of 1 to 256 characters without control characters (else `400 INVALID_NAME`). Percent-encode it (`/entity/cart/user%2F42%3Fx`, what a generated client sends); slashes may also go as they are (`/entity/cart/user/42`: the key is everything after the kind). A malformed encoding is `400 BAD_REQUEST`.",
+      },
+      ...CALL_OPTIONS,
+      ...ROUTE_OPTIONS,
     },
     responses: ACTOR_ERRORS,
     schemas: {
@@ -499,9 +556,22 @@ The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
         },
         additionalProperties: false,
       },
+      EntityKindCounts: {
+        type: "object",
+        description: "One entity kind on this node: the activations active now, and what happened since the node started.",
+        required: ["active", "activations", "passivations", "moves", "failedActivations"],
+        properties: {
+          active: { ...COUNT, description: "Activations running now." },
+          activations: { ...COUNT, description: "Activations made (first calls to a key that was not active here)." },
+          passivations: { ...COUNT, description: "Activations stopped: idle, past `maxActive`, moved, or at shutdown." },
+          moves: { ...COUNT, description: "Of the passivations, those because another member owns the key now." },
+          failedActivations: { ...COUNT, description: "Activations whose `onActivate` threw (their calls failed with `START_FAILED`)." },
+        },
+        additionalProperties: false,
+      },
       Dashboard: {
         type: "object",
-        required: ["node", "addr", "uptimeSeconds", "members", "registry", "actors", "counts", "mailboxDepth", "linksUp", "linkTraffic", "gossip", "limitTrips", "warnings", "at"],
+        required: ["node", "addr", "uptimeSeconds", "members", "registry", "actors", "entities", "counts", "mailboxDepth", "linksUp", "linkTraffic", "gossip", "limitTrips", "warnings", "at"],
         properties: {
           node: NODE_ID,
           addr: ADDR,
@@ -509,6 +579,11 @@ The answer uses the request's encoding (JSON, or msgpack for a msgpack request):
           members: { type: "array", items: schema("Member") },
           registry: { type: "array", items: schema("RegistryEntry") },
           actors: { type: "array", items: schema("LocalActor") },
+          entities: {
+            type: "object",
+            description: "The entity kinds this node hosts, by kind (empty when it hosts none).",
+            additionalProperties: schema("EntityKindCounts"),
+          },
           counts: {
             type: "object",
             description: "Messages sent to this node's actors by kind, actors spawned and stopped, messages refused: since start.",

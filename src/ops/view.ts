@@ -9,6 +9,7 @@ export function snapshot(view: NodeView): Record<string, unknown> {
     members: view.members(),
     registry: view.registry(),
     actors: view.actors(),
+    entities: view.entities(),
     counts: view.counts(),
     mailboxDepth: view.mailboxDepth(),
     linksUp: view.linksUp(),

@@ -13,7 +13,7 @@ import { decode, encode } from "@msgpack/msgpack";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { Actor, type ActorSchemas, ActorSystem, ERROR_CODES, type ErrorCode } from "pulsing";
+import { Actor, type ActorSchemas, ActorSystem, Entity, ERROR_CODES, type ErrorCode } from "pulsing";
 import { openApiDocument } from "../../src/ops/index.ts";
 import { statusOf } from "../../src/transport/problem.ts";
 import { PROTOCOL_VERSION } from "../../src/wire/index.ts";
@@ -167,6 +167,18 @@ async function callActor(node: ActorSystem, name: string, call: ActorCall = {}):
   return checked("/actor/{name}", "post", await fetch(request));
 }
 
+/** `POST /entity/{kind}/{key}`, checked: `path` is what follows /entity/ as sent (default: the kind, then the key percent-encoded). */
+async function callEntity(node: ActorSystem, kind: string, key: string, call: ActorCall = {}): Promise<Answer> {
+  const type = call.type === undefined ? "application/json" : call.type;
+  const msgpack = type !== null && type.includes("msgpack");
+  const body = call.raw ?? (msgpack ? encode(call.body) : JSON.stringify(call.body));
+  const query = call.query === undefined ? "" : `?${new URLSearchParams(call.query)}`;
+  const request = new Request(`http://${node.addr}/entity/${call.path ?? `${kind}/${encodeURIComponent(key)}`}${query}`, { method: "POST", body, headers: { ...call.headers } });
+  if (type === null) request.headers.delete("content-type");
+  else request.headers.set("content-type", type);
+  return checked("/entity/{kind}/{key}", "post", await fetch(request));
+}
+
 const errorCode = (answer: Answer) => (answer.body as { error: { code: string } }).error.code;
 
 // ---- the actors the live node serves -----------------------------------------
@@ -214,6 +226,21 @@ class Checked extends Actor {
   }
 }
 
+/** An entity: a tally per key, which says which key it is. */
+class Tally extends Entity {
+  static kind = "tally";
+  #n = 0;
+  add(by = 1): { key: string; n: number } {
+    return { key: this.key, n: (this.#n += by) };
+  }
+  async *countTo(k: number): AsyncGenerator<number> {
+    for (let i = 0; i < k; i++) yield i;
+  }
+  fails(): never {
+    throw new TypeError("no good");
+  }
+}
+
 /** Holds shutdown back, so the test sees a node answering while it shuts down. */
 class SlowToStop extends Actor {
   override async onStop(): Promise<void> {
@@ -238,21 +265,25 @@ test("the document is valid OpenAPI 3.1 (@readme/openapi-parser)", async () => {
   expect((doc.info as Json).version).toBe(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
 });
 
-test("every error code is documented with its status (ERROR_CODES, statusOf), and no status of POST /actor admits another code", () => {
+test("every error code is documented with its status (ERROR_CODES, statusOf), and no status of a call route admits another code", () => {
   expect(((doc.components.schemas as Record<string, Json>).ErrorCode as Json).enum).toEqual([...ERROR_CODES]);
-  const statuses = Object.keys(doc.paths["/actor/{name}"]?.post?.responses as Json)
-    .map(Number)
-    .filter((status) => status >= 400);
-  // Refused before the body is read: the code fits no status of its own there.
-  const beforeBody = [413, 415];
-  for (const code of ERROR_CODES) {
-    for (const status of statuses) {
-      const body = { error: { code, message: "m" } };
-      const accepted = validator((responseOf("/actor/{name}", "post", status)?.content as Record<string, Json>)["application/json"]?.schema)(body);
-      const expected = status === statusOf(code) || (code === "BAD_REQUEST" && beforeBody.includes(status));
-      if (accepted !== expected) throw new Error(`${code} at ${status}: the document ${accepted ? "admits" : "refuses"} it, statusOf says ${statusOf(code as ErrorCode)}`);
+  for (const path of ["/actor/{name}", "/entity/{kind}/{key}"]) {
+    const statuses = Object.keys(doc.paths[path]?.post?.responses as Json)
+      .map(Number)
+      .filter((status) => status >= 400);
+    // Refused before the body is read: the code fits no status of its own there.
+    const beforeBody = [413, 415];
+    for (const code of ERROR_CODES) {
+      for (const status of statuses) {
+        const body = { error: { code, message: "m" } };
+        const accepted = validator((responseOf(path, "post", status)?.content as Record<string, Json>)["application/json"]?.schema)(body);
+        const expected = status === statusOf(code) || (code === "BAD_REQUEST" && beforeBody.includes(status));
+        if (accepted !== expected) throw new Error(`${path}: ${code} at ${status}: the document ${accepted ? "admits" : "refuses"} it, statusOf says ${statusOf(code as ErrorCode)}`);
+      }
     }
   }
+  // ENTITY_MOVED is the retryable 503 of an entity whose key moved mid-call.
+  expect(statusOf("ENTITY_MOVED")).toBe(503);
 });
 
 test("docs/openapi.json is the document nodes serve at GET /openapi.json", async () => {
@@ -266,7 +297,7 @@ test("docs/openapi.json is the document nodes serve at GET /openapi.json", async
 test("every route a node serves is in the document", async () => {
   await startNode();
   const app = lastApp as Hono;
-  const served = new Set(app.routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${route.path.replace(/^\/actor\/\*$/, "/actor/{name}")}`));
+  const served = new Set(app.routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${route.path.replace(/^\/actor\/\*$/, "/actor/{name}").replace(/^\/entity\/\*$/, "/entity/{kind}/{key}")}`));
   const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)));
   expect([...served].sort()).toEqual([...documented].sort());
 });
@@ -450,6 +481,67 @@ test("POST /actor/{name} on a node with an API token: 401 without it, 200 with i
   expect((await callActor(node, "counter", { body: { msg_type: "inc" }, headers: { authorization: `Bearer ${token}` } })).body).toEqual({ result: 1 });
   // The token guards the actor route only.
   expect((await get(node, "/health")).status).toBe(200);
+});
+
+test("POST /entity/{kind}/{key}: asks in each encoding, keys with slashes and other characters, tells, streams", async () => {
+  const node = await startNode();
+  node.host(Tally);
+  expect((await callEntity(node, "tally", "k-1", { body: { msg_type: "add", payload: [2] } })).body).toEqual({ result: { key: "k-1", n: 2 } });
+  const msgpack = await callEntity(node, "tally", "k-1", { body: { msg_type: "add", payload: [1] }, type: "application/msgpack" });
+  expect([msgpack.type, msgpack.body]).toEqual(["application/msgpack", { result: { key: "k-1", n: 3 } }]);
+  // What curl -d sends is JSON too.
+  expect((await callEntity(node, "tally", "k-1", { body: { msg_type: "add" }, type: "application/x-www-form-urlencoded" })).body).toEqual({ result: { key: "k-1", n: 4 } });
+  // A key with a slash, percent-encoded or as it is: one entity.
+  expect((await callEntity(node, "tally", "user/42?x y", { body: { msg_type: "add" } })).body).toEqual({ result: { key: "user/42?x y", n: 1 } });
+  expect((await callEntity(node, "tally", "user/42", { body: { msg_type: "add" }, path: "tally/user/42" })).body).toEqual({ result: { key: "user/42", n: 1 } });
+  expect((await callEntity(node, "tally", "user/42", { body: { msg_type: "add" } })).body).toEqual({ result: { key: "user/42", n: 2 } });
+  // A tell, by header and by query.
+  const tell = await callEntity(node, "tally", "told", { body: { msg_type: "add", payload: [5] }, headers: { "x-message-mode": "tell" } });
+  expect([tell.status, tell.body]).toEqual([202, { accepted: true }]);
+  const tellQuery = await callEntity(node, "tally", "told", { body: { msg_type: "add", payload: [5] }, type: "application/msgpack", query: { mode: "tell" } });
+  expect([tellQuery.status, tellQuery.type, tellQuery.body]).toEqual([202, "application/msgpack", { accepted: true }]);
+  await until(async () => ((await node.entity<Tally>("tally", "told").add(0)) as { n: number }).n === 10, "the tells to land");
+  // Streams, in both framings.
+  const ndjson = await callEntity(node, "tally", "k-1", { body: { msg_type: "countTo", payload: [2] } });
+  expect([ndjson.type, ndjson.records]).toEqual(["application/x-ndjson", [{ item: 0 }, { item: 1 }, { end: true }]]);
+  const framed = await callEntity(node, "tally", "k-1", { body: { msg_type: "countTo", payload: [1] }, type: "application/msgpack" });
+  expect([framed.type, framed.records]).toEqual(["application/vnd.pulsing.msgpack-stream", [{ item: 0 }, { end: true }]]);
+  // With a timeout option.
+  expect((await callEntity(node, "tally", "k-1", { body: { msg_type: "add" }, headers: { "x-timeout-ms": "5000" } })).status).toBe(200);
+  expect(node.entities().tally).toMatchObject({ active: 4, activations: 4 });
+});
+
+test("POST /entity/{kind}/{key}: each refusal has its documented status and code", async () => {
+  const node = await startNode({ limits: { maxMessageBytes: 1024 } });
+  node.host(Tally);
+  const inc = { msg_type: "add" };
+  const refusals: [{ kind?: string; key?: string } & ActorCall, number, string][] = [
+    [{ kind: "nobody", body: inc }, 404, "ACTOR_NOT_FOUND"],
+    [{ kind: "bad kind!", body: inc }, 400, "INVALID_NAME"],
+    [{ kind: "...", body: inc }, 400, "INVALID_NAME"], // only dots (".." would be a dot segment the URL resolves)
+    [{ body: inc, path: "tally" }, 400, "INVALID_NAME"],
+    [{ body: inc, path: "tally/" }, 400, "INVALID_NAME"],
+    [{ key: "k".repeat(257), body: inc }, 400, "INVALID_NAME"],
+    [{ key: "a\nb", body: inc }, 400, "INVALID_NAME"],
+    [{ body: inc, path: "tally/%E0%A4%A" }, 400, "BAD_REQUEST"],
+    [{ raw: "{not json" }, 400, "BAD_REQUEST"],
+    [{ body: { msg_type: "nope" } }, 400, "UNKNOWN_MESSAGE"],
+    [{ body: inc, headers: { "x-message-mode": "shout" } }, 400, "INVALID_OPTION"],
+    [{ body: inc, query: { timeout_ms: "0" } }, 400, "INVALID_OPTION"],
+    [{ body: { msg_type: "add", payload: ["x".repeat(2000)] } }, 413, "BAD_REQUEST"],
+    [{ body: inc, type: "application/xml" }, 415, "BAD_REQUEST"],
+    [{ body: { msg_type: "fails" } }, 500, "HANDLER_ERROR"],
+  ];
+  for (const [call, status, code] of refusals) {
+    const answer = await callEntity(node, call.kind ?? "tally", call.key ?? "k", call);
+    expect([JSON.stringify(call).slice(0, 80), answer.status, (answer.body as { error?: { code: string } }).error?.code]).toEqual([JSON.stringify(call).slice(0, 80), status, code]);
+  }
+  // The API token guards entities as it guards actors.
+  const guarded = await startNode({ apiToken: "the-api-token-1234" });
+  guarded.host(Tally);
+  const refused = await callEntity(guarded, "tally", "k", { body: inc });
+  expect([refused.status, errorCode(refused)]).toEqual([401, "UNAUTHORIZED"]);
+  expect((await callEntity(guarded, "tally", "k", { body: inc, headers: { authorization: "Bearer the-api-token-1234" } })).body).toEqual({ result: { key: "k", n: 1 } });
 });
 
 test("the internal routes: GET /cluster/link upgrades a peer's WebSocket, POST /cluster/gossip takes a message", async () => {
