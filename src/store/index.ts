@@ -1,0 +1,1 @@
+export type { Activated, EntityStore, Reminder, StateWrite } from "./store.ts";
