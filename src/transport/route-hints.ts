@@ -24,6 +24,9 @@ export type Locate = (name: string, hints: RouteHints) => NetworkActor | ActorEr
 
 export const NO_HINTS: RouteHints = Object.freeze({});
 
+/** How an entity's address starts on a link (the entity layer's `ENTITY_PREFIX`; actor names cannot hold `#`). */
+const ENTITY_TARGET = "#";
+
 /** The longest hint value taken: keys and node ids are short; anything longer is a mistake or an attack. */
 const MAX_HINT_LENGTH = 256;
 
@@ -65,10 +68,11 @@ export function readHints(read: (header: string, param: string) => string | unde
 /**
  * A link call's target as an out-of-cluster client writes it: the actor's
  * name, then its hints as a query (`svc/counter?policy=consistent-hash&key=7`).
- * Names cannot hold `?`, so a plain name has no hints.
+ * Names cannot hold `?`, so a plain name has no hints. An entity's address
+ * (`#kind/key`) takes none either: its key decides the node, and may hold `?`.
  */
 export function splitTarget(target: string): { name: string; hints: RouteHints } {
-  const query = target.indexOf("?");
+  const query = target.startsWith(ENTITY_TARGET) ? -1 : target.indexOf("?");
   if (query < 0) return { name: target, hints: NO_HINTS };
   const params = new URLSearchParams(target.slice(query + 1));
   return { name: target.slice(0, query), hints: readHints((_header, param) => params.get(param) ?? undefined) };
