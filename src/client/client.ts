@@ -1,6 +1,7 @@
-import { type ActorRef, ActorError, checkTimeout, clip, deadlines, jsonLogger, type Lane, type Logger, nameProblem, routedRef } from "../actor/index.ts";
+import { type Actor, type ActorClass, type ActorRef, ActorError, checkTimeout, clip, deadlines, jsonLogger, type Lane, type Logger, nameProblem, routedRef } from "../actor/index.ts";
 import { ClusterAuth, formatAddr, joinTarget, type Link, Links, parseAddr, type RouteHints, type TlsOptions, type TransportLimits } from "../transport/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
+import { entityAddress, kindOfClass } from "./entity-address.ts";
 import { GatewayTarget } from "./gateway-target.ts";
 
 export interface ClientOptions {
@@ -75,7 +76,23 @@ export class Client {
       ...(options.node === undefined ? {} : { node: options.node }),
       ...(options.timeoutMs === undefined ? {} : { waitMs: checkTimeout(options.timeoutMs, "timeoutMs") }),
     };
-    return routedRef(new GatewayTarget(name, joinTarget(name, hints), () => this.#current()), this.#lane) as ActorRef<T>;
+    return routedRef(new GatewayTarget(name, name, joinTarget(name, hints), () => this.#current()), this.#lane) as ActorRef<T>;
+  }
+
+  /**
+   * A typed ref to the entity (kind, key), a virtual actor, wherever its key
+   * lives (docs/entities.md): the gateway sends each call to the key's owner,
+   * which activates the entity on first use. By class, the kind is the class's
+   * `static kind`, else its name; a kind hosted under another name (`host(Cls,
+   * { kind })`) is called by that name. A kind no member hosts fails each call
+   * with ACTOR_NOT_FOUND; a bad kind or key throws INVALID_NAME here.
+   */
+  entity<T extends Actor>(cls: ActorClass<T, []>, key: string): ActorRef<T>;
+  entity<T = unknown>(kind: string, key: string): ActorRef<T>;
+  entity(kindOrClass: string | ActorClass<Actor, []>, key: string): ActorRef<unknown> {
+    const kind = typeof kindOrClass === "function" ? kindOfClass(kindOrClass) : kindOrClass;
+    const target = entityAddress(kind, key);
+    return routedRef(new GatewayTarget(undefined, `${kind}/${key}`, target, () => this.#current()), this.#lane) as ActorRef<unknown>;
   }
 
   /** Closes the link; calls in flight fail with NODE_UNREACHABLE. Idempotent. */
