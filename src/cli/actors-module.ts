@@ -1,22 +1,27 @@
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulsing from "../index.ts";
-import type { Actor, ActorClass, ActorSystem, SpawnOptions } from "../index.ts";
+import type { Actor, ActorClass, ActorSystem, HostOptions, SpawnOptions } from "../index.ts";
 
 /**
  * What an `--actors` module exports, as its default export or as named ones:
  *
  *   export default {
+ *     entities: [Cart, { cls: Room, passivateAfterMs: 60_000 }], // entity kinds hosted here (system.host)
  *     spawnable: [Counter],                                 // others may spawn these here (allowSpawn)
  *     spawn: [{ actor: Counter, name: "counter" }],       // spawned at start, in order
  *     async setup(system) { ... },                          // then called, for anything else
  *   };
  */
 export interface ActorsModule {
+  entities?: HostedEntity[];
   spawnable?: ActorClass[];
   spawn?: (SpawnOptions & { actor: ActorClass })[];
   setup?(system: ActorSystem): void | Promise<void>;
 }
+
+/** An entity kind an actors module hosts: its class (kind: its `static kind`, else its name), or the class with `system.host`'s options. */
+export type HostedEntity = ActorClass<Actor, []> | (HostOptions & { cls: ActorClass<Actor, []> });
 
 let installed = false;
 
@@ -56,9 +61,11 @@ export async function loadActorsModule(path: string): Promise<ActorsModule> {
     throw new ActorsModuleError(`cannot load --actors ${path}: ${(error as Error).message}${missingPackageHint(path, error)}`);
   }
   const spec = (typeof exported.default === "object" && exported.default !== null ? exported.default : exported) as Record<string, unknown>;
+  const entities = spec.entities ?? [];
   const spawnable = spec.spawnable ?? [];
   const spawn = spec.spawn ?? [];
   const setup = spec.setup;
+  checkEntities(path, entities);
   if (!Array.isArray(spawnable)) throw new ActorsModuleError(`${path}: "spawnable" must be an array of classes that extend Actor`);
   spawnable.forEach((actor: unknown, index) => {
     if (typeof actor !== "function" || !(actor.prototype instanceof pulsing.Actor)) {
@@ -73,10 +80,21 @@ export async function loadActorsModule(path: string): Promise<ActorsModule> {
     }
   });
   if (setup !== undefined && typeof setup !== "function") throw new ActorsModuleError(`${path}: "setup" must be a function`);
-  if (spawnable.length === 0 && spawn.length === 0 && setup === undefined) {
-    throw new ActorsModuleError(`${path} exports none of "spawnable", "spawn" and "setup": nothing to run`);
+  if ((entities as unknown[]).length === 0 && spawnable.length === 0 && spawn.length === 0 && setup === undefined) {
+    throw new ActorsModuleError(`${path} exports none of "entities", "spawnable", "spawn" and "setup": nothing to run`);
   }
-  return { spawnable: spawnable as ActorsModule["spawnable"], spawn: spawn as ActorsModule["spawn"], setup: setup as ActorsModule["setup"] };
+  return { entities: entities as ActorsModule["entities"], spawnable: spawnable as ActorsModule["spawnable"], spawn: spawn as ActorsModule["spawn"], setup: setup as ActorsModule["setup"] };
+}
+
+const isActorClass = (value: unknown): boolean => typeof value === "function" && value.prototype instanceof pulsing.Actor;
+
+/** `entities`: an array of classes, or of `{ cls, ...hostOptions }`; the options themselves are checked by `host`, when the node runs the module. */
+function checkEntities(path: string, entities: unknown): asserts entities is HostedEntity[] {
+  if (!Array.isArray(entities)) throw new ActorsModuleError(`${path}: "entities" must be an array of entity classes or { cls, kind?, passivateAfterMs?, maxActive?, mailboxCapacity?, placement? }`);
+  entities.forEach((entry: unknown, index) => {
+    const cls = typeof entry === "function" ? entry : (entry as { cls?: unknown } | null)?.cls;
+    if (!isActorClass(cls)) throw new ActorsModuleError(`${path}: entities[${index}] must be a class that extends Entity (imported from "pulsing"), or { cls: that class, ...options }`);
+  });
 }
 
 /** For a package the module (or one of its files) imports but that is not installed: where it is looked for, and the other way. */
@@ -94,7 +112,15 @@ function missingPackageHint(path: string, error: unknown): string {
 }
 
 export async function runActorsModule(system: ActorSystem, module: ActorsModule): Promise<void> {
-  // Allowed first: a class the module also spawns, or a setup that spawns on other nodes, finds it so.
+  // Hosted first: the spawned actors and setup can call entities at once.
+  for (const entry of module.entities ?? []) {
+    if (typeof entry === "function") system.host(entry);
+    else {
+      const { cls, ...options } = entry;
+      system.host(cls, options);
+    }
+  }
+  // Allowed before spawning: a class the module also spawns, or a setup that spawns on other nodes, finds it so.
   system.allowSpawn(...(module.spawnable ?? []));
   for (const { actor, ...options } of module.spawn ?? []) await system.spawn(actor as ActorClass<Actor, unknown[]>, options);
   await module.setup?.(system);

@@ -2,10 +2,10 @@
  * The demo actors: what `pulsing node` serves when it is given no `--actors`
  * (the executable and the package embed this module), and what examples/demo.ts
  * plays with. It has the shape of any `--actors` module (a default export that
- * says what to spawn), but it lives in src/ and imports the library by path, so
- * that it ships with the package.
+ * says what to host and spawn), but it lives in src/ and imports the library by
+ * path, so that it ships with the package.
  */
-import { Actor } from "../index.ts";
+import { Actor, Entity } from "../index.ts";
 
 export class Counter extends Actor {
   #n = 0;
@@ -29,7 +29,24 @@ export class Echo extends Actor {
   }
 }
 
+/**
+ * An entity (a virtual actor): one counter per key, made on its first call
+ * anywhere in the cluster and passivated after 5 idle minutes:
+ * `POST /entity/counter/alice` with `{"msg_type":"inc","payload":[1]}`.
+ */
+export class KeyedCounter extends Entity {
+  static kind = "counter";
+  #n = 0;
+  inc(by = 1): number {
+    return (this.#n += by);
+  }
+  get(): number {
+    return this.#n;
+  }
+}
+
 export default {
+  entities: [KeyedCounter],
   spawn: [
     { actor: Counter, name: "demo/counter" },
     { actor: Echo, name: "demo/echo" },

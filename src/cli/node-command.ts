@@ -124,6 +124,7 @@ export const runNode = defineCommand(nodeSpec, async ({ values }, io) => {
       `  members    pulsing inspect members --endpoint ${running.addr}`,
       values.actors === undefined ? `  try        pulsing ask ${running.addr} demo/counter inc 2` : "",
       values.actors === undefined ? `             curl -s ${running.addr}/actor/demo/counter -d '{"msg_type":"inc","payload":[2]}'` : "",
+      values.actors === undefined ? `             curl -s ${running.addr}/entity/counter/alice -d '{"msg_type":"inc","payload":[1]}'` : "",
       "",
     ]
       .filter((line, i, all) => line !== "" || i === all.length - 1)
