@@ -42,6 +42,9 @@ async function refresh() {
     document.getElementById("alive").textContent = data.members.filter((m) => m.state === "alive").length;
     document.getElementById("named").textContent = data.registry.reduce((n, r) => n + r.names.length, 0);
     document.getElementById("links").textContent = data.linksUp;
+    const kinds = Object.entries(data.entities);
+    document.getElementById("kinds").replaceChildren(...kinds.map(([kind, k]) => row([cell(kind), cell(String(k.active)), cell(String(k.activations)), cell(String(k.passivations)), cell(String(k.moves)), cell(String(k.failedActivations))])));
+    document.getElementById("active").textContent = kinds.reduce((n, [, k]) => n + k.active, 0);
     if (last) {
       const seconds = (data.at - last.at) / 1000;
       const rate = (k) => Math.max(0, Math.round((data.counts[k] - last.counts[k]) / seconds));
@@ -63,10 +66,18 @@ const memberRows = (members: Member[], self: string) =>
       html`<tr><td><code>${short(m.id)}</code>${m.id === self ? " (this node)" : ""}</td><td>${m.addr}</td><td><span class="state ${m.state}">${m.state}</span></td><td>${m.incarnation}</td></tr>`,
   );
 
-/** `GET /`: the members and their states, actors per node, message rates; refreshed every second. */
+type KindCounts = ReturnType<NodeView["entities"]>[string];
+
+const kindRows = (entities: Record<string, KindCounts>) =>
+  Object.entries(entities).map(
+    ([kind, k]) => html`<tr><td>${kind}</td><td>${k.active}</td><td>${k.activations}</td><td>${k.passivations}</td><td>${k.moves}</td><td>${k.failedActivations}</td></tr>`,
+  );
+
+/** `GET /`: the members and their states, actors per node, the entity kinds hosted here, message rates; refreshed every second. */
 export function Dashboard({ view }: { view: NodeView }): HtmlEscapedString {
   const members = view.members();
   const registry = view.registry();
+  const entities = view.entities();
   const page = html`<html lang="en"><head><meta charset="utf-8"/><title>pulsing · ${view.addr ?? view.nodeId}</title><style>${raw(STYLE)}</style></head><body>\
 <h1>pulsing node ${view.addr}</h1>\
 ${view.warnings().map((warning) => html`<div class="warning" role="alert">${warning}</div>`)}\
@@ -76,6 +87,7 @@ ${view.warnings().map((warning) => html`<div class="warning" role="alert">${warn
 <div class="card"><b id="named">${registry.reduce((n, r) => n + r.names.length, 0)}</b>named actors</div>\
 <div class="card"><b id="rate">0</b>messages/s here</div>\
 <div class="card"><b id="links">${view.linksUp()}</b>links up</div>\
+<div class="card"><b id="active">${Object.values(entities).reduce((n, k) => n + k.active, 0)}</b>entities active here</div>\
 </div>\
 <h2>Members</h2>\
 <table><thead><tr><th>node</th><th>address</th><th>state</th><th>incarnation</th></tr></thead>\
@@ -83,6 +95,9 @@ ${view.warnings().map((warning) => html`<div class="warning" role="alert">${warn
 <h2>Named actors</h2>\
 <table><thead><tr><th>name</th><th>address</th><th>node</th></tr></thead>\
 <tbody id="actors">${registry.flatMap((r) => r.names.map((name) => html`<tr><td>${name}</td><td>${r.addr}</td><td><code>${short(r.node)}</code></td></tr>`))}</tbody></table>\
+<h2>Entities on this node</h2>\
+<table><thead><tr><th>kind</th><th>active</th><th>activations</th><th>passivations</th><th>moves</th><th>failed activations</th></tr></thead>\
+<tbody id="kinds">${kindRows(entities)}</tbody></table>\
 <script>${raw(LIVE)}</script></body></html>`;
   // Every value above is a string, a number or html`` made of those: hono renders it synchronously.
   if (page instanceof Promise) throw new Error("the dashboard rendered asynchronously");

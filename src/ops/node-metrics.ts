@@ -1,4 +1,5 @@
 import type { MemberState } from "../cluster/index.ts";
+import { entityFamilies } from "./entity-metrics.ts";
 import { exposition, type Family, Histogram } from "./metrics.ts";
 import type { NodeView } from "../system/index.ts";
 
@@ -67,6 +68,7 @@ export class NodeMetrics {
       },
       { name: "pulsing_gossip_messages_sent_total", help: "Cluster protocol messages sent.", type: "counter", samples: [{ labels: node, value: gossip.messages }] },
       { name: "pulsing_gossip_bytes_sent_total", help: "Cluster protocol message bytes sent (bodies).", type: "counter", samples: [{ labels: node, value: gossip.bytes }] },
+      ...entityFamilies(view.entities()),
       { name: "process_resident_memory_bytes", help: "Resident memory of the process.", type: "gauge", samples: [{ value: memory.rss }] },
       { name: "process_heap_bytes", help: "JavaScript heap in use.", type: "gauge", samples: [{ value: memory.heapUsed }] },
       { name: "process_uptime_seconds", help: "Seconds since the node started.", type: "gauge", samples: [{ value: (Date.now() - view.startedAt) / 1000 }] },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { chromium, type Browser } from "playwright-core";
-import { Actor, ActorSystem } from "pulsing";
+import { Actor, ActorSystem, Entity } from "pulsing";
 import { startNode, until } from "../helpers.ts";
 
 // Debian's Chromium: .ci/run installs it (apt-get install chromium), as README's test command does.
@@ -10,6 +10,12 @@ const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
 class Greeter extends Actor {
   hello(): string {
     return "hi";
+  }
+}
+
+class Cart extends Entity {
+  add(item: string): string {
+    return item;
   }
 }
 
@@ -42,5 +48,24 @@ test("the dashboard shows every member and the named actors, and keeps itself up
   expect(await row.textContent()).toContain((systems[1] as ActorSystem).addr as string);
 
   await page.screenshot({ path: `${process.env.TMPDIR ?? "/tmp"}/pulsing-dashboard.png`, fullPage: true });
+  await page.close();
+}, 60_000);
+
+test("the dashboard shows the entity kinds hosted on its node, with their active counts, as they change", async () => {
+  const node = await startNode();
+  node.host(Cart, { kind: "cart" });
+  await node.entity(Cart, "c-1").add("x");
+  const page = await browser.newPage();
+  await page.goto(`http://${node.addr}/`);
+  const row = page.locator("#kinds tr", { hasText: "cart" });
+  // kind, active, activations, passivations, moves, failed activations
+  const cells = async () => (await row.locator("td").allTextContents()).join(" ");
+  expect(await cells()).toBe("cart 1 1 0 0 0");
+  expect(await page.locator("#active").textContent()).toBe("1");
+  // Two more keys activate after the page loaded: the page polls.
+  await node.entity(Cart, "c-2").add("x");
+  await node.entity(Cart, "c-3").add("x");
+  await until(async () => (await cells()) === "cart 3 3 0 0 0", "the page to show three active carts");
+  expect(await page.locator("#active").textContent()).toBe("3");
   await page.close();
 }, 60_000);

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { Actor, ActorSystem } from "pulsing";
+import { Actor, ActorSystem, Entity } from "pulsing";
 import { exposition, Histogram } from "../../src/ops/index.ts";
 import { startNode, until } from "../helpers.ts";
 
@@ -66,3 +66,59 @@ test("GET /health is 200 while serving and 503 once shutting down", async () => 
   expect((await fetch(`http://${system.addr}/health`)).status).toBe(503);
   await stopping;
 });
+
+test("GET /metrics counts entities per kind hosted here: active, activations, passivations, moves, failed activations", async () => {
+  class Cart extends Entity {
+    add(n: number): number {
+      return n;
+    }
+  }
+  class Room extends Cart {}
+  class Broken extends Entity {
+    override onActivate(): void {
+      throw new Error("cannot activate");
+    }
+    ping(): string {
+      return "pong";
+    }
+  }
+  const samples = async (system: ActorSystem) => {
+    const text = await (await fetch(`http://${system.addr}/metrics`)).text();
+    return new Map(text.split("\n").filter((line) => line.startsWith("pulsing_entit")).map((line) => [line.slice(0, line.lastIndexOf(" ")), Number(line.slice(line.lastIndexOf(" ") + 1))]));
+  };
+  const a = await startNode();
+  // Nothing hosted: the families are there, with no samples.
+  expect([...(await samples(a)).keys()]).toEqual([]);
+  expect(await (await fetch(`http://${a.addr}/metrics`)).text()).toContain("# TYPE pulsing_entities_active gauge");
+  a.host(Cart, { kind: "cart", maxActive: 2 });
+  a.host(Broken, { kind: "broken" });
+  for (const key of ["k1", "k2", "k3"]) await a.entity(Cart, key).add(1); // k3 passivates k1 (maxActive 2)
+  await a.entity(Cart, "k3").add(1);
+  await expect(a.entity(Broken, "b").ping()).rejects.toThrow(); // the code is the entity layer's to test
+  await until(async () => (await samples(a)).get('pulsing_entity_passivations_total{kind="cart"}') === 1, "the LRU passivation to count");
+  expect(Object.fromEntries(await samples(a))).toEqual({
+    'pulsing_entities_active{kind="cart"}': 2,
+    'pulsing_entities_active{kind="broken"}': 0,
+    'pulsing_entity_activations_total{kind="cart"}': 3,
+    'pulsing_entity_activations_total{kind="broken"}': 1,
+    'pulsing_entity_passivations_total{kind="cart"}': 1,
+    'pulsing_entity_passivations_total{kind="broken"}': 0,
+    'pulsing_entity_moves_total{kind="cart"}': 0,
+    'pulsing_entity_moves_total{kind="broken"}': 0,
+    'pulsing_entity_activation_failures_total{kind="cart"}': 0,
+    'pulsing_entity_activation_failures_total{kind="broken"}': 1,
+  });
+
+  // A member that joins and hosts a kind takes some of its keys: the old owner counts them as moves.
+  a.host(Room, { kind: "room" });
+  for (let i = 0; i < 20; i++) await a.entity(Room, `r-${i}`).add(1);
+  const b = await startNode({ seeds: [a.addr as string] });
+  b.host(Room, { kind: "room" });
+  await until(async () => ((await samples(a)).get('pulsing_entity_moves_total{kind="room"}') ?? 0) > 0, "keys to move to b");
+  const after = await samples(a);
+  // Every move is a passivation too.
+  expect(after.get('pulsing_entity_passivations_total{kind="room"}')).toBeGreaterThanOrEqual(after.get('pulsing_entity_moves_total{kind="room"}') as number);
+  expect(after.get('pulsing_entities_active{kind="room"}')).toBe(20 - (after.get('pulsing_entity_moves_total{kind="room"}') as number));
+  // b counts the kind it hosts, not the ones a does.
+  expect([...(await samples(b)).keys()].every((series) => series.includes('kind="room"'))).toBe(true);
+}, 20_000);
