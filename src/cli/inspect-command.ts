@@ -1,12 +1,15 @@
 import type { Member, TlsOptions } from "../index.ts";
 import { defineCommand } from "./command.ts";
+import { fetchJson } from "./fetch-json.ts";
+import { clusterEntities, renderEntities } from "./inspect-entities.ts";
+import { table } from "./text-table.ts";
 import { pause } from "./io.ts";
 import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, nodeUrl, UsageError } from "./usage.ts";
 
 export const inspectSpec = {
   name: "inspect",
-  summary: "Shows a node's view: the cluster's members, the actors, or the metrics.",
-  usage: "pulsing inspect members|actors|metrics [--endpoint HOST:PORT] [--json] [--watch] [--interval-ms N]",
+  summary: "Shows a node's view: the cluster's members, the actors, the entities on every member, or the metrics.",
+  usage: "pulsing inspect members|actors|entities|metrics [--endpoint HOST:PORT] [--json] [--watch] [--interval-ms N]",
   options: { ...CLIENT_OPTIONS, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" } },
   env: { ...CLIENT_ENV },
   help: {
@@ -18,19 +21,8 @@ export const inspectSpec = {
   takesArguments: true,
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
-type Topic = "members" | "actors" | "metrics";
-const TOPICS: Topic[] = ["members", "actors", "metrics"];
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n");
-}
-
-async function fetchJson(url: string, init: RequestInit): Promise<unknown> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
-  if (!response.ok || !(response.headers.get("content-type") ?? "").startsWith("application/json")) throw new Error(`${url} answered ${response.status}: is it a pulsing node?`);
-  return response.json();
-}
+type Topic = "members" | "actors" | "entities" | "metrics";
+const TOPICS: Topic[] = ["members", "actors", "entities", "metrics"];
 
 /** One sample of /metrics: the metric's name, its labels, its value (a string only for NaN and ±Inf, which JSON lacks). */
 export interface MetricSample {
@@ -86,6 +78,7 @@ async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions
     const text = await response.text();
     return json ? JSON.stringify(parseMetrics(text), null, indent) : text.trimEnd();
   }
+  if (topic === "entities") return renderEntities(await clusterEntities(addr, tls), addr, json, indent);
   if (topic === "members") {
     const members = (await fetchJson(`${base}/cluster/members`, init)) as Member[];
     if (json) return JSON.stringify(members, null, indent);

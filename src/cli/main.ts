@@ -25,7 +25,7 @@ usage: pulsing [COMMAND] [OPTIONS]
 commands:
   node      run a node (the default: \`pulsing\` alone serves the embedded demo on ${DEFAULT_ADDR})
   ask       call a named actor: pulsing ask --endpoint HOST:PORT ACTOR METHOD [JSON-ARG ...]
-  inspect   show members, actors or metrics: pulsing inspect members --endpoint HOST:PORT
+  inspect   show members, actors, entities or metrics: pulsing inspect members --endpoint HOST:PORT
   bench     load an actor and print throughput and latency
   version   print the version of pulsing and of Bun (also: pulsing --version)
 

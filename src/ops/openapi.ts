@@ -272,6 +272,16 @@ ${ANSWERS}`,
         },
       },
     },
+    "/entities": {
+      get: {
+        operationId: "entities",
+        tags: ["entities"],
+        summary: "The entity kinds this node hosts, each with its active activations and what they did since start (what `pulsing inspect entities` reads of every member).",
+        responses: {
+          "200": { description: "The kinds, by name (empty when the node hosts none).", content: { [JSON_TYPE]: { schema: schema("Entities") } } },
+        },
+      },
+    },
     "/metrics": {
       get: {
         operationId: "metrics",
@@ -567,6 +577,12 @@ ${ANSWERS}`,
           moves: { ...COUNT, description: "Of the passivations, those because another member owns the key now." },
           failedActivations: { ...COUNT, description: "Activations whose `onActivate` threw (their calls failed with `START_FAILED`)." },
         },
+        additionalProperties: false,
+      },
+      Entities: {
+        type: "object",
+        required: ["node", "addr", "kinds"],
+        properties: { node: NODE_ID, addr: ADDR, kinds: { type: "object", additionalProperties: schema("EntityKindCounts") } },
         additionalProperties: false,
       },
       Dashboard: {

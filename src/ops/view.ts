@@ -20,3 +20,8 @@ export function snapshot(view: NodeView): Record<string, unknown> {
     at: Date.now(),
   };
 }
+
+/** `GET /entities`: the entity kinds this node hosts and their counts, small enough to ask every node for (`pulsing inspect entities`). */
+export function entitiesSnapshot(view: NodeView): Record<string, unknown> {
+  return { node: view.nodeId, addr: view.addr, kinds: view.entities() };
+}

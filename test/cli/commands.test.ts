@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { Actor, type ActorSystem } from "pulsing";
+import { Actor, type ActorSystem, Entity } from "pulsing";
 import packageJson from "../../package.json" with { type: "json" };
 import type { Io } from "../../src/cli/io.ts";
+import { renderEntities } from "../../src/cli/inspect-entities.ts";
 import { main } from "../../src/cli/main.ts";
-import { startNode } from "../helpers.ts";
+import { startNode, until } from "../helpers.ts";
 
 class Tally extends Actor {
   #n = 0;
@@ -145,6 +146,77 @@ describe("inspect metrics --json", () => {
     expect(samples.find((s) => s.series === "pulsing_actors")).toMatchObject({ labels: {}, value: 1, type: "gauge" });
     expect(samples.find((s) => s.series === "pulsing_members" && s.labels.state === "alive")).toMatchObject({ value: 1, type: "gauge" });
     expect(samples.find((s) => s.series === "pulsing_node_info")?.labels.addr).toBe(addr);
+  });
+});
+
+class Cart extends Entity {
+  add(item: string): string {
+    return item;
+  }
+}
+
+describe("inspect entities", () => {
+  test("asks every alive member for its kinds: a row per member and kind, totals per kind; --json too", async () => {
+    const a = await startNode();
+    const b = await startNode({ seeds: [a.addr as string] });
+    const c = await startNode({ seeds: [a.addr as string] }); // hosts nothing
+    a.host(Cart, { kind: "cart" });
+    b.host(Cart, { kind: "cart" });
+    b.host(Tally, { kind: "tally" });
+    const nodes = [a, b, c];
+    await until(() => nodes.every((node) => node.cluster.registry().filter((entry) => entry.names.includes("system/entities/cart")).length === 2), "every node to know who hosts carts");
+    // By kind: c does not host carts, and the class has no static kind.
+    for (let i = 0; i < 10; i++) await c.entity<Cart>("cart", `k-${i}`).add("x");
+    await c.entity<Tally>("tally", "t").add(1);
+    const active = (node: ActorSystem) => String(node.entities().cart?.active);
+
+    const text = await run(["inspect", "entities", "--endpoint", c.addr as string]);
+    expect(text.code).toBe(0);
+    const lines = text.out.split("\n");
+    expect(lines[0]).toBe(`entities on 3 alive members, as seen from ${c.addr}`);
+    expect(lines[1]).toMatch(/^NODE +ADDRESS +KIND +ACTIVE +ACTIVATIONS +PASSIVATIONS +MOVES +FAILED$/);
+    const row = (node: ActorSystem, kind: string) => lines.find((line) => line.startsWith(node.nodeId) && line.split(/ +/)[2] === kind)?.split(/ +/);
+    expect(row(a, "cart")).toEqual([a.nodeId, a.addr as string, "cart", active(a), active(a), "0", "0", "0"]);
+    expect(row(b, "cart")).toEqual([b.nodeId, b.addr as string, "cart", active(b), active(b), "0", "0", "0"]);
+    expect(row(b, "tally")).toEqual([b.nodeId, b.addr as string, "tally", "1", "1", "0", "0", "0"]);
+    expect(row(c, "(none)")).toEqual([c.nodeId, c.addr as string, "(none)"]);
+    expect(text.out).toContain("in all:\n  cart: 10 active (10 activations, 0 passivations, 0 moves, 0 failed)\n  tally: 1 active");
+
+    const json = await run(["inspect", "entities", "--endpoint", a.addr as string, "--json"]);
+    expect(json.code).toBe(0);
+    const members = JSON.parse(json.out) as { node: string; addr: string; kinds: Record<string, unknown> }[];
+    expect(members.map((member) => member.node).sort()).toEqual(nodes.map((node) => node.nodeId).sort());
+    expect(members.find((member) => member.node === b.nodeId)?.kinds).toEqual({
+      cart: { active: b.entities().cart?.active, activations: b.entities().cart?.activations, passivations: 0, moves: 0, failedActivations: 0 },
+      tally: { active: 1, activations: 1, passivations: 0, moves: 0, failedActivations: 0 },
+    });
+  });
+
+  test("a member that does not answer is reported in its row; an endpoint that does not answer is NODE_UNREACHABLE", async () => {
+    const text = renderEntities(
+      [
+        { node: "node-a", addr: "10.0.0.1:9000", kinds: { cart: { active: 2, activations: 3, passivations: 1, moves: 1, failedActivations: 0 } } },
+        { node: "node-b", addr: "10.0.0.2:9000", error: "connection refused" },
+      ],
+      "10.0.0.1:9000",
+      false,
+      2,
+    );
+    expect(text.split("\n")).toEqual([
+      "entities on 2 alive members, as seen from 10.0.0.1:9000",
+      "NODE    ADDRESS        KIND           ACTIVE  ACTIVATIONS  PASSIVATIONS  MOVES  FAILED",
+      "node-a  10.0.0.1:9000  cart           2       3            1             1      0",
+      "node-b  10.0.0.2:9000  (unreachable)",
+      "",
+      "in all:",
+      "  cart: 2 active (3 activations, 1 passivations, 1 moves, 0 failed)",
+      "",
+      "unreachable:",
+      "  node-b (10.0.0.2:9000): connection refused",
+    ]);
+    const down = await run(["inspect", "entities", "--endpoint", "127.0.0.1:1"]);
+    expect(down.code).toBe(1);
+    expect(down.err).toStartWith("NODE_UNREACHABLE: 127.0.0.1:1");
   });
 });
 

@@ -318,6 +318,11 @@ test("GET routes answer as documented", async () => {
   expect((await get(node, "/metrics")).body).toContain("pulsing_actors ");
   expect((await get(node, "/dashboard.json")).body).toMatchObject({ node: node.nodeId, actors: [{ name: "counter" }, {}] });
   expect((await get(node, "/")).body).toContain("<html");
+  expect((await get(node, "/entities")).body).toEqual({ node: node.nodeId, addr: node.addr, kinds: {} });
+  node.host(Tally);
+  await node.entity(Tally, "k").add();
+  expect((await get(node, "/entities")).body).toEqual({ node: node.nodeId, addr: node.addr, kinds: { tally: { active: 1, activations: 1, passivations: 0, moves: 0, failedActivations: 0 } } });
+  expect((await get(node, "/dashboard.json")).body).toMatchObject({ entities: { tally: { active: 1 } } });
 });
 
 test("GET /health with a challenge proves the address on a node with a secret", async () => {
