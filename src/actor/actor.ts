@@ -1,3 +1,4 @@
+import type { EntityBinding } from "./entity-binding.ts";
 import { ActorError } from "./errors.ts";
 import type { ActorRef, ActorSystemApi } from "./types.ts";
 
@@ -5,8 +6,8 @@ import type { ActorRef, ActorSystemApi } from "./types.ts";
 export interface ActorContext {
   readonly ref: unknown;
   readonly system: ActorSystemApi;
-  /** An entity's key; undefined for other actors. */
-  readonly key?: string | undefined;
+  /** An entity's binding to its key, state and reminders; undefined for other actors. */
+  readonly entity?: EntityBinding | undefined;
   stopSelf(): void;
 }
 

@@ -1,6 +1,7 @@
 import { construct, Actor, type ActorContext } from "./actor.ts";
 import { deadlines, type Lane } from "./deadlines.ts";
 import type { DispatchTable, MethodEntry } from "./dispatch.ts";
+import type { EntityBinding } from "./entity-binding.ts";
 import { ActorError } from "./errors.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { canMove, isEnding, type LifeState } from "./lifecycle.ts";
@@ -42,8 +43,8 @@ export interface CellConfig {
   readonly capacity: number;
   /** Undefined when the actor never restarts. */
   readonly tracker: RestartTracker | undefined;
-  /** An entity's key (what `this.key` gives it); undefined for other actors. */
-  readonly key?: string;
+  /** What ties an entity's activation to its key and its state; undefined for other actors. */
+  readonly entity?: EntityBinding;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -129,8 +130,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     return this.#host.system;
   }
 
-  get key(): string | undefined {
-    return this.#config.key;
+  get entity(): EntityBinding | undefined {
+    return this.#config.entity;
   }
 
   get table(): DispatchTable {
@@ -318,10 +319,15 @@ export class Cell implements Runnable, ActorContext, StreamHost {
         this.#streams?.delete(stream);
         return stream.close();
       }
-      default:
-        return message.entry !== undefined
-          ? message.entry.fn.apply(instance, message.args as unknown[])
-          : this.#config.table.receive?.call(instance, message.type, message.args);
+      default: {
+        const result =
+          message.entry !== undefined
+            ? message.entry.fn.apply(instance, message.args as unknown[])
+            : this.#config.table.receive?.call(instance, message.type, message.args);
+        // An entity with state saves what the turn changed before the turn, and so its reply, ends.
+        const entity = this.#config.entity;
+        return entity?.afterTurn === undefined ? result : entity.afterTurn(instance, result);
+      }
     }
   }
 

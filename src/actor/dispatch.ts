@@ -24,8 +24,8 @@ export interface DispatchTable {
 
 type AnyClass = abstract new (...args: never[]) => object;
 
-/** Names that also live on every ref or promise (a method by one of them would break refs), and an entity's own (its key and hooks). */
-const ALWAYS_RESERVED = ["constructor", "receive", "then", "catch", "finally", "toJSON", "key", "onActivate", "onDeactivate"];
+/** Names that also live on every ref or promise; a method by one of them would break refs. */
+const ALWAYS_RESERVED = ["constructor", "receive", "then", "catch", "finally", "toJSON"];
 
 const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor as Function;
 
@@ -38,13 +38,18 @@ export class DispatchTables {
   readonly #base: AnyClass;
   readonly #reserved: ReadonlySet<string>;
 
-  /** `base` is the Actor class: everything on its prototype chain is out of reach. */
-  constructor(base: AnyClass) {
+  /**
+   * `base` is the Actor class: everything on its prototype chain is out of
+   * reach; so is what `runtimeClasses` (subclasses the runtime provides, such
+   * as Entity) define themselves.
+   */
+  constructor(base: AnyClass, runtimeClasses: readonly AnyClass[] = []) {
     this.#base = base;
     const reserved = new Set(ALWAYS_RESERVED);
     for (let proto: object | null = base.prototype; proto !== null; proto = Object.getPrototypeOf(proto)) {
       for (const name of Object.getOwnPropertyNames(proto)) reserved.add(name);
     }
+    for (const cls of runtimeClasses) for (const name of Object.getOwnPropertyNames(cls.prototype)) reserved.add(name);
     this.#reserved = reserved;
   }
 

@@ -27,3 +27,4 @@ export type {
   TellRef,
 } from "./types.ts";
 export { Entity } from "./entity.ts";
+export type { EntityBinding, ReminderTiming } from "./entity-binding.ts";

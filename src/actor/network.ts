@@ -1,4 +1,7 @@
+import type { Actor } from "./actor.ts";
 import type { Cell } from "./cell.ts";
+import type { MethodEntry } from "./dispatch.ts";
+import { ASK } from "./message.ts";
 import type { Lane } from "./deadlines.ts";
 import { ActorError } from "./errors.ts";
 import { clip } from "./log.ts";
@@ -102,6 +105,22 @@ export class CellPort implements NetworkActor, MessageTarget {
 
   send(type: string, payload: unknown): Promise<void> {
     return deliverTell(this.#cell, type, payload);
+  }
+
+  /**
+   * Runs `fn` on the instance as a turn of its own, queued like an ask (a
+   * reminder firing, a periodic save): it never interleaves with a message.
+   * `label` names it in logs and errors.
+   */
+  runTurn(label: string, fn: (instance: Actor) => unknown, lane: Lane): Promise<unknown> {
+    const entry: MethodEntry = {
+      name: label,
+      kind: "call",
+      fn(this: unknown) {
+        return fn(this as Actor);
+      },
+    };
+    return this.#cell.ask(ASK, label, entry, [], lane);
   }
 
   serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number): Served {

@@ -1,9 +1,11 @@
 import { Actor } from "./actor.ts";
 import { Cell, type CellHost } from "./cell.ts";
 import { DispatchTables } from "./dispatch.ts";
+import { Entity } from "./entity.ts";
 import { ActorError } from "./errors.ts";
 import { jsonLogger, type Logger, rateLimited } from "./log.ts";
 import { checkReservedName, checkUserName, isReservedName } from "./names.ts";
+import type { EntityBinding } from "./entity-binding.ts";
 import type { CellPort, NetworkActor } from "./network.ts";
 import { cellOf } from "./ref.ts";
 import type { MessageTarget } from "./target.ts";
@@ -29,7 +31,7 @@ export interface RuntimeOptions {
   logger?: Logger;
 }
 
-const tables = new DispatchTables(Actor);
+const tables = new DispatchTables(Actor, [Entity]);
 
 /** Whether a message may carry this name: what a routed ref makes a call of (the same rule as for an actor's methods). */
 export function isMessageName(name: string): boolean {
@@ -138,7 +140,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
    * it needs no second step. `started` settles when `onActivate` has run (it
    * rejects with START_FAILED, and the messages queued fail, when it throws).
    */
-  activate<T extends Actor>(cls: ActorClass<T, []>, key: string, options: { mailboxCapacity?: number; after?: Promise<void> } = {}): { ref: ActorRef<T>; port: CellPort; started: Promise<void> } {
+  activate<T extends Actor>(cls: ActorClass<T, []>, binding: EntityBinding, options: { mailboxCapacity?: number; after?: Promise<void> } = {}): { ref: ActorRef<T>; port: CellPort; started: Promise<void> } {
     if (this.#shuttingDown !== undefined) throw new ActorError("SHUTTING_DOWN", "the actor system is shutting down");
     const actorClass = cls as unknown as new (...args: never[]) => Actor;
     const cell = new Cell(this, {
@@ -149,7 +151,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
       table: tables.of(actorClass),
       capacity: options.mailboxCapacity === undefined ? this.mailboxCapacity : checkCapacity(options.mailboxCapacity),
       tracker: undefined,
-      key,
+      entity: binding,
     });
     this.counts.spawned++;
     this.#cells.set(cell.id, cell);

@@ -1,4 +1,4 @@
-import type { Actor, ActorClass, ActorRef, CellPort, LocalRuntime, Logger } from "../actor/index.ts";
+import type { Actor, ActorClass, ActorRef, CellPort, EntityBinding, LocalRuntime, Logger } from "../actor/index.ts";
 import { clip } from "../actor/index.ts";
 
 /** How a node hosts one kind of entity. */
@@ -10,6 +10,8 @@ export interface HostedKind {
   /** Activations of this kind on this node at most; past it the least recently used passivates. */
   readonly maxActive: number;
   readonly mailboxCapacity: number | undefined;
+  /** The binding of a new activation of `key` to its state and reminders; `port` is its way in once made. */
+  bind(key: string, port: () => CellPort): EntityBinding;
 }
 
 interface Activation {
@@ -90,7 +92,10 @@ export class Activations {
   #activate(key: string): CellPort {
     const { cls, mailboxCapacity } = this.hosted;
     const previous = this.#stopping.get(key);
-    const made = this.#runtime.activate(cls, key, { ...(mailboxCapacity === undefined ? {} : { mailboxCapacity }), ...(previous === undefined ? {} : { after: previous }) });
+    let port: CellPort | undefined;
+    const binding = this.hosted.bind(key, () => port as CellPort);
+    const made = this.#runtime.activate(cls, binding, { ...(mailboxCapacity === undefined ? {} : { mailboxCapacity }), ...(previous === undefined ? {} : { after: previous }) });
+    port = made.port;
     const activation: Activation = { ref: made.ref, port: made.port, lastUsed: this.#now() };
     this.#active.set(key, activation);
     this.#counts.activations++;

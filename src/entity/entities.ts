@@ -3,6 +3,8 @@ import {
   type ActorClass,
   ActorError,
   type ActorRef,
+  type CellPort,
+  type Entity,
   clip,
   type Lane,
   type LocalRuntime,
@@ -15,7 +17,11 @@ import type { ClusterNode, Member } from "../cluster/index.ts";
 import { Activations, type KindCounts } from "./activations.ts";
 import { checkKey, checkKind, ENTITY_PREFIX, entityTarget, parseEntityTarget } from "./address.ts";
 import { EntityTarget } from "./entity-target.ts";
+import { Reminders } from "./reminders.ts";
 import { rendezvousOwner } from "./rendezvous.ts";
+import { StateBinding, type StatefulClass } from "./state-binding.ts";
+import type { EntityStore, Reminder } from "../store/index.ts";
+import { Codec } from "../wire/index.ts";
 
 /** Picks the owner of a key among the members that host its kind; it must give the same answer on every node. */
 export type EntityPlacement = (key: string, hosts: readonly Member[]) => Member;
@@ -49,6 +55,12 @@ export interface EntitiesOptions {
   remote(addr: string, target: string): MessageTarget;
   /** The same for a call that arrived from the network and goes on to `addr`. */
   forward(addr: string, target: string): NetworkActor;
+  /** Where entities keep their state and reminders; without one, state lives only in memory and reminders are refused. */
+  store?: EntityStore;
+  /** Encodes states (msgpack, the rules of messages); default a codec with the default limits. */
+  codec?: Codec;
+  /** How often reminders are read from the store (default 500 ms). */
+  reminderPollMs?: number;
 }
 
 export const DEFAULT_PASSIVATE_AFTER_MS = 300_000;
@@ -78,9 +90,23 @@ export class Entities {
   /** The kind each class hosted here goes by, for refs made from the class. */
   readonly #classKinds = new Map<Function, string>();
   #rebalancing = false;
+  readonly #reminders: Reminders | undefined;
+  #codec: Codec | undefined;
 
   constructor(options: EntitiesOptions) {
     this.#options = options;
+    const store = options.store;
+    if (store !== undefined) {
+      this.#reminders = new Reminders({
+        store,
+        logger: options.logger,
+        kinds: () => [...this.#kinds.keys()],
+        owns: (kind, key) => this.#owner(kind, key) === "here",
+        fire: (reminder) => this.#fire(reminder),
+        ...(options.reminderPollMs === undefined ? {} : { pollMs: options.reminderPollMs }),
+      });
+      this.#reminders.start();
+    }
     const node = options.node;
     if (node !== undefined) {
       const later = () => this.#rebalanceSoon();
@@ -96,7 +122,12 @@ export class Entities {
     if (this.#kinds.has(kind)) throw new ActorError("NAME_TAKEN", `entity kind "${kind}" is hosted here already`);
     const passivateAfterMs = positive(options.passivateAfterMs ?? DEFAULT_PASSIVATE_AFTER_MS, "passivateAfterMs");
     const maxActive = positive(options.maxActive ?? DEFAULT_MAX_ACTIVE, "maxActive");
-    this.#kinds.set(kind, new Activations({ kind, cls: cls as unknown as ActorClass<Actor, []>, passivateAfterMs, maxActive, mailboxCapacity: options.mailboxCapacity }, this.#options.runtime, this.#options.logger));
+    const { store, logger, lane } = this.#options;
+    const codec = (this.#codec ??= this.#options.codec ?? new Codec());
+    const stateful = cls as unknown as StatefulClass;
+    const bind = (key: string, port: () => CellPort) =>
+      new StateBinding(key, { kind, cls: stateful, store, codec, logger, lane, port, wake: (dueAt) => this.#reminders?.wake(dueAt) });
+    this.#kinds.set(kind, new Activations({ kind, cls: cls as unknown as ActorClass<Actor, []>, passivateAfterMs, maxActive, mailboxCapacity: options.mailboxCapacity, bind }, this.#options.runtime, logger));
     if (options.placement !== undefined) this.#placements.set(kind, options.placement);
     this.#classKinds.set(cls, kind);
     for (const listener of this.#markerListeners) listener();
@@ -224,7 +255,15 @@ export class Entities {
     return this.#kinds.get(kind)?.keys() ?? [];
   }
 
+  /** A due reminder this node owns: the entity's `onReminder` runs as a turn of its activation (made if passive). */
+  async #fire(reminder: Reminder): Promise<void> {
+    const activations = this.#kinds.get(reminder.kind);
+    if (activations === undefined) return;
+    await activations.port(reminder.key).runTurn("reminder", (instance) => (instance as Entity<unknown>).onReminder(reminder.name, reminder.dueAt), this.#options.lane);
+  }
+
   async close(): Promise<void> {
+    await this.#reminders?.stop();
     await Promise.all([...this.#kinds.values()].map((activations) => activations.close()));
   }
 }

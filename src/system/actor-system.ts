@@ -37,6 +37,7 @@ import {
 } from "../transport/index.ts";
 import { Codec, type WireLimits } from "../wire/index.ts";
 import { ENTITY_PREFIX, Entities, type HostOptions, type KindCounts } from "../entity/index.ts";
+import type { EntityStore } from "../store/index.ts";
 import { ClusterTarget } from "./cluster-target.ts";
 import { Gateway } from "./gateway.ts";
 import { chooseHost } from "./host-choice.ts";
@@ -88,6 +89,12 @@ export interface ActorSystemOptions {
   cluster?: Partial<ClusterConfig>;
   /** Where log lines go; by default JSON lines on stderr, warnings and up. */
   logger?: Logger;
+  /**
+   * Where entities keep their durable state and reminders (docs/entities.md).
+   * Without one, entity state lives in memory only and reminders are refused.
+   * The node closes it at shutdown.
+   */
+  store?: EntityStore;
 }
 
 /** Every limit a node has: the codec's, the transport's, and what actors may hold for the network. */
@@ -133,6 +140,7 @@ interface NodeConfig {
   seeds: readonly string[];
   cluster: Partial<ClusterConfig> | undefined;
   warnings: string[];
+  store: EntityStore | undefined;
 }
 
 /** Checks the options and derives what they imply; throws INVALID_OPTION saying what is wrong. */
@@ -161,6 +169,7 @@ function nodeConfig(options: ActorSystemOptions): NodeConfig {
     seeds: options.seeds ?? [],
     cluster: options.cluster,
     warnings,
+    store: options.store,
   };
 }
 
@@ -176,6 +185,7 @@ export class ActorSystem implements ActorSystemApi {
   readonly #gossip: GossipSender | undefined;
   readonly #gateway: Gateway | undefined;
   #entities!: Entities;
+  readonly #store: EntityStore | undefined;
   readonly #seeds: Seeds | undefined;
   readonly #spawnables: Spawnables;
   readonly #remoteSpawn: RemoteSpawn;
@@ -201,6 +211,7 @@ export class ActorSystem implements ActorSystemApi {
     this.nodeId = nodeId;
     this.#startedAt = Date.now();
     this.#codec = codec;
+    this.#store = config.store;
     this.#trips = config.trips;
     this.#warnings = config.warnings;
     this.#local = new LocalRuntime(config.runtime, this);
@@ -268,6 +279,8 @@ export class ActorSystem implements ActorSystemApi {
       lane: deadlines.lane(this.#local.askTimeoutMs),
       remote: (addr, target) => this.#linkTarget(target, addr),
       forward: (addr, target) => (this.#gateway as Gateway).forward(addr, target),
+      codec: this.#codec,
+      ...(this.#store === undefined ? {} : { store: this.#store }),
     });
   }
 
@@ -587,6 +600,7 @@ export class ActorSystem implements ActorSystemApi {
       await this.#gossip?.delivered(GOODBYE_MS);
       await this.#entities.close();
       await this.#local.shutdown();
+      await this.#store?.close();
       this.#links.settleStopped();
       // Let replies the actors just sent, and how their streams ended, leave before the links close.
       await new Promise((resolve) => setImmediate(resolve));
