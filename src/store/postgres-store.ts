@@ -87,6 +87,9 @@ export class PostgresStore implements EntityStore {
     const statementTimeoutMs = positive(options.statementTimeoutMs ?? 30_000, "statementTimeoutMs");
     this.#queryTimeoutMs = connectTimeoutMs + statementTimeoutMs + 5000;
     this.#sql = new SQL(url, {
+      adapter: "postgres",
+      // Bun.sql lets PGDATABASE win over the URL's database: the URL's, when it names one, wins here.
+      ...databaseOf(url),
       max: maxConnections,
       connectionTimeout: Math.ceil(connectTimeoutMs / 1000),
       idleTimeout: 60,
@@ -327,6 +330,18 @@ export class PostgresStore implements EntityStore {
 function positive(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new StoreError("INVALID", `${what} must be a positive integer`);
   return value;
+}
+
+/** The database a URL names (its path), as Bun.sql's `database` option; none when the path is empty. */
+function databaseOf(url: string): { database?: string } {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    throw new StoreError("INVALID", "url is not a valid postgres:// URL");
+  }
+  const name = decodeURIComponent(path.replace(/^\//, ""));
+  return name === "" ? {} : { database: name };
 }
 
 function writeId(kind: string, key: string, epoch: number): string {
