@@ -424,7 +424,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
         // A failed first start leaves nothing behind and fails the spawn.
         this.#move("stopping");
         this.#stopped = RESOLVED;
-        this.#rejectQueued();
+        // What was queued for it (an entity's activating calls) fails as the start did.
+        this.#rejectQueued(failure);
         this.#move("stopped");
         this.#host.forget(this);
         throw failure;
@@ -549,7 +550,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     return (this.#watchers ??= new Watchers(this.#host.logger, this.#label())).add(listener);
   }
 
-  #rejectQueued(): void {
+  /** Fails what is queued: with `error` (a failed first start's), else as stopped. */
+  #rejectQueued(error?: ActorError): void {
     this.#mailbox.tellRoom(); // held-back senders learn that the actor stopped
     const queued = this.#mailbox.drainAll();
     for (const message of queued) {
@@ -557,7 +559,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
         this.deadLetter(message.type);
         message.resolve?.(undefined, 0); // a sender waiting for room must not wait forever
       } else {
-        message.fail(this.#stoppedError());
+        message.fail(error ?? this.#stoppedError());
       }
     }
   }

@@ -81,6 +81,11 @@ export class CellPort implements NetworkActor, MessageTarget {
     return this.#cell.hasRoomForNetwork;
   }
 
+  /** Whether the actor is stopping or stopped: it takes no new message. */
+  get stopped(): boolean {
+    return this.#cell.isStopped;
+  }
+
   whenRoom(callback: () => void): () => void {
     return this.#cell.onRoom(callback);
   }

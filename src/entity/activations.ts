@@ -20,7 +20,7 @@ interface Activation {
   lastUsed: number;
 }
 
-export type PassivationReason = "idle" | "moved" | "capacity" | "shutdown";
+export type PassivationReason = "idle" | "moved" | "capacity" | "shutdown" | "deleted";
 
 /** What happened to a kind's activations on this node since it started: for metrics and `inspect`. */
 export interface KindCounts {
@@ -74,7 +74,13 @@ export class Activations {
 
   /** The activation of `key`, made now if there is none; the call that asks counts as a use. */
   port(key: string): CellPort {
-    const found = this.#active.get(key);
+    let found = this.#active.get(key);
+    if (found?.port.stopped === true) {
+      // It stops by itself (a failed start, stopSelf) and its watchers have not run yet: the next one waits for its stop.
+      this.#active.delete(key);
+      this.#afterStop(key, this.#runtime.stop(found.ref));
+      found = undefined;
+    }
     if (found !== undefined) {
       found.lastUsed = this.#now();
       // Most recently used last: re-inserting keeps the map in LRU order.
@@ -118,10 +124,16 @@ export class Activations {
     this.#active.delete(key);
     this.#counts.passivations++;
     if (reason === "moved") this.#counts.moves++;
-    const stopped = this.#runtime.stop(activation.ref).catch(() => {});
-    const done = stopped.finally(() => {
-      if (this.#stopping.get(key) === done) this.#stopping.delete(key);
-    });
+    return this.#afterStop(key, this.#runtime.stop(activation.ref));
+  }
+
+  /** Remembers that `key`'s activation is stopping, until it has: a new activation waits for it. */
+  #afterStop(key: string, stop: Promise<void>): Promise<void> {
+    const done: Promise<void> = stop
+      .catch(() => {})
+      .finally(() => {
+        if (this.#stopping.get(key) === done) this.#stopping.delete(key);
+      });
     this.#stopping.set(key, done);
     return done;
   }

@@ -102,6 +102,25 @@ describe("entities in one process", () => {
     expect(Object.keys(system.entities()).sort()).toEqual(["cart", "order"]);
   });
 
+  test("an onActivate that throws fails the calls queued for that activation with START_FAILED; the next call tries again", async () => {
+    class Flaky extends Entity {
+      static kind = "flaky";
+      static failures = 1;
+      override onActivate(): void {
+        if (Flaky.failures-- > 0) throw new Error("not today");
+      }
+      ping(): string {
+        return "pong";
+      }
+    }
+    const { system } = await startSystem();
+    system.host(Flaky);
+    const first = await Promise.allSettled([system.entity(Flaky, "x").ping(), system.entity(Flaky, "x").ping()]);
+    expect(first.map((outcome) => (outcome.status === "rejected" ? (outcome.reason as { code: string }).code : outcome.value))).toEqual(["START_FAILED", "START_FAILED"]);
+    expect(await system.entity(Flaky, "x").ping()).toBe("pong");
+    expect(system.entities().flaky).toMatchObject({ activations: 2, failedActivations: 1 });
+  });
+
   test("bad kinds and keys are refused with INVALID_NAME; a kind nobody hosts is ACTOR_NOT_FOUND", async () => {
     const { system } = await startSystem();
     expect(() => system.entity("no/slash", "k")).toThrow(expect.objectContaining({ code: "INVALID_NAME" }));
