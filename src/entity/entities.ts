@@ -255,6 +255,31 @@ export class Entities {
     return this.#kinds.get(kind)?.keys() ?? [];
   }
 
+  /** The keys of `kind` with a saved state, in key order (for operators). */
+  async keys(kind: string, limit: number, after?: string): Promise<string[]> {
+    checkKind(kind);
+    return this.#storeOr("listing keys").keys(kind, limit, after);
+  }
+
+  /**
+   * Deletes (kind, key) for an operator: its activation here, if any, stops,
+   * then its state and reminders go from the store. An activation on another
+   * node finds out at its next save (ENTITY_MOVED) and starts over empty.
+   */
+  async delete(kind: string, key: string): Promise<void> {
+    checkKind(kind);
+    checkKey(key);
+    const store = this.#storeOr("deleting keys");
+    await this.#kinds.get(kind)?.passivate(key, "deleted");
+    await store.delete(kind, key);
+  }
+
+  #storeOr(what: string): EntityStore {
+    const store = this.#options.store;
+    if (store === undefined) throw new ActorError("INVALID_OPTION", `${what} needs a store: this node runs entities without one`);
+    return store;
+  }
+
   /** A due reminder this node owns: the entity's `onReminder` runs as a turn of its activation (made if passive). */
   async #fire(reminder: Reminder): Promise<void> {
     const activations = this.#kinds.get(reminder.kind);

@@ -220,6 +220,37 @@ apply.
 ${ANSWERS}`,
         parameters: [parameter("EntityKind"), parameter("EntityKey"), ...CALL_OPTION_REFS],
       }),
+      delete: {
+        operationId: "deleteEntity",
+        tags: ["entities"],
+        summary: "Delete the entity (kind, key): its saved state and reminders (an operator's delete).",
+        description: `Its activation on this node, if any, stops first; then its state and reminders go from the node's
+store. An activation on another node finds out at its next save (\`ENTITY_MOVED\`) and starts over empty.
+Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API token, the token.`,
+        security: [{}, { apiToken: [] }],
+        parameters: [parameter("EntityKind"), parameter("EntityKey")],
+        responses: {
+          "200": { description: "Deleted (also when there was nothing to delete).", content: { [JSON_TYPE]: { schema: schema("EntityDeleted") } } },
+          "400": response("Error400"),
+          "401": response("Error401"),
+        },
+      },
+    },
+    "/entities/{kind}/keys": {
+      get: {
+        operationId: "entityKeys",
+        tags: ["entities"],
+        summary: "The keys of a kind that have a saved state, in key order, a page at a time (what `pulsing inspect entities --kind` lists).",
+        parameters: [
+          parameter("EntityKind"),
+          { name: "after", in: "query", required: false, schema: { type: "string" }, description: "Start after this key (the `next` of the previous page)." },
+          { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 1000 }, description: "Keys per page (default 100, at most 1 000; else `400 INVALID_OPTION`)." },
+        ],
+        responses: {
+          "200": { description: "A page of keys; `next` is the key to pass as `after` for the next page, null on the last.", content: { [JSON_TYPE]: { schema: schema("EntityKeys") } } },
+          "400": response("Error400"),
+        },
+      },
     },
     "/health": {
       get: {
@@ -434,6 +465,18 @@ ${ANSWERS}`,
         type: "object",
         required: ["result"],
         properties: { result: schema("Value") },
+        additionalProperties: false,
+      },
+      EntityKeys: {
+        type: "object",
+        required: ["kind", "keys", "next"],
+        properties: { kind: { type: "string" }, keys: { type: "array", items: { type: "string" } }, next: { type: ["string", "null"] } },
+        additionalProperties: false,
+      },
+      EntityDeleted: {
+        type: "object",
+        required: ["deleted"],
+        properties: { deleted: { const: true } },
         additionalProperties: false,
       },
       TellAccepted: {

@@ -32,6 +32,7 @@ import {
   parseAddr,
   type LimitTrips,
   type TlsOptions,
+  problem,
   type RouteHints,
   type TransportLimits,
 } from "../transport/index.ts";
@@ -39,6 +40,7 @@ import { Codec, type WireLimits } from "../wire/index.ts";
 import { ENTITY_PREFIX, Entities, type HostOptions, type KindCounts } from "../entity/index.ts";
 import type { EntityStore } from "../store/index.ts";
 import { ClusterTarget } from "./cluster-target.ts";
+import { entityAdminRoutes } from "./entity-admin.ts";
 import { Gateway } from "./gateway.ts";
 import { chooseHost } from "./host-choice.ts";
 import { ClusterView } from "./cluster-view.ts";
@@ -309,6 +311,7 @@ export class ActorSystem implements ActorSystemApi {
       routes: (app) => {
         app.get("/cluster/members", (c) => c.json(view.members()));
         app.get("/actors", (c) => c.json({ node: this.nodeId, addr: view.addr, local: view.actors(), registry: view.registry() }));
+        entityAdminRoutes(app, this.#entities, (error) => problem(error));
         for (const extension of EXTENSIONS) extension(app, view);
       },
     });

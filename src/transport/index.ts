@@ -10,4 +10,4 @@ export { ClusterAuth } from "./auth.ts";
 export { clientTls, type TlsOptions } from "./tls.ts";
 export { ForwardedActor, type ForwardSlots } from "./forwarded-actor.ts";
 export { joinTarget, type Locate, type RouteHints } from "./route-hints.ts";
-export { statusOf } from "./problem.ts";
+export { problem, statusOf } from "./problem.ts";

@@ -15,6 +15,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { Actor, type ActorSchemas, ActorSystem, Entity, ERROR_CODES, type ErrorCode } from "pulsing";
 import { openApiDocument } from "../../src/ops/index.ts";
+import { SqliteStore } from "../../src/store/sqlite-store.ts";
 import { statusOf } from "../../src/transport/problem.ts";
 import { PROTOCOL_VERSION } from "../../src/wire/index.ts";
 import { OPENAPI_FILE, openApiText } from "../../scripts/openapi.ts";
@@ -297,7 +298,13 @@ test("docs/openapi.json is the document nodes serve at GET /openapi.json", async
 test("every route a node serves is in the document", async () => {
   await startNode();
   const app = lastApp as Hono;
-  const served = new Set(app.routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${route.path.replace(/^\/actor\/\*$/, "/actor/{name}").replace(/^\/entity\/\*$/, "/entity/{kind}/{key}")}`));
+  // Hono's paths in OpenAPI's spelling: `/actor/*` is `/actor/{name}`, `/entity/*` and `:key{.+}` are `{key}`, `:kind` is `{kind}`.
+  const openApiPath = (path: string) =>
+    path
+      .replace(/^\/actor\/\*$/, "/actor/{name}")
+      .replace(/^\/entity\/\*$/, "/entity/{kind}/{key}")
+      .replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
+  const served = new Set(app.routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${openApiPath(route.path)}`));
   const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)));
   expect([...served].sort()).toEqual([...documented].sort());
 });
@@ -323,6 +330,36 @@ test("GET routes answer as documented", async () => {
   await node.entity(Tally, "k").add();
   expect((await get(node, "/entities")).body).toEqual({ node: node.nodeId, addr: node.addr, kinds: { tally: { active: 1, activations: 1, passivations: 0, moves: 0, failedActivations: 0 } } });
   expect((await get(node, "/dashboard.json")).body).toMatchObject({ entities: { tally: { active: 1 } } });
+});
+
+/** An entity with durable state: what the operator's routes list and delete. */
+class Ledger extends Entity<{ n: number }> {
+  static kind = "ledger";
+  static initialState = { n: 0 };
+  add(): number {
+    return ++this.state.n;
+  }
+}
+
+test("entity state for operators: keys of a kind page by page, and a delete (with a store); without one, 400", async () => {
+  const withStore = await startNode({ store: new SqliteStore({ path: ":memory:" }) });
+  withStore.host(Ledger);
+  for (const key of ["a", "b", "c"]) await withStore.entity(Ledger, key).add();
+  const page = await checked("/entities/{kind}/keys", "get", await fetch(`http://${withStore.addr}/entities/ledger/keys?limit=2`));
+  expect(page.body).toEqual({ kind: "ledger", keys: ["a", "b"], next: "b" });
+  const deleted = await checked("/entity/{kind}/{key}", "delete", await fetch(`http://${withStore.addr}/entity/ledger/a`, { method: "DELETE" }));
+  expect(deleted.body).toEqual({ deleted: true });
+  const without = await startNode();
+  without.host(Ledger);
+  const refused = await checked("/entities/{kind}/keys", "get", await fetch(`http://${without.addr}/entities/ledger/keys`));
+  expect([refused.status, (refused.body as { error: { code: string } }).error.code]).toEqual([400, "INVALID_OPTION"]);
+  const token = "the-api-token-5678";
+  const guarded = await startNode({ apiToken: token, store: new SqliteStore({ path: ":memory:" }) });
+  guarded.host(Ledger);
+  const unauthorized = await checked("/entity/{kind}/{key}", "delete", await fetch(`http://${guarded.addr}/entity/ledger/a`, { method: "DELETE" }));
+  expect(unauthorized.status).toBe(401);
+  const authorized = await checked("/entity/{kind}/{key}", "delete", await fetch(`http://${guarded.addr}/entity/ledger/a`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } }));
+  expect(authorized.status).toBe(200);
 });
 
 test("GET /health with a challenge proves the address on a node with a secret", async () => {

@@ -1,0 +1,218 @@
+/**
+ * Entity state and reminders over a real store (SQLite in a temp file here;
+ * test/store/ runs the stores themselves against SQLite and PostgreSQL).
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Actor, type ActorClass, ActorSystem, Entity } from "pulsing";
+import { SqliteStore } from "../../src/store/sqlite-store.ts";
+import { memoryLogger, until } from "../helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pulsing-state-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const freshFile = () => join(dir, `db-${files++}.sqlite`);
+
+const systems: ActorSystem[] = [];
+afterAll(async () => {
+  await Promise.all(systems.map((system) => system.shutdown()));
+});
+
+/** A node without an address, hosting `classes`, whose entities keep their state in the SQLite file `path`. */
+async function node(path: string, ...classes: ActorClass<Actor, []>[]): Promise<ActorSystem> {
+  const system = await ActorSystem.start({ logger: memoryLogger(), store: new SqliteStore({ path }), stopTimeoutMs: 200 });
+  for (const cls of classes) system.host(cls, { passivateAfterMs: 60_000 });
+  systems.push(system);
+  return system;
+}
+
+class Counter extends Entity<{ n: number; log: string[] }> {
+  static kind = "counter";
+  static initialState = { n: 0, log: [] as string[] };
+  inc(by: number): number {
+    this.state.n += by;
+    return this.state.n;
+  }
+  read(): number {
+    return this.state.n;
+  }
+  async slowInc(ms: number): Promise<number> {
+    await Bun.sleep(ms);
+    this.state.n += 1;
+    return this.state.n;
+  }
+  reset(): Promise<void> {
+    return this.clearState();
+  }
+  stop(): void {
+    this.stopSelf();
+  }
+}
+
+describe("entity state", () => {
+  test("a change is saved before the reply: it survives a restart of the node", async () => {
+    const path = freshFile();
+    const first = await node(path, Counter);
+    expect(await first.entity(Counter, "a").inc(2)).toBe(2);
+    expect(await first.entity(Counter, "a").inc(3)).toBe(5);
+    await first.shutdown();
+    const again = await node(path, Counter);
+    expect(await again.entity(Counter, "a").read()).toBe(5);
+    expect(await again.entity(Counter, "b").read()).toBe(0);
+  });
+
+  test("a passivated entity comes back with its state", async () => {
+    const path = freshFile();
+    const system = await node(path, Counter);
+    const counter = system.entity(Counter, "p");
+    await counter.inc(7);
+    await counter.stop();
+    await until(() => system.entities().counter?.active === 0, "the entity to stop");
+    expect(await counter.read()).toBe(7);
+    expect(system.entities().counter?.activations).toBe(2);
+  });
+
+  test("clearState empties the saved state and starts over from the initial one", async () => {
+    const system = await node(freshFile(), Counter);
+    const counter = system.entity(Counter, "c");
+    await counter.inc(4);
+    await counter.reset();
+    expect(await counter.read()).toBe(0);
+    await counter.stop();
+    await until(() => system.entities().counter?.active === 0, "the entity to stop");
+    expect(await counter.read()).toBe(0);
+  });
+
+  test("a state saved by an older version is migrated by the class's migrate", async () => {
+    const path = freshFile();
+    class V1 extends Entity<{ count: number }> {
+      static kind = "versioned";
+      static initialState = { count: 0 };
+      add(): number {
+        return ++this.state.count;
+      }
+    }
+    class V2 extends Entity<{ total: number; unit: string }> {
+      static kind = "versioned";
+      static initialState = { total: 0, unit: "item" };
+      static stateVersion = 2;
+      static migrate(old: unknown, from: number): { total: number; unit: string } {
+        if (from !== 0) throw new Error(`no migration from ${from}`);
+        return { total: (old as { count: number }).count, unit: "item" };
+      }
+      read(): { total: number; unit: string } {
+        return this.state;
+      }
+    }
+    const old = await node(path, V1);
+    await old.entity(V1, "k").add();
+    await old.entity(V1, "k").add();
+    await old.shutdown();
+    const upgraded = await node(path, V2);
+    expect(await upgraded.entity(V2, "k").read()).toEqual({ total: 2, unit: "item" });
+  });
+
+  test("fencing: two activations of one key cannot both commit; the older one stops and its caller gets ENTITY_MOVED", async () => {
+    const path = freshFile();
+    // Two nodes that each believe they own the key (no cluster between them), one store.
+    const a = await node(path, Counter);
+    const b = await node(path, Counter);
+    expect(await a.entity(Counter, "f").inc(1)).toBe(1);
+    // b activates the key: a newer epoch, and the acknowledged write of a is there.
+    expect(await b.entity(Counter, "f").inc(10)).toBe(11);
+    // a's activation is stale now: its change is refused, and it deactivates.
+    await expect(a.entity(Counter, "f").inc(100)).rejects.toMatchObject({ code: "ENTITY_MOVED" });
+    await until(() => a.entities().counter?.active === 0, "the fenced activation to stop");
+    // Nothing acknowledged is lost; the refused change never landed.
+    expect(await b.entity(Counter, "f").read()).toBe(11);
+    const c = await node(path, Counter);
+    expect(await c.entity(Counter, "f").read()).toBe(11);
+  });
+});
+
+class Alarm extends Entity<{ fired: { name: string; dueAt: number }[] }> {
+  static kind = "alarm";
+  static initialState = { fired: [] as { name: string; dueAt: number }[] };
+  static fired: { key: string; name: string }[] = [];
+  set(name: string, inMs: number): Promise<void> {
+    return this.remind(name, { at: Date.now() + inMs });
+  }
+  repeat(name: string, everyMs: number): Promise<void> {
+    return this.remind(name, { everyMs });
+  }
+  cancel(name: string): Promise<void> {
+    return this.forget(name);
+  }
+  override onReminder(name: string, dueAt: number): void {
+    Alarm.fired.push({ key: this.key, name });
+    this.state.fired.push({ name, dueAt });
+  }
+  history(): { name: string; dueAt: number }[] {
+    return this.state.fired;
+  }
+  stop(): void {
+    this.stopSelf();
+  }
+}
+
+describe("reminders", () => {
+  test("a reminder fires with its name and due time, even on a passive entity (it is activated), and is saved with the state", async () => {
+    Alarm.fired = [];
+    const system = await node(freshFile(), Alarm);
+    const alarm = system.entity(Alarm, "wake");
+    await alarm.set("ring", 100);
+    await alarm.stop();
+    await until(() => system.entities().alarm?.active === 0, "the alarm to passivate");
+    await until(() => Alarm.fired.length === 1, "the reminder to fire");
+    expect(Alarm.fired).toEqual([{ key: "wake", name: "ring" }]);
+    const [entry] = await alarm.history();
+    expect(entry?.name).toBe("ring");
+    expect(entry?.dueAt).toBeGreaterThan(0);
+  });
+
+  test("a periodic reminder fires again and again until forgotten", async () => {
+    Alarm.fired = [];
+    const system = await node(freshFile(), Alarm);
+    const alarm = system.entity(Alarm, "tick");
+    await alarm.repeat("every", 50);
+    await until(() => Alarm.fired.length >= 3, "three firings");
+    await alarm.cancel("every");
+    const count = Alarm.fired.length;
+    await Bun.sleep(300);
+    expect(Alarm.fired.length).toBeLessThanOrEqual(count + 1); // one may have been in flight
+  });
+
+  test("a reminder due while its node was down fires after the node starts again", async () => {
+    Alarm.fired = [];
+    const path = freshFile();
+    const first = await node(path, Alarm);
+    await first.entity(Alarm, "later").set("after-restart", 200);
+    await first.shutdown();
+    await Bun.sleep(300);
+    expect(Alarm.fired).toEqual([]);
+    await node(path, Alarm);
+    await until(() => Alarm.fired.some((f) => f.name === "after-restart"), "the reminder to fire after the restart");
+  });
+});
+
+describe("operators", () => {
+  test("GET /entities/{kind}/keys pages through the keys with a state; DELETE /entity/{kind}/{key} deletes one", async () => {
+    const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger(), store: new SqliteStore({ path: freshFile() }), stopTimeoutMs: 200 });
+    systems.push(system);
+    system.host(Counter);
+    for (const key of ["k1", "k2", "k3", "a/b c"]) await system.entity(Counter, key).inc(1);
+    const base = `http://${system.addr}`;
+    const page = (await (await fetch(`${base}/entities/counter/keys?limit=2`)).json()) as { keys: string[]; next: string | null };
+    expect(page.keys).toEqual(["a/b c", "k1"]);
+    const rest = (await (await fetch(`${base}/entities/counter/keys?limit=2&after=${encodeURIComponent(page.next as string)}`)).json()) as { keys: string[] };
+    expect(rest.keys).toEqual(["k2", "k3"]);
+    const deleted = await fetch(`${base}/entity/counter/${encodeURIComponent("a/b c")}`, { method: "DELETE" });
+    expect(await deleted.json()).toEqual({ deleted: true });
+    expect(((await (await fetch(`${base}/entities/counter/keys`)).json()) as { keys: string[] }).keys).toEqual(["k1", "k2", "k3"]);
+    expect(await system.entity(Counter, "a/b c").read()).toBe(0);
+    const bad = await fetch(`${base}/entities/counter/keys?limit=0`);
+    expect(bad.status).toBe(400);
+  });
+});
