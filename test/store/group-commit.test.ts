@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { GroupCommit, StoreError } from "../../src/store/index.ts";
+import { GroupCommit } from "../../src/store/group-commit.ts";
+import { StoreError } from "../../src/store/index.ts";
 
 /** GroupCommit on its own, over a fake transaction that records its batches. */
 function recorder(fail?: (writes: number[]) => boolean) {
