@@ -22,6 +22,7 @@ export {
   type StopEvent,
   type StopReason,
   type SupervisionOptions,
+  type ReminderTiming,
   type TellRef,
   type ValidationIssue,
 } from "./actor/index.ts";
@@ -46,4 +47,5 @@ export {
 } from "./system/index.ts";
 export type { TlsOptions } from "./transport/index.ts";
 export type { EntityPlacement, HostOptions, KindCounts } from "./entity/index.ts";
+export { openStore, PostgresStore, type PostgresStoreOptions, SqliteStore, type SqliteStoreOptions, type EntityStore, type Reminder } from "./store/index.ts";
 export type { ClusterConfig, Member, MemberChange, MemberState, Policy, PolicyContext, PolicyName } from "./cluster/index.ts";

@@ -31,17 +31,20 @@ export class Echo extends Actor {
 
 /**
  * An entity (a virtual actor): one counter per key, made on its first call
- * anywhere in the cluster and passivated after 5 idle minutes:
+ * anywhere in the cluster and passivated after 5 idle minutes. Its count is
+ * durable: saved (in the node's store: SQLite in ./pulsing-data by default)
+ * before each answer, so it survives a restart of the node:
  * `POST /entity/counter/alice` with `{"msg_type":"inc","payload":[1]}`.
  */
-export class KeyedCounter extends Entity {
+export class KeyedCounter extends Entity<{ n: number }> {
   static kind = "counter";
-  #n = 0;
+  static initialState = { n: 0 };
   inc(by = 1): number {
-    return (this.#n += by);
+    this.state.n += by;
+    return this.state.n;
   }
   get(): number {
-    return this.#n;
+    return this.state.n;
   }
 }
 

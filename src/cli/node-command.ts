@@ -1,4 +1,4 @@
-import { ActorSystem, type LogLevel } from "../index.ts";
+import { ActorSystem, type EntityStore, type LogLevel, openStore } from "../index.ts";
 import { LOG_LEVELS } from "../actor/index.ts";
 import { type ActorsModule, ActorsModuleError, loadActorsModule, runActorsModule } from "./actors-module.ts";
 import { defaultActors } from "./default-actors.ts";
@@ -12,7 +12,7 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 export const nodeSpec = {
   name: "node",
   summary: "Runs a pulsing node: serves actors over HTTP and links, and joins a cluster.",
-  usage: "pulsing node [--addr HOST:PORT] [--advertise HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S | --insecure] [--api-token T] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level LEVEL] [--log-format text|json]",
+  usage: "pulsing node [--addr HOST:PORT] [--advertise HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S | --insecure] [--api-token T] [--data-dir DIR | --store URL] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level LEVEL] [--log-format text|json]",
   options: {
     addr: { type: "string" },
     advertise: { type: "string" },
@@ -23,6 +23,8 @@ export const nodeSpec = {
     secret: { type: "string" },
     insecure: { type: "boolean" },
     "api-token": { type: "string" },
+    "data-dir": { type: "string" },
+    store: { type: "string" },
     ...LOG_FORMAT_OPTION,
     ...TLS_OPTIONS,
   },
@@ -36,6 +38,8 @@ export const nodeSpec = {
     secret: "PULSING_SECRET",
     insecure: "PULSING_INSECURE",
     "api-token": "PULSING_API_TOKEN",
+    "data-dir": "PULSING_DATA_DIR",
+    store: "PULSING_STORE",
     ...LOG_FORMAT_ENV,
     ...TLS_ENV,
   },
@@ -49,6 +53,8 @@ export const nodeSpec = {
     secret: "the cluster's shared secret (16+ characters; prefer the variable); required on an address other than loopback",
     insecure: "serve on an address other than loopback without a secret: anyone who reaches it is a peer",
     "api-token": "a bearer token POST /actor/{name} requires (8+ characters)",
+    "data-dir": "where entity state lives in the embedded SQLite store (default ./pulsing-data)",
+    store: "a postgres://… URL: entity state in PostgreSQL, shared by the cluster (entities that move between hosts need it)",
     ...LOG_FORMAT_HELP,
     ...TLS_HELP,
   },
@@ -93,6 +99,13 @@ export const runNode = defineCommand(nodeSpec, async ({ values }, io) => {
   process.on("SIGTERM", () => onSignal("SIGTERM"));
 
   let system: ActorSystem | undefined;
+  let store: EntityStore | undefined;
+  try {
+    store = openStore(typeof values.store === "string" ? values.store : undefined, typeof values["data-dir"] === "string" ? values["data-dir"] : "./pulsing-data");
+  } catch (error) {
+    io.err(`pulsing node: ${(error as Error).message}\n`);
+    return 1;
+  }
   try {
     const secret = typeof values.secret === "string" ? values.secret : undefined;
     const apiToken = typeof values["api-token"] === "string" ? values["api-token"] : undefined;
@@ -106,16 +119,19 @@ export const runNode = defineCommand(nodeSpec, async ({ values }, io) => {
       ...(values.insecure === true ? { insecure: true } : {}),
       ...(apiToken === undefined ? {} : { apiToken }),
       ...(tls === undefined ? {} : { tls }),
+      store,
     });
     await runActorsModule(system, actors);
   } catch (error) {
     io.err(`pulsing node: cannot start: ${(error as Error).message}\n`);
-    await system?.shutdown(); // it may have joined already: leave properly
+    // It may have joined already: leave properly (that closes the store too).
+    if (system === undefined) await store.close();
+    else await system.shutdown();
     return 1;
   }
   const running = system;
   // Secrets are never logged: only whether they are set.
-  logger.info("node started", { node: running.nodeId, addr: running.addr, listening: addr, seeds, actors: values.actors ?? "(embedded demo)", secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
+  logger.info("node started", { node: running.nodeId, addr: running.addr, listening: addr, seeds, actors: values.actors ?? "(embedded demo)", store: typeof values.store === "string" ? "postgres" : `sqlite in ${values["data-dir"] ?? "./pulsing-data"}`, secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
   io.out(
     [
       `pulsing node ${running.nodeId} serving on ${running.addr}`,
