@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { SQL } from "bun";
 import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +33,18 @@ type TestStore = EntityStore & { readonly saveTransactions: number; readonly wri
 const dir = mkdtempSync(join(tmpdir(), "pulsing-store-test-"));
 const sqlitePath = join(dir, "nested", "dir", "pulsing.db"); // the directories do not exist yet
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// This run's rows leave the shared test database with it.
+afterAll(async () => {
+  if (POSTGRES_URL === undefined || POSTGRES_URL === "") return;
+  const sql = new SQL(POSTGRES_URL, { max: 1, connectionTimeout: 5 });
+  try {
+    const pattern = `test-%-${RUN}-%`;
+    await sql`DELETE FROM entity_state WHERE kind LIKE ${pattern}`;
+    await sql`DELETE FROM entity_reminders WHERE kind LIKE ${pattern}`;
+  } finally {
+    await sql.close({ timeout: 5 });
+  }
+});
 
 interface Factory {
   readonly name: string;
