@@ -10,6 +10,12 @@ export interface StatefulClass {
   readonly stateVersion?: number;
   /** Turns a saved state of an older version into the current shape. */
   migrate?(state: unknown, fromVersion: number): unknown;
+  /**
+   * Save periodically instead of before every reply: the state is saved every
+   * this many ms when it changed, and when the activation ends. Faster; a crash
+   * loses the changes of up to that long, although their callers got answers.
+   */
+  readonly saveEveryMs?: number;
 }
 
 /** What one activation's binding needs from its node. */
@@ -57,13 +63,23 @@ export class StateBinding implements EntityBinding {
   #fenced = false;
   readonly #timers = new Set<ReturnType<typeof setInterval>>();
 
+  readonly #periodic: boolean;
+
   constructor(key: string, context: BindingContext) {
     this.key = key;
     this.#context = context;
     this.#stateful = context.cls.initialState !== undefined;
+    const every = context.cls.saveEveryMs;
+    if (every !== undefined && !(typeof every === "number" && every >= MIN_PERIOD_MS)) throw new ActorError("INVALID_OPTION", `saveEveryMs must be at least ${MIN_PERIOD_MS}`);
+    this.#periodic = every !== undefined;
   }
 
   async load(instance: Actor): Promise<void> {
+    await this.#loadState(instance);
+    if (this.#stateful && this.#periodic) this.#startPeriodicSave(instance);
+  }
+
+  async #loadState(instance: Actor): Promise<void> {
     const entity = instance as Entity<unknown>;
     const { cls, store, codec } = this.#context;
     if (!this.#stateful) return;
@@ -92,8 +108,15 @@ export class StateBinding implements EntityBinding {
     this.#saved = activated.state;
   }
 
+  /** With `saveEveryMs`: a turn every period saves what changed since the last save. */
+  #startPeriodicSave(instance: Actor): void {
+    const every = this.#context.cls.saveEveryMs;
+    if (every === undefined || this.#context.store === undefined) return;
+    this.every(every, () => this.#saveIfChanged(instance));
+  }
+
   afterTurn(instance: Actor, result: unknown): unknown {
-    if (!this.#stateful || this.#context.store === undefined) return result;
+    if (!this.#stateful || this.#context.store === undefined || this.#periodic) return result;
     if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
       return (result as Promise<unknown>).then(
         (value) => this.#saveIfChanged(instance).then(() => value),

@@ -157,6 +157,41 @@ class Alarm extends Entity<{ fired: { name: string; dueAt: number }[] }> {
   }
 }
 
+describe("periodic saving", () => {
+  test("with saveEveryMs, changes are saved on the period and when the activation ends", async () => {
+    class Fast extends Entity<{ n: number }> {
+      static kind = "fast";
+      static initialState = { n: 0 };
+      static saveEveryMs = 50;
+      inc(): number {
+        return ++this.state.n;
+      }
+      stop(): void {
+        this.stopSelf();
+      }
+    }
+    const path = freshFile();
+    const system = await node(path, Fast);
+    const fast = system.entity(Fast, "f");
+    await fast.inc();
+    await fast.inc();
+    // Read the store directly: a reader on the same file sees the periodic save.
+    const saved = async () => {
+      const reader = new SqliteStore({ path });
+      try {
+        return (await reader.keys("fast", 10)).length;
+      } finally {
+        await reader.close();
+      }
+    };
+    await until(async () => (await saved()) === 1, "the periodic save");
+    await fast.inc();
+    await fast.stop();
+    await until(() => system.entities().fast?.active === 0, "the entity to stop");
+    expect(await fast.inc()).toBe(4);
+  });
+});
+
 describe("reminders", () => {
   test("a reminder fires with its name and due time, even on a passive entity (it is activated), and is saved with the state", async () => {
     Alarm.fired = [];
