@@ -1,10 +1,14 @@
 /**
  * A tour of the library in one process: spawns actors,
- * asks, tells, streams, shows an error with its code, a watcher and a restart.
+ * asks, tells, streams, shows an error with its code, a watcher and a restart;
+ * then a durable entity whose count survives a restart of the system.
  *   bun examples/demo.ts
  */
-import { Actor, ActorError, ActorSystem } from "pulsing";
-import { Counter, Echo } from "../src/cli/demo-actors.ts"; // the actors `pulsing node` serves by default
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Actor, ActorError, ActorSystem, SqliteStore } from "pulsing";
+import { Counter, Echo, KeyedCounter } from "../src/cli/demo-actors.ts"; // the actors `pulsing node` serves by default
 
 /** Fails on purpose; its supervision restarts it with a fresh state. */
 class Flaky extends Actor {
@@ -51,3 +55,18 @@ console.log("flaky  work()        ->", await flaky.work(), "(fresh instance)");
 system.watch(counter, (event) => console.log(`watch  ${event.name} stopped: ${event.reason}`));
 await system.shutdown();
 console.log("shut down");
+
+// An entity (a virtual actor) with durable state: one counter per key, saved in SQLite before each answer.
+const dataDir = mkdtempSync(join(tmpdir(), "pulsing-demo-"));
+const durable = async () => {
+  const node = await ActorSystem.start({ store: new SqliteStore({ path: join(dataDir, "pulsing.db") }) });
+  node.host(KeyedCounter);
+  return node;
+};
+const before = await durable();
+console.log("entity counter/alice inc(1), inc(1) ->", await before.entity(KeyedCounter, "alice").inc(1), await before.entity(KeyedCounter, "alice").inc(1));
+await before.shutdown();
+const after = await durable();
+console.log("after a restart: counter/alice get() ->", await after.entity(KeyedCounter, "alice").get());
+await after.shutdown();
+rmSync(dataDir, { recursive: true, force: true });
