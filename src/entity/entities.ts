@@ -163,7 +163,7 @@ export class Entities {
         version = now;
         owner = this.#owner(kind, key);
       }
-      if (owner === "here") return (this.#kinds.get(kind) as Activations).port(key);
+      if (owner === "here") return this.#here(kind, key);
       if (owner === undefined) return noHost(kind);
       let remote = remotes.get(owner.addr);
       if (remote === undefined) {
@@ -188,7 +188,7 @@ export class Entities {
     if (parsed === undefined || parsed instanceof ActorError) return parsed;
     const { kind, key } = parsed;
     const owner = this.#owner(kind, key);
-    if (owner === "here") return (this.#kinds.get(kind) as Activations).port(key);
+    if (owner === "here") return this.#here(kind, key);
     if (owner === undefined) return noHost(kind);
     if (forwarded) return new ActorError("ENTITY_MOVED", `entity ${kind}/${clip(key)} belongs to ${owner.addr} as this node sees the cluster, which is changing: retry`);
     return this.#options.forward(owner.addr, FORWARDED + target.slice(ENTITY_PREFIX.length));
@@ -199,9 +199,18 @@ export class Entities {
     const parsed = parseEntityTarget(entityTarget(kind, key));
     if (parsed === undefined || parsed instanceof ActorError) return parsed ?? new ActorError("INVALID_NAME", "not an entity address");
     const owner = this.#owner(kind, key);
-    if (owner === "here") return (this.#kinds.get(kind) as Activations).port(key);
+    if (owner === "here") return this.#here(kind, key);
     if (owner === undefined) return noHost(kind);
     return this.#options.forward(owner.addr, entityTarget(kind, key));
+  }
+
+  /** The activation of (kind, key) here, made if there is none; or why it cannot be (the node shuts down). */
+  #here(kind: string, key: string): CellPort | ActorError {
+    try {
+      return (this.#kinds.get(kind) as Activations).port(key);
+    } catch (error) {
+      return ActorError.fromHandler(error, "SHUTTING_DOWN");
+    }
   }
 
   /** The owner of (kind, key) as this node sees the cluster. */
