@@ -394,6 +394,37 @@ describe("durable entities across node processes", () => {
       const by = new Set([...w.logs.values()].flatMap((log) => log.ackedBy));
       expect(by).toEqual(new Set([a.node as string, b.node as string]));
     }, 30_000);
+    // Fails today (a bug in src/entity, reported): StateBinding.remind and .forget write to the store
+    // without the activation's epoch, so an activation that a newer one replaced still sets and removes
+    // reminders, and removes the current activation's acknowledged reminder.
+    test("a stale activation's reminder changes are fenced too: refused with ENTITY_MOVED, the current activation's reminders untouched", async () => {
+      const kind = kindFor("fence-remind");
+      const store = postgres();
+      const [a, b] = (await Promise.all([startNode({ kind, store }), startNode({ kind, store })])) as [NodeProcess, NodeProcess];
+      const sql = new SQL(store, { max: 1, connectionTimeout: 5 });
+      try {
+        const reminders = async (key: string) => (await sql`SELECT name FROM entity_reminders WHERE kind = ${kind} AND key = ${key} ORDER BY name`).map((row: { name: string }) => row.name);
+        const outcome = (result: Outcome<unknown>) => (result.ok ? "200" : `${result.status} ${result.code}`);
+        const far = Date.now() + 3_600_000;
+        // "forget": b replaces a's activation and sets a reminder (acknowledged); a, stale, forgets it.
+        expect(outcome(await call(a, kind, "f", "append", [nextValue++]))).toBe("200");
+        expect(outcome(await call(b, kind, "f", "append", [nextValue++]))).toBe("200");
+        expect(outcome(await call(b, kind, "f", "remindAt", ["current", far]))).toBe("200");
+        const forgetByStale = outcome(await call(a, kind, "f", "forgetReminder", ["current"]));
+        // "remind": the same on another key; a, stale, sets a reminder.
+        expect(outcome(await call(a, kind, "r", "append", [nextValue++]))).toBe("200");
+        expect(outcome(await call(b, kind, "r", "append", [nextValue++]))).toBe("200");
+        const remindByStale = outcome(await call(a, kind, "r", "remindAt", ["stale", far]));
+        expect({ forgetByStale, remindersOfF: await reminders("f"), remindByStale, remindersOfR: await reminders("r") }).toEqual({
+          forgetByStale: "503 ENTITY_MOVED",
+          remindersOfF: ["current"],
+          remindByStale: "503 ENTITY_MOVED",
+          remindersOfR: [],
+        });
+      } finally {
+        await sql.close({ timeout: 5 });
+      }
+    }, 30_000);
   });
 
   describe("reminders across restarts (PostgreSQL)", () => {
