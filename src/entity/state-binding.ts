@@ -61,6 +61,8 @@ export class StateBinding implements EntityBinding {
   #epoch = -1;
   #saved: Uint8Array | undefined;
   #fenced = false;
+  /** The activation's instance, once loaded: a refused reminder change stops it as a refused save does. */
+  #instance: Actor | undefined;
   readonly #timers = new Set<ReturnType<typeof setInterval>>();
 
   readonly #periodic: boolean;
@@ -75,6 +77,7 @@ export class StateBinding implements EntityBinding {
   }
 
   async load(instance: Actor): Promise<void> {
+    this.#instance = instance;
     await this.#loadState(instance);
     if (this.#stateful && this.#periodic) this.#startPeriodicSave(instance);
   }
@@ -165,12 +168,33 @@ export class StateBinding implements EntityBinding {
       dueAt = timing.at instanceof Date ? timing.at.getTime() : timing.at;
       if (!Number.isFinite(dueAt)) throw new ActorError("INVALID_OPTION", "at must be a Date or a time in ms");
     }
-    await store.remind({ kind: this.#context.kind, key: this.key, name, dueAt, everyMs });
+    const epoch = await this.#currentEpoch(store);
+    this.#refusedIf(!(await store.remind({ kind: this.#context.kind, key: this.key, name, dueAt, everyMs }, epoch)));
     this.#context.wake(dueAt);
   }
 
   async forget(name: string): Promise<void> {
-    await this.#storeFor("reminders").forget(this.#context.kind, this.key, name);
+    const store = this.#storeFor("reminders");
+    const epoch = await this.#currentEpoch(store);
+    this.#refusedIf(!(await store.forget(this.#context.kind, this.key, name, epoch)));
+  }
+
+  /**
+   * This activation's epoch, for fenced reminder changes: an entity without
+   * state takes one from the store on its first reminder change.
+   */
+  async #currentEpoch(store: EntityStore): Promise<number> {
+    if (this.#fenced) throw this.#movedError();
+    if (this.#epoch < 0) this.#epoch = (await store.activate(this.#context.kind, this.key)).epoch;
+    return this.#epoch;
+  }
+
+  /** A change the store refused for a stale epoch: another activation took over, so this one stops. */
+  #refusedIf(refused: boolean): void {
+    if (!refused) return;
+    this.#fenced = true;
+    this.#instance?.stopSelf();
+    throw this.#movedError();
   }
 
   every(everyMs: number, fn: () => unknown): () => void {
@@ -211,9 +235,8 @@ export class StateBinding implements EntityBinding {
     if (this.#fenced) throw this.#movedError();
     const [committed] = await store.save([{ kind: this.#context.kind, key: this.key, epoch: this.#epoch, state, version: this.#context.cls.stateVersion ?? 0 }]);
     if (committed === true) return;
-    this.#fenced = true;
-    instance.stopSelf();
-    throw this.#movedError();
+    this.#instance ??= instance;
+    this.#refusedIf(true);
   }
 
   #movedError(): ActorError {

@@ -178,25 +178,50 @@ export class PostgresStore implements EntityStore {
     );
   }
 
-  async remind(reminder: Reminder): Promise<void> {
+  async remind(reminder: Reminder, epoch?: number): Promise<boolean> {
     this.#open();
     const r = checkReminder(reminder);
     await this.#ready();
-    await this.#bounded(
+    if (epoch === undefined) {
+      await this.#bounded(
+        this.#sql`INSERT INTO entity_reminders (kind, key, name, due_at, every_ms)
+          VALUES (${r.kind}, ${r.key}, ${r.name}, ${r.dueAt}, ${r.everyMs ?? null})
+          ON CONFLICT (kind, key, name) DO UPDATE SET due_at = excluded.due_at, every_ms = excluded.every_ms`,
+        "remind",
+      );
+      return true;
+    }
+    checkEpoch(epoch);
+    // Only while the activation's epoch is the key's current one: its reminders are fenced like its saves.
+    const rows = await this.#bounded(
       this.#sql`INSERT INTO entity_reminders (kind, key, name, due_at, every_ms)
-        VALUES (${r.kind}, ${r.key}, ${r.name}, ${r.dueAt}, ${r.everyMs ?? null})
-        ON CONFLICT (kind, key, name) DO UPDATE SET due_at = excluded.due_at, every_ms = excluded.every_ms`,
+        SELECT ${r.kind}, ${r.key}, ${r.name}, ${r.dueAt}, ${r.everyMs ?? null}
+        WHERE EXISTS (SELECT 1 FROM entity_state WHERE kind = ${r.kind} AND key = ${r.key} AND epoch = ${epoch})
+        ON CONFLICT (kind, key, name) DO UPDATE SET due_at = excluded.due_at, every_ms = excluded.every_ms
+        RETURNING 1 AS done`,
       "remind",
     );
+    return (rows as unknown[]).length > 0;
   }
 
-  async forget(kind: string, key: string, name: string): Promise<void> {
+  async forget(kind: string, key: string, name: string, epoch?: number): Promise<boolean> {
     this.#open();
     checkName(kind, "kind");
     checkName(key, "key");
     checkName(name, "name");
     await this.#ready();
-    await this.#bounded(this.#sql`DELETE FROM entity_reminders WHERE kind = ${kind} AND key = ${key} AND name = ${name}`, "forget");
+    if (epoch === undefined) {
+      await this.#bounded(this.#sql`DELETE FROM entity_reminders WHERE kind = ${kind} AND key = ${key} AND name = ${name}`, "forget");
+      return true;
+    }
+    checkEpoch(epoch);
+    const rows = await this.#bounded(
+      this.#sql`WITH current AS (SELECT 1 FROM entity_state WHERE kind = ${kind} AND key = ${key} AND epoch = ${epoch}),
+        gone AS (DELETE FROM entity_reminders WHERE kind = ${kind} AND key = ${key} AND name = ${name} AND EXISTS (SELECT 1 FROM current) RETURNING 1)
+        SELECT EXISTS (SELECT 1 FROM current) AS fenced_ok`,
+      "forget",
+    );
+    return (rows as { fenced_ok?: unknown }[])[0]?.fenced_ok === true;
   }
 
   async due(kinds: readonly string[], until: number, limit: number): Promise<Reminder[]> {
@@ -325,6 +350,10 @@ export class PostgresStore implements EntityStore {
   #open(): void {
     if (this.#closed) throw new StoreError("CLOSED", "the store is closed");
   }
+}
+
+function checkEpoch(epoch: number): void {
+  if (!Number.isSafeInteger(epoch)) throw new StoreError("INVALID", "epoch must be an integer");
 }
 
 function positive(value: number, what: string): number {

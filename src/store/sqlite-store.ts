@@ -89,6 +89,7 @@ export class SqliteStore implements EntityStore {
   readonly #delete: (kind: string, key: string, now: number) => void;
   readonly #remind: Statement;
   readonly #forget: Statement;
+  readonly #fencedChange: ReturnType<Database["transaction"]>;
   readonly #due: Statement;
   readonly #firedOnce: Statement;
   readonly #firedPeriodic: Statement;
@@ -149,6 +150,13 @@ export class SqliteStore implements EntityStore {
        ON CONFLICT (kind, key, name) DO UPDATE SET due_at = excluded.due_at, every_ms = excluded.every_ms`,
     );
     this.#forget = db.query(`DELETE FROM entity_reminders WHERE kind = ? AND key = ? AND name = ?`);
+    const epochOf = db.query(`SELECT epoch FROM entity_state WHERE kind = ? AND key = ?`);
+    this.#fencedChange = db.transaction((kind: string, key: string, epoch: number, change: () => void) => {
+      const row = epochOf.get(kind, key) as { epoch?: unknown } | null;
+      if (row === null || row.epoch !== epoch) return false;
+      change();
+      return true;
+    });
     this.#due = db.query(
       `SELECT kind, key, name, due_at, every_ms FROM entity_reminders
        WHERE kind IN (SELECT value FROM json_each(?)) AND due_at <= ?
@@ -212,15 +220,26 @@ export class SqliteStore implements EntityStore {
     this.#delete(kind, key, Date.now());
   }
 
-  async remind(reminder: Reminder): Promise<void> {
+  async remind(reminder: Reminder, epoch?: number): Promise<boolean> {
     this.#open();
     const r = checkReminder(reminder);
-    this.#remind.run(r.kind, r.key, r.name, r.dueAt, r.everyMs ?? null);
+    return this.#fenced(r.kind, r.key, epoch, () => this.#remind.run(r.kind, r.key, r.name, r.dueAt, r.everyMs ?? null));
   }
 
-  async forget(kind: string, key: string, name: string): Promise<void> {
+  async forget(kind: string, key: string, name: string, epoch?: number): Promise<boolean> {
     this.#open();
-    this.#forget.run(checkName(kind, "kind"), checkName(key, "key"), checkName(name, "name"));
+    const [k, id, n] = [checkName(kind, "kind"), checkName(key, "key"), checkName(name, "name")];
+    return this.#fenced(k, id, epoch, () => this.#forget.run(k, id, n));
+  }
+
+  /** Runs `change` in one transaction with the check that `epoch` (when given) is still the key's current one. */
+  #fenced(kind: string, key: string, epoch: number | undefined, change: () => void): boolean {
+    if (epoch === undefined) {
+      change();
+      return true;
+    }
+    if (!Number.isSafeInteger(epoch)) throw new StoreError("INVALID", "epoch must be an integer");
+    return this.#fencedChange.immediate(kind, key, epoch, change) as boolean;
   }
 
   async due(kinds: readonly string[], until: number, limit: number): Promise<Reminder[]> {

@@ -28,10 +28,14 @@ export interface EntityStore {
   /** Deletes (kind, key)'s state and reminders, whatever its epoch (an operator's delete). */
   delete(kind: string, key: string): Promise<void>;
 
-  /** Sets (or replaces) a reminder. */
-  remind(reminder: Reminder): Promise<void>;
-  /** Removes a reminder; no error when there is none. */
-  forget(kind: string, key: string, name: string): Promise<void>;
+  /**
+   * Sets (or replaces) a reminder. With `epoch`, only while it is still the
+   * key's current epoch (an activation's reminders are fenced like its saves):
+   * false when it is not, and nothing changed.
+   */
+  remind(reminder: Reminder, epoch?: number): Promise<boolean>;
+  /** Removes a reminder (none is no error); with `epoch`, only while it is the key's current one (false, and nothing changed, when not). */
+  forget(kind: string, key: string, name: string, epoch?: number): Promise<boolean>;
   /** Reminders of these kinds due at or before `until` (ms since the epoch), earliest first, at most `limit`. */
   due(kinds: readonly string[], until: number, limit: number): Promise<Reminder[]>;
   /**

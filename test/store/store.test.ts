@@ -322,6 +322,21 @@ for (const factory of FACTORIES) {
       expect(await store.due([kind], 1201, 10)).toEqual([{ kind, key: "k", name: "frac", dueAt: 1201, everyMs: 100 }]);
     });
 
+    test("reminders fenced by epoch: with the key's current epoch they change; with a stale one they are refused and change nothing", async () => {
+      const store = open();
+      const kind = kindFor("fenced-remind");
+      const { epoch: old } = await store.activate(kind, "k");
+      const { epoch: current } = await store.activate(kind, "k");
+      expect(await store.remind({ kind, key: "k", name: "now", dueAt: 1000, everyMs: undefined }, current)).toBe(true);
+      expect(await store.remind({ kind, key: "k", name: "stale", dueAt: 1000, everyMs: undefined }, old)).toBe(false);
+      expect(await store.forget(kind, "k", "now", old)).toBe(false);
+      expect((await store.due([kind], 10_000, 10)).map((r) => r.name)).toEqual(["now"]);
+      expect(await store.forget(kind, "k", "now", current)).toBe(true);
+      expect(await store.due([kind], 10_000, 10)).toEqual([]);
+      // A key never activated has no epoch to match.
+      expect(await store.remind({ kind, key: "never", name: "x", dueAt: 1000, everyMs: undefined }, 1)).toBe(false);
+    });
+
     test("due(): earliest first, at most limit, only the kinds asked for and only those due by until", async () => {
       const store = open();
       const [carts, orders, others] = [kindFor("due-carts"), kindFor("due-orders"), kindFor("due-others")];
