@@ -23,6 +23,14 @@ export interface RemindersOptions {
  * fired. A reminder whose handler fails, or whose owner dies first, stays due
  * and fires at the next poll, here or at the new owner: at least once.
  */
+const MAX_RETRIES = 4_096;
+const MAX_BACKOFF_MS = 60_000;
+
+/** A reminder's identity as it fired: the same reminder re-set later is another. */
+function idOf(reminder: Reminder): string {
+  return `${reminder.kind}\u0000${reminder.key}\u0000${reminder.name}\u0000${reminder.dueAt}`;
+}
+
 export class Reminders {
   readonly #options: RemindersOptions;
   readonly #pollMs: number;
@@ -30,6 +38,8 @@ export class Reminders {
   #nextAt = Number.POSITIVE_INFINITY;
   #running: Promise<void> | undefined;
   #stopped = false;
+  /** Reminders whose handler failed, by id: when to try again. Bounded; the oldest is forgotten first. */
+  readonly #retries = new Map<string, { failures: number; at: number }>();
 
   constructor(options: RemindersOptions) {
     this.#options = options;
@@ -73,24 +83,33 @@ export class Reminders {
     const { store, logger } = this.#options;
     const kinds = this.#options.kinds();
     if (kinds.length === 0) return;
+    const batch = this.#options.batch ?? 256;
+    const now = Date.now();
     let due: Reminder[];
     try {
-      due = await store.due(kinds, Date.now(), this.#options.batch ?? 256);
+      // Past those backing off, so that failing ones never hide the ones due after them.
+      due = await store.due(kinds, now, batch + this.#retries.size);
     } catch (error) {
       logger.warn("reminders not read", { error });
       return;
     }
-    await Promise.all(
-      due
-        .filter((reminder) => this.#options.owns(reminder.kind, reminder.key))
-        .map(async (reminder) => {
-          try {
-            await this.#options.fire(reminder);
-            await store.fired(reminder, Date.now());
-          } catch (error) {
-            logger.warn("reminder not fired", { kind: reminder.kind, name: reminder.name, error });
-          }
-        }),
-    );
+    const ready = due.filter((reminder) => this.#options.owns(reminder.kind, reminder.key) && (this.#retries.get(idOf(reminder))?.at ?? 0) <= now).slice(0, batch);
+    await Promise.all(ready.map((reminder) => this.#fireOne(reminder)));
+  }
+
+  async #fireOne(reminder: Reminder): Promise<void> {
+    const id = idOf(reminder);
+    try {
+      await this.#options.fire(reminder);
+      await this.#options.store.fired(reminder, Date.now());
+      this.#retries.delete(id);
+    } catch (error) {
+      // It stays due (at least once), and is tried again after a delay that doubles, up to a minute.
+      const failures = (this.#retries.get(id)?.failures ?? 0) + 1;
+      this.#retries.delete(id);
+      if (this.#retries.size >= MAX_RETRIES) this.#retries.delete(this.#retries.keys().next().value as string);
+      this.#retries.set(id, { failures, at: Date.now() + Math.min(MAX_BACKOFF_MS, this.#pollMs * 2 ** failures) });
+      this.#options.logger.warn("reminder not fired", { kind: reminder.kind, name: reminder.name, failures, error });
+    }
   }
 }

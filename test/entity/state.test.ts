@@ -232,6 +232,37 @@ describe("reminders", () => {
   });
 });
 
+describe("failing reminders", () => {
+  test("reminders whose handler keeps failing back off, and do not hold back the ones due after them", async () => {
+    let good = 0;
+    let bad = 0;
+    class Poisoned extends Entity<{ x: number }> {
+      static kind = "poisoned";
+      static initialState = { x: 0 };
+      set(name: string, at: number): Promise<void> {
+        return this.remind(name, { at });
+      }
+      override onReminder(name: string): void {
+        if (name === "bad") {
+          bad++;
+          throw new Error("poison");
+        }
+        good++;
+      }
+    }
+    const system = await ActorSystem.start({ logger: memoryLogger(), store: new SqliteStore({ path: freshFile() }), stopTimeoutMs: 200 });
+    systems.push(system);
+    system.host(Poisoned);
+    const now = Date.now();
+    // More failing reminders than a poll reads, all due before the good one.
+    for (let i = 0; i < 300; i++) await system.entity(Poisoned, `bad-${i}`).set("bad", now + 100);
+    await system.entity(Poisoned, "good").set("good", now + 200);
+    await until(() => good === 1, "the good reminder to fire despite the failing ones", 10_000);
+    // Every failing one was tried (and stays due: at least once).
+    expect(bad).toBeGreaterThanOrEqual(300);
+  });
+});
+
 describe("operators", () => {
   test("GET /entities/{kind}/keys pages through the keys with a state; DELETE /entity/{kind}/{key} deletes one", async () => {
     const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger(), store: new SqliteStore({ path: freshFile() }), stopTimeoutMs: 200 });
