@@ -1,7 +1,7 @@
 import type { Member, TlsOptions } from "../index.ts";
 import { defineCommand } from "./command.ts";
 import { fetchJson } from "./fetch-json.ts";
-import { clusterEntities, renderEntities } from "./inspect-entities.ts";
+import { clusterEntities, clusterKeys, type KeysQuery, renderEntities, renderKeys } from "./inspect-entities.ts";
 import { table } from "./text-table.ts";
 import { pause } from "./io.ts";
 import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, nodeUrl, UsageError } from "./usage.ts";
@@ -9,14 +9,17 @@ import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nod
 export const inspectSpec = {
   name: "inspect",
   summary: "Shows a node's view: the cluster's members, the actors, the entities on every member, or the metrics.",
-  usage: "pulsing inspect members|actors|entities|metrics [--endpoint HOST:PORT] [--json] [--watch] [--interval-ms N]",
-  options: { ...CLIENT_OPTIONS, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" } },
+  usage: "pulsing inspect members|actors|entities|metrics [--endpoint HOST:PORT] [--json] [--watch] [--interval-ms N]\n       pulsing inspect entities --kind KIND [--after KEY] [--limit N]   (the keys of a kind with a saved state)",
+  options: { ...CLIENT_OPTIONS, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" }, kind: { type: "string" }, after: { type: "string" }, limit: { type: "string" } },
   env: { ...CLIENT_ENV },
   help: {
     ...CLIENT_HELP,
     json: "print JSON for scripts (with --watch: one line per refresh)",
     watch: "refresh until interrupted: redrawn on a terminal, printed one after another into a pipe",
     "interval-ms": "refresh interval with --watch (default 1000)",
+    kind: "with entities: list the keys of this kind that have a saved state, from every member's store",
+    after: "with --kind: start after this key (the last one of the previous page)",
+    limit: "with --kind: keys per member's store at most (default 100, at most 1000)",
   },
   takesArguments: true,
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
@@ -70,7 +73,7 @@ function parseLabels(text: string): Record<string, string> | undefined {
   return labels;
 }
 
-async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions | undefined, indent: number): Promise<string> {
+async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions | undefined, indent: number, keys?: KeysQuery): Promise<string> {
   const { base, init } = nodeUrl(addr, tls);
   if (topic === "metrics") {
     const response = await fetch(`${base}/metrics`, { ...init, signal: AbortSignal.timeout(5_000) });
@@ -78,6 +81,7 @@ async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions
     const text = await response.text();
     return json ? JSON.stringify(parseMetrics(text), null, indent) : text.trimEnd();
   }
+  if (topic === "entities" && keys !== undefined) return renderKeys(await clusterKeys(addr, tls, keys), keys.kind, addr, json, indent);
   if (topic === "entities") return renderEntities(await clusterEntities(addr, tls), addr, json, indent);
   if (topic === "members") {
     const members = (await fetchJson(`${base}/cluster/members`, init)) as Member[];
@@ -98,6 +102,20 @@ async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions
   return `actors on ${addr} (${body.local.length}):\n${table(local)}\n\nnamed actors in the cluster (${named.length - 1}):\n${table(named)}`;
 }
 
+/** `--kind` (with `--after`, `--limit`): list a kind's keys; only with `entities`. */
+function keysQuery(topic: Topic, values: Record<string, string | boolean | undefined>): KeysQuery | undefined {
+  if (typeof values.kind !== "string") {
+    if (values.after !== undefined || values.limit !== undefined) throw new UsageError("--after and --limit go with --kind");
+    return undefined;
+  }
+  if (topic !== "entities") throw new UsageError("--kind goes with inspect entities");
+  return {
+    kind: values.kind,
+    limit: intFlag(values.limit, "limit", 1, 1_000, 100),
+    ...(typeof values.after === "string" ? { after: values.after } : {}),
+  };
+}
+
 export const runInspect = defineCommand(inspectSpec, async ({ values, positionals }, io) => {
   const topic = positionals[0] as Topic | undefined;
   if (topic === undefined || !TOPICS.includes(topic) || positionals.length > 1) throw new UsageError(`inspect needs one of ${TOPICS.join(", ")}`);
@@ -110,10 +128,11 @@ export const runInspect = defineCommand(inspectSpec, async ({ values, positional
   // line, JSON ones one document per line (JSON Lines), so `| head -1` or a line
   // reader gets whole refreshes. Screen codes never go where no terminal reads them.
   const redraw = watch && !json && io.outIsTerminal === true;
+  const keys = keysQuery(topic, values);
   let printed = false;
   const once = async (): Promise<boolean> => {
     try {
-      const text = await render(topic, addr, json, tls, watch && json ? 0 : 2);
+      const text = await render(topic, addr, json, tls, watch && json ? 0 : 2, keys);
       io.out(`${redraw ? "\x1b[2J\x1b[H" : watch && !json && printed ? "\n" : ""}${text}\n`);
       printed = true;
       return true;

@@ -54,3 +54,50 @@ export function renderEntities(members: MemberEntities[], addr: string, json: bo
   const unreachable = members.flatMap((member) => ("error" in member ? [`  ${member.node} (${member.addr}): ${member.error}`] : []));
   return [summary, table(rows), ...(inAll.length === 0 ? [] : ["", "in all:", ...inAll.map((line) => `  ${line}`)]), ...(unreachable.length === 0 ? [] : ["", "unreachable:", ...unreachable])].join("\n");
 }
+
+/** Which keys to list: a kind, a page. */
+export interface KeysQuery {
+  kind: string;
+  limit: number;
+  after?: string;
+}
+
+/** One member's keys of a kind (`GET /entities/{kind}/keys`), or why they could not be read. */
+export type MemberKeys = { node: string; addr: string; keys: string[]; next: string | null } | { node: string; addr: string; error: string };
+
+/**
+ * The keys of a kind with a saved state, from every alive member's store (a
+ * shared PostgreSQL store answers the same on each; SQLite stores are each
+ * node's own).
+ */
+export async function clusterKeys(addr: string, tls: TlsOptions | undefined, query: KeysQuery): Promise<MemberKeys[]> {
+  const { base, init } = nodeUrl(addr, tls);
+  const members = (await fetchJson(`${base}/cluster/members`, init)) as Member[];
+  const params = new URLSearchParams({ limit: String(query.limit), ...(query.after === undefined ? {} : { after: query.after }) });
+  return Promise.all(
+    members
+      .filter((member) => member.state === "alive")
+      .map(async (member): Promise<MemberKeys> => {
+        try {
+          const at = nodeUrl(member.addr, tls);
+          const body = (await fetchJson(`${at.base}/entities/${encodeURIComponent(query.kind)}/keys?${params}`, at.init)) as { keys: string[]; next: string | null };
+          return { node: member.id, addr: member.addr, keys: body.keys, next: body.next };
+        } catch (error) {
+          return { node: member.id, addr: member.addr, error: (error as Error).message };
+        }
+      }),
+  );
+}
+
+/** The keys, once each, in order; then which members could not be read. */
+export function renderKeys(members: MemberKeys[], kind: string, addr: string, json: boolean, indent: number): string {
+  const keys = [...new Set(members.flatMap((member) => ("keys" in member ? member.keys : [])))].sort();
+  if (json) return JSON.stringify({ kind, keys, members }, null, indent);
+  const more = members.some((member) => "next" in member && member.next !== null);
+  const unreachable = members.flatMap((member) => ("error" in member ? [`  ${member.node} (${member.addr}): ${member.error}`] : []));
+  return [
+    `keys of ${kind} with a saved state (${keys.length}${more ? ", more with --after" : ""}), from ${members.length} member${members.length === 1 ? "" : "s"} as seen from ${addr}:`,
+    ...keys.map((key) => `  ${key}`),
+    ...(unreachable.length === 0 ? [] : ["", "unreachable:", ...unreachable]),
+  ].join("\n");
+}

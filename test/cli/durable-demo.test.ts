@@ -44,6 +44,12 @@ test("a demo counter entity's value survives a restart of the node (SQLite in --
   try {
     expect(await inc(addr, "alice")).toBe(3);
     expect(await inc(addr, "bob")).toBe(1);
+    // The operator's view of the store: the keys with a saved state.
+    const listed = Bun.spawnSync(["bun", MAIN, "inspect", "entities", "--kind", "counter", "--endpoint", addr, "--json"], { stderr: "pipe" });
+    expect(listed.exitCode).toBe(0);
+    expect((JSON.parse(listed.stdout.toString()) as { keys: string[] }).keys).toEqual(["alice", "bob"]);
+    const text = Bun.spawnSync(["bun", MAIN, "inspect", "entities", "--kind", "counter", "--endpoint", addr]).stdout.toString();
+    expect(text).toContain("keys of counter with a saved state (2)");
   } finally {
     again.kill("SIGKILL");
     await again.exited;
