@@ -164,7 +164,7 @@ export class Entities {
         owner = this.#owner(kind, key);
       }
       if (owner === "here") return this.#here(kind, key);
-      if (owner === undefined) return noHost(kind);
+      if (owner === undefined) return this.#noOwner(kind);
       let remote = remotes.get(owner.addr);
       if (remote === undefined) {
         remote = this.#options.remote(owner.addr, entityTarget(kind, key));
@@ -189,7 +189,7 @@ export class Entities {
     const { kind, key } = parsed;
     const owner = this.#owner(kind, key);
     if (owner === "here") return this.#here(kind, key);
-    if (owner === undefined) return noHost(kind);
+    if (owner === undefined) return this.#noOwner(kind);
     if (forwarded) return new ActorError("ENTITY_MOVED", `entity ${kind}/${clip(key)} belongs to ${owner.addr} as this node sees the cluster, which is changing: retry`);
     return this.#options.forward(owner.addr, FORWARDED + target.slice(ENTITY_PREFIX.length));
   }
@@ -200,8 +200,15 @@ export class Entities {
     if (parsed === undefined || parsed instanceof ActorError) return parsed ?? new ActorError("INVALID_NAME", "not an entity address");
     const owner = this.#owner(kind, key);
     if (owner === "here") return this.#here(kind, key);
-    if (owner === undefined) return noHost(kind);
+    if (owner === undefined) return this.#noOwner(kind);
     return this.#options.forward(owner.addr, entityTarget(kind, key));
+  }
+
+  /** Why (kind, key) has no owner: no member hosts its kind, or this one does but is leaving the cluster. */
+  #noOwner(kind: string): ActorError {
+    const state = this.#options.node?.member(this.#options.nodeId)?.state;
+    if (this.#kinds.has(kind) && (state === "left" || state === "dead")) return new ActorError("SHUTTING_DOWN", "this node is leaving the cluster, and no other member hosts the kind");
+    return noHost(kind);
   }
 
   /** The activation of (kind, key) here, made if there is none; or why it cannot be (the node shuts down). */
@@ -233,8 +240,10 @@ export class Entities {
     // Suspect members keep their keys: a suspicion may prove false, and moving on it would make a second activation.
     const hosts = node.hostsOf(MARKER + kind, true);
     const self = this.#kinds.has(kind) ? node.member(this.#options.nodeId) : undefined;
-    // This node's own marker may not be in its registry yet: it hosts the kind all the same.
-    if (self !== undefined && !hosts.some((member) => member.id === self.id)) hosts.push(self);
+    // This node's own marker may not be in its registry yet: it hosts the kind all the same,
+    // unless it is leaving (then its keys are the others' at once, and its activations passivate).
+    const serving = self?.state === "alive" || self?.state === "suspect";
+    if (self !== undefined && serving && !hosts.some((member) => member.id === self.id)) hosts.push(self);
     this.#hostsCache.set(kind, { version: node.version, hosts });
     return hosts;
   }
