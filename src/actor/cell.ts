@@ -7,6 +7,7 @@ import { type Clock, realClock } from "./clock.ts";
 import { canMove, isEnding, type LifeState } from "./lifecycle.ts";
 import { clip, type Logger } from "./log.ts";
 import { Mailbox } from "./mailbox.ts";
+import type { RecentFailures } from "./recent-failures.ts";
 import { ASK, type Cancellable, CLOSE, Message, type MessageKind, type Reject, type Resolve, STEP, type StreamState, TELL } from "./message.ts";
 import { CellPort } from "./network.ts";
 import { makeRef } from "./ref.ts";
@@ -28,6 +29,8 @@ export interface CellHost {
   readonly askTimeoutMs: number;
   /** How much decoded memory messages from the network may hold, queued at one actor. */
   readonly maxQueuedBytesPerActor: number;
+  /** Where the latest handler errors and dead letters are kept for the dashboard, if anywhere. */
+  readonly recent?: RecentFailures;
   /** Time for restart delays and backoff; the system's when absent. */
   readonly clock?: Clock;
   /** The cell stopped for good: drop its name and id. */
@@ -132,6 +135,11 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   get entity(): EntityBinding | undefined {
     return this.#config.entity;
+  }
+
+  /** No turn running, nothing queued, no stream open: nothing would be cut if it stopped now. */
+  get isIdle(): boolean {
+    return !this.#busy && this.#current === undefined && this.#mailbox.size === 0 && (this.#streams?.size ?? 0) === 0;
   }
 
   get table(): DispatchTable {
@@ -357,6 +365,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   #handlerFailed(message: Message, error: unknown): void {
     const wrapped = ActorError.fromHandler(error);
+    this.#host.recent?.handlerFailed(this.#label(), message.type, wrapped);
     if (message.kind === STEP) this.#streamFinished(message.stream as StreamState);
     if (message.kind === TELL) {
       this.#host.logger.warn("tell handler failed", { actor: this.#label(), message: message.type, error: wrapped });
@@ -566,6 +575,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   /** A tell that no handler will see. */
   deadLetter(type: string, why = "actor stopped"): void {
+    this.#host.recent?.deadLetter(this.#label(), type, why);
     this.#host.logger.warn("dead letter", { actor: clip(this.#label()), message: clip(type), why: clip(why) });
   }
 

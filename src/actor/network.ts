@@ -81,6 +81,11 @@ export class CellPort implements NetworkActor, MessageTarget {
     return this.#cell.hasRoomForNetwork;
   }
 
+  /** Whether the actor is doing nothing: no turn, no queued message, no open stream. */
+  get idle(): boolean {
+    return this.#cell.isIdle;
+  }
+
   /** Whether the actor is stopping or stopped: it takes no new message. */
   get stopped(): boolean {
     return this.#cell.isStopped;

@@ -1,5 +1,5 @@
 import type { Actor, ActorClass, ActorRef, CellPort, EntityBinding, LocalRuntime, Logger } from "../actor/index.ts";
-import { clip } from "../actor/index.ts";
+import { ActorError, clip } from "../actor/index.ts";
 
 /** How a node hosts one kind of entity. */
 export interface HostedKind {
@@ -90,7 +90,11 @@ export class Activations {
     }
     if (this.#active.size >= this.hosted.maxActive) {
       const oldest = this.#active.keys().next().value;
-      if (oldest !== undefined) this.passivate(oldest, "capacity");
+      if (oldest !== undefined) void this.passivate(oldest, "capacity");
+    }
+    // Activations still stopping (a turn they finish first) hold memory too: at most as many again as the cap.
+    if (this.#stopping.size >= this.hosted.maxActive) {
+      throw new ActorError("TOO_MANY_CALLS", `${this.#stopping.size} activations of ${this.hosted.kind} are still stopping on this node; retry`);
     }
     return this.#activate(key);
   }
@@ -145,10 +149,19 @@ export class Activations {
 
   /** Passivates what has been idle for `passivateAfterMs` (the map is in order of last use, so it stops at the first that is not). */
   sweep(): void {
-    const before = this.#now() - this.hosted.passivateAfterMs;
+    const now = this.#now();
+    const before = now - this.hosted.passivateAfterMs;
+    const busy: [string, Activation][] = [];
     for (const [key, activation] of this.#active) {
       if (activation.lastUsed > before) break;
-      void this.passivate(key, "idle");
+      // A long turn or an open stream is use, however long ago its call came: it counts as used now.
+      if (!activation.port.idle) busy.push([key, activation]);
+      else void this.passivate(key, "idle");
+    }
+    for (const [key, activation] of busy) {
+      activation.lastUsed = now;
+      this.#active.delete(key);
+      this.#active.set(key, activation);
     }
   }
 

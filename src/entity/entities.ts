@@ -85,7 +85,8 @@ export class Entities {
   readonly #options: EntitiesOptions;
   readonly #kinds = new Map<string, Activations>();
   readonly #placements = new Map<string, EntityPlacement>();
-  readonly #hostsCache = new Map<string, { version: number; hosts: Member[] }>();
+  readonly #hostsCache = new Map<string, Member[]>();
+  #hostsVersion = -1;
   readonly #markerListeners = new Set<() => void>();
   /** The kind each class hosted here goes by, for refs made from the class. */
   readonly #classKinds = new Map<Function, string>();
@@ -235,8 +236,13 @@ export class Entities {
 
   /** The alive and suspect members that host `kind`, this node included when it does; recomputed when the cluster changes. */
   #hostsOf(kind: string, node: ClusterNode): Member[] {
+    // A new cluster state makes every cached list stale: the map holds the current state's only.
+    if (this.#hostsVersion !== node.version) {
+      this.#hostsCache.clear();
+      this.#hostsVersion = node.version;
+    }
     const cached = this.#hostsCache.get(kind);
-    if (cached !== undefined && cached.version === node.version) return cached.hosts;
+    if (cached !== undefined) return cached;
     // Suspect members keep their keys: a suspicion may prove false, and moving on it would make a second activation.
     const hosts = node.hostsOf(MARKER + kind, true);
     const self = this.#kinds.has(kind) ? node.member(this.#options.nodeId) : undefined;
@@ -244,7 +250,8 @@ export class Entities {
     // unless it is leaving (then its keys are the others' at once, and its activations passivate).
     const serving = self?.state === "alive" || self?.state === "suspect";
     if (self !== undefined && serving && !hosts.some((member) => member.id === self.id)) hosts.push(self);
-    this.#hostsCache.set(kind, { version: node.version, hosts });
+    // Only kinds someone hosts are kept: a caller naming made-up kinds leaves nothing behind.
+    if (hosts.length > 0) this.#hostsCache.set(kind, hosts);
     return hosts;
   }
 

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { ActorError } from "../actor/index.ts";
-import type { Entities } from "../entity/index.ts";
+import { checkKey, type Entities } from "../entity/index.ts";
 
 const MAX_PAGE = 1_000;
 
@@ -24,7 +24,8 @@ export function entityAdminRoutes(app: Hono, entities: Entities, problem: (error
     try {
       const kind = c.req.param("kind");
       const limit = pageSize(c.req.query("limit"));
-      const keys = await entities.keys(kind, limit, c.req.query("after"));
+      const after = c.req.query("after");
+      const keys = await entities.keys(kind, limit, after === undefined ? undefined : checkKey(after));
       return c.json({ kind, keys, next: keys.length === limit ? (keys.at(-1) ?? null) : null });
     } catch (error) {
       return problem(error);

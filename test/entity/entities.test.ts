@@ -121,6 +121,40 @@ describe("entities in one process", () => {
     expect(system.entities().flaky).toMatchObject({ activations: 2, failedActivations: 1 });
   });
 
+  test("an activation busy with a long turn or an open stream is not passivated as idle", async () => {
+    class Slow extends Entity {
+      static kind = "slow";
+      async *drip(n: number): AsyncGenerator<number> {
+        for (let i = 0; i < n; i++) {
+          await Bun.sleep(30);
+          yield i;
+        }
+      }
+    }
+    const { system } = await startSystem();
+    system.host(Slow, { passivateAfterMs: 20 });
+    const items: number[] = [];
+    for await (const item of system.entity(Slow, "s").drip(8)) items.push(item);
+    expect(items).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  test("activations still stopping count too: past maxActive of them, a new key is refused with TOO_MANY_CALLS", async () => {
+    class Stuck extends Entity {
+      static kind = "stuck";
+      async hang(): Promise<void> {
+        await new Promise(() => {});
+      }
+      ping(): string {
+        return this.key;
+      }
+    }
+    const { system } = await startSystem({ stopTimeoutMs: 2_000 });
+    system.host(Stuck, { maxActive: 1 });
+    await system.entity(Stuck, "a").$tell.hang();
+    // b needs a's place; a is evicted but its turn holds its stop: b must wait.
+    await expect(system.entity(Stuck, "b").ping()).rejects.toMatchObject({ code: "TOO_MANY_CALLS" });
+  });
+
   test("bad kinds and keys are refused with INVALID_NAME; a kind nobody hosts is ACTOR_NOT_FOUND", async () => {
     const { system } = await startSystem();
     expect(() => system.entity("no/slash", "k")).toThrow(expect.objectContaining({ code: "INVALID_NAME" }));
@@ -169,6 +203,9 @@ describe("entities in a cluster", () => {
     expect(Cart.activated.filter((k) => k === key).length).toBe(1);
     const missing = await fetch(`http://${other.addr}/entity/nope/k`, { method: "POST", body: JSON.stringify({ msg_type: "add", payload: ["x"] }) });
     expect(missing.status).toBe(404);
+    // The mark that a call was forwarded already belongs to member links: from outside it is a malformed kind.
+    const forged = await fetch(`http://${other.addr}/entity/!cart/k`, { method: "POST", body: JSON.stringify({ msg_type: "add", payload: ["x"] }) });
+    expect([forged.status, ((await forged.json()) as { error: { code: string } }).error.code]).toEqual([400, "INVALID_NAME"]);
   });
 
   test("when a member joins, the keys it now owns move to it: the old activation passivates and calls go on", async () => {
