@@ -148,6 +148,8 @@ export class StateBinding implements EntityBinding {
   async clear(instance: Actor): Promise<void> {
     const { store, codec, cls } = this.#context;
     if (store === undefined) throw new ActorError("INVALID_OPTION", "clearState needs a store");
+    this.#instance ??= instance;
+    await this.#currentEpoch(store); // an entity without state has none until now
     await this.#write(instance, null);
     const entity = instance as Entity<unknown>;
     entity.state = initialStateOf(cls);
@@ -213,10 +215,29 @@ export class StateBinding implements EntityBinding {
     };
   }
 
-  /** The state's bytes when they differ from what was saved last; undefined when the turn changed nothing. */
+  /**
+   * The state's bytes when they differ from what was saved last; undefined
+   * when the turn changed nothing. A state that cannot be saved (it cannot be
+   * encoded, or would be too large to load again) goes back to the last one
+   * saved, and the turn fails: its change is never half kept.
+   */
   #changed(instance: Actor): Uint8Array | undefined {
-    const bytes = this.#context.codec.encode((instance as Entity<unknown>).state);
+    const { codec } = this.#context;
+    let bytes: Uint8Array;
+    try {
+      bytes = codec.encode((instance as Entity<unknown>).state);
+    } catch (error) {
+      throw this.#undo(instance, `its state cannot be encoded (${(error as Error).message})`);
+    }
+    if (bytes.length > codec.limits.maxMessageBytes) throw this.#undo(instance, `its state would be ${bytes.length} bytes, over the ${codec.limits.maxMessageBytes} a node loads`);
     return sameBytes(this.#saved, bytes) ? undefined : bytes;
+  }
+
+  /** Puts back the state last saved, and says why the turn's change was dropped. */
+  #undo(instance: Actor, why: string): ActorError {
+    const { codec, cls } = this.#context;
+    (instance as Entity<unknown>).state = this.#saved === undefined ? initialStateOf(cls) : codec.decode(this.#saved);
+    return new ActorError("HANDLER_ERROR", `${this.#label()}: the turn's change was not saved: ${why}`);
   }
 
   async #saveIfChanged(instance: Actor): Promise<void> {
@@ -233,7 +254,16 @@ export class StateBinding implements EntityBinding {
   async #write(instance: Actor, state: Uint8Array | null): Promise<void> {
     const store = this.#storeFor("state");
     if (this.#fenced) throw this.#movedError();
-    const [committed] = await store.save([{ kind: this.#context.kind, key: this.key, epoch: this.#epoch, state, version: this.#context.cls.stateVersion ?? 0 }]);
+    let committed: boolean | undefined;
+    try {
+      [committed] = await store.save([{ kind: this.#context.kind, key: this.key, epoch: this.#epoch, state, version: this.#context.cls.stateVersion ?? 0 }]);
+    } catch (error) {
+      // The store failed: the change in memory is not durable, so this activation must not serve it (or save it later).
+      // It stops, and the next call loads what the store has.
+      this.#fenced = true;
+      instance.stopSelf();
+      throw new ActorError("HANDLER_ERROR", `${this.#label()}: its state could not be saved (${clip(String((error as Error).message), 200)}); the change is dropped, and the entity reloads at its next call`, { errorName: "StoreError" });
+    }
     if (committed === true) return;
     this.#instance ??= instance;
     this.#refusedIf(true);

@@ -157,6 +157,65 @@ class Alarm extends Entity<{ fired: { name: string; dueAt: number }[] }> {
   }
 }
 
+describe("states that cannot be saved", () => {
+  test("a state that cannot be encoded, or would be too large to load again, is put back and the turn fails; the entity goes on", async () => {
+    class Bag extends Entity<{ items: unknown[] }> {
+      static kind = "bag";
+      static initialState = { items: [] as unknown[] };
+      put(item: unknown): number {
+        this.state.items.push(item);
+        return this.state.items.length;
+      }
+      putFunction(): number {
+        this.state.items.push(() => 1);
+        return this.state.items.length;
+      }
+      putBig(bytes: number): number {
+        this.state.items.push("x".repeat(bytes));
+        return this.state.items.length;
+      }
+      count(): number {
+        return this.state.items.length;
+      }
+    }
+    const system = await ActorSystem.start({ logger: memoryLogger(), store: new SqliteStore({ path: freshFile() }), stopTimeoutMs: 200, limits: { maxMessageBytes: 64 * 1024 } });
+    systems.push(system);
+    system.host(Bag);
+    const bag = system.entity(Bag, "b");
+    expect(await bag.put("one")).toBe(1);
+    await expect(bag.putFunction()).rejects.toMatchObject({ code: "HANDLER_ERROR" });
+    await expect(bag.putBig(100 * 1024)).rejects.toMatchObject({ code: "HANDLER_ERROR" });
+    expect(await bag.count()).toBe(1);
+    expect(await bag.put("two")).toBe(2);
+  });
+});
+
+describe("a store that fails", () => {
+  test("a change whose save failed is dropped: the caller gets an error, the entity reloads, and the change is never committed later", async () => {
+    const real = new SqliteStore({ path: freshFile() });
+    let failing = false;
+    // The real store, whose saves fail while `failing` is set (as a database that went away would).
+    const flaky = new Proxy(real, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property === "save") return (...args: unknown[]) => (failing ? Promise.reject(new Error("connection closed")) : (value as Function).apply(target, args));
+        return typeof value === "function" ? (value as Function).bind(target) : value;
+      },
+    });
+    const system = await ActorSystem.start({ logger: memoryLogger(), store: flaky, stopTimeoutMs: 200 });
+    systems.push(system);
+    system.host(Counter);
+    const counter = system.entity(Counter, "s");
+    expect(await counter.inc(1)).toBe(1);
+    failing = true;
+    await expect(counter.inc(1)).rejects.toMatchObject({ code: "HANDLER_ERROR", errorName: "StoreError" });
+    failing = false;
+    await until(() => system.entities().counter?.active === 0, "the activation to stop");
+    expect(await counter.read()).toBe(1);
+    expect(await counter.inc(1)).toBe(2);
+  });
+});
+
 describe("periodic saving", () => {
   test("with saveEveryMs, changes are saved on the period and when the activation ends", async () => {
     class Fast extends Entity<{ n: number }> {
