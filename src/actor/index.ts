@@ -11,6 +11,7 @@ export { type CellPort, isStream, type NetworkActor, type NetworkSink, type Serv
 export type { Cancellable } from "./message.ts";
 export { deadlines, untrack, type Expirable, type Lane } from "./deadlines.ts";
 export { LocalRuntime } from "./runtime.ts";
+export type { RecentFailure, RecentFailuresSnapshot } from "./recent-failures.ts";
 export { type RestartPolicy, type SupervisionOptions } from "./supervision.ts";
 export type { StandardSchemaV1 } from "./standard-schema.ts";
 export type {

@@ -5,6 +5,7 @@ import { Entity } from "./entity.ts";
 import { ActorError } from "./errors.ts";
 import { jsonLogger, type Logger, rateLimited } from "./log.ts";
 import { checkReservedName, checkUserName, isReservedName } from "./names.ts";
+import { RecentFailures } from "./recent-failures.ts";
 import type { EntityBinding } from "./entity-binding.ts";
 import type { CellPort, NetworkActor } from "./network.ts";
 import { cellOf } from "./ref.ts";
@@ -53,6 +54,8 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
   readonly logger: Logger;
   /** Messages sent to this runtime's actors, by kind, for metrics. */
   readonly counts = { asks: 0, tells: 0, streams: 0, spawned: 0, stopped: 0, refused: 0 };
+  /** The latest handler errors and dead letters here (bounded), for the dashboard. */
+  readonly recent = new RecentFailures();
   readonly askTimeoutMs: number;
   readonly mailboxCapacity: number;
   readonly stopTimeoutMs: number;
