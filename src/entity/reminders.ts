@@ -24,6 +24,8 @@ export interface RemindersOptions {
  * and fires at the next poll, here or at the new owner: at least once.
  */
 const MAX_RETRIES = 4_096;
+/** Pages of due reminders read in one poll at most: a bound on the work one poll does. */
+const MAX_PAGES = 16;
 const MAX_BACKOFF_MS = 60_000;
 
 /** A reminder's identity as it fired: the same reminder re-set later is another. */
@@ -85,15 +87,24 @@ export class Reminders {
     if (kinds.length === 0) return;
     const batch = this.#options.batch ?? 256;
     const now = Date.now();
-    let due: Reminder[];
-    try {
-      // Past those backing off, so that failing ones never hide the ones due after them.
-      due = await store.due(kinds, now, batch + this.#retries.size);
-    } catch (error) {
-      logger.warn("reminders not read", { error });
-      return;
+    const ready: Reminder[] = [];
+    // Page past what is not ours to fire now (other owners' keys, ours backing off), so that
+    // reminders nobody here can fire never hide the ones due after them; a few pages a poll at most.
+    let after: Reminder | undefined;
+    for (let page = 0; page < MAX_PAGES && ready.length < batch; page++) {
+      let due: Reminder[];
+      try {
+        due = await store.due(kinds, now, batch, after);
+      } catch (error) {
+        logger.warn("reminders not read", { error });
+        break;
+      }
+      for (const reminder of due) {
+        if (ready.length < batch && this.#options.owns(reminder.kind, reminder.key) && (this.#retries.get(idOf(reminder))?.at ?? 0) <= now) ready.push(reminder);
+      }
+      if (due.length < batch) break;
+      after = due.at(-1);
     }
-    const ready = due.filter((reminder) => this.#options.owns(reminder.kind, reminder.key) && (this.#retries.get(idOf(reminder))?.at ?? 0) <= now).slice(0, batch);
     await Promise.all(ready.map((reminder) => this.#fireOne(reminder)));
   }
 

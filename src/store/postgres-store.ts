@@ -224,7 +224,7 @@ export class PostgresStore implements EntityStore {
     return (rows as { fenced_ok?: unknown }[])[0]?.fenced_ok === true;
   }
 
-  async due(kinds: readonly string[], until: number, limit: number): Promise<Reminder[]> {
+  async due(kinds: readonly string[], until: number, limit: number, after?: Reminder): Promise<Reminder[]> {
     this.#open();
     const names = kinds.map((kind) => checkName(kind, "kind"));
     checkTime(until, "until");
@@ -232,10 +232,16 @@ export class PostgresStore implements EntityStore {
     if (names.length === 0 || limit === 0) return [];
     await this.#ready();
     const sql = this.#sql;
+    const a = after === undefined ? undefined : checkReminder(after);
     const rows = await this.#bounded(
-      sql`SELECT kind, key, name, due_at, every_ms FROM entity_reminders
-        WHERE kind = ANY(${sql.array(names, "TEXT")}::text[]) AND due_at <= ${until}
-        ORDER BY due_at, kind, key, name LIMIT ${limit}`,
+      a === undefined
+        ? sql`SELECT kind, key, name, due_at, every_ms FROM entity_reminders
+          WHERE kind = ANY(${sql.array(names, "TEXT")}::text[]) AND due_at <= ${until}
+          ORDER BY due_at, kind, key, name LIMIT ${limit}`
+        : sql`SELECT kind, key, name, due_at, every_ms FROM entity_reminders
+          WHERE kind = ANY(${sql.array(names, "TEXT")}::text[]) AND due_at <= ${until}
+            AND (due_at, kind, key, name) > (${a.dueAt}, ${a.kind}, ${a.key}, ${a.name})
+          ORDER BY due_at, kind, key, name LIMIT ${limit}`,
       "due",
     );
     return rowsOf(rows, "due").map(reminderRow);

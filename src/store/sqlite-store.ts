@@ -89,6 +89,7 @@ export class SqliteStore implements EntityStore {
   readonly #delete: (kind: string, key: string, now: number) => void;
   readonly #remind: Statement;
   readonly #forget: Statement;
+  readonly #dueAfter: Statement;
   readonly #fencedChange: ReturnType<Database["transaction"]>;
   readonly #due: Statement;
   readonly #firedOnce: Statement;
@@ -160,6 +161,11 @@ export class SqliteStore implements EntityStore {
     this.#due = db.query(
       `SELECT kind, key, name, due_at, every_ms FROM entity_reminders
        WHERE kind IN (SELECT value FROM json_each(?)) AND due_at <= ?
+       ORDER BY due_at, kind, key, name LIMIT ?`,
+    );
+    this.#dueAfter = db.query(
+      `SELECT kind, key, name, due_at, every_ms FROM entity_reminders
+       WHERE kind IN (SELECT value FROM json_each(?)) AND due_at <= ? AND (due_at, kind, key, name) > (?, ?, ?, ?)
        ORDER BY due_at, kind, key, name LIMIT ?`,
     );
     // "Unless it was changed meanwhile": only the row as it was when it fired.
@@ -242,13 +248,15 @@ export class SqliteStore implements EntityStore {
     return this.#fencedChange.immediate(kind, key, epoch, change) as boolean;
   }
 
-  async due(kinds: readonly string[], until: number, limit: number): Promise<Reminder[]> {
+  async due(kinds: readonly string[], until: number, limit: number, after?: Reminder): Promise<Reminder[]> {
     this.#open();
     const names = kinds.map((kind) => checkName(kind, "kind"));
     checkTime(until, "until");
     checkLimit(limit);
     if (names.length === 0 || limit === 0) return [];
-    return this.#due.all(JSON.stringify(names), until, limit).map(reminderRow);
+    if (after === undefined) return this.#due.all(JSON.stringify(names), until, limit).map(reminderRow);
+    const a = checkReminder(after);
+    return this.#dueAfter.all(JSON.stringify(names), until, a.dueAt, a.kind, a.key, a.name, limit).map(reminderRow);
   }
 
   async fired(reminder: Reminder, now: number): Promise<void> {

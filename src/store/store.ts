@@ -36,8 +36,12 @@ export interface EntityStore {
   remind(reminder: Reminder, epoch?: number): Promise<boolean>;
   /** Removes a reminder (none is no error); with `epoch`, only while it is the key's current one (false, and nothing changed, when not). */
   forget(kind: string, key: string, name: string, epoch?: number): Promise<boolean>;
-  /** Reminders of these kinds due at or before `until` (ms since the epoch), earliest first, at most `limit`. */
-  due(kinds: readonly string[], until: number, limit: number): Promise<Reminder[]>;
+  /**
+   * Reminders of these kinds due at or before `until` (ms since the epoch),
+   * earliest first (then by kind, key, name), at most `limit`; with `after`,
+   * those that come after it in that order (a page past the last one read).
+   */
+  due(kinds: readonly string[], until: number, limit: number, after?: Reminder): Promise<Reminder[]>;
   /**
    * A reminder fired: a one-shot one is removed, a periodic one moves to its
    * next due time after `now` — unless it was changed meanwhile (its due time

@@ -337,6 +337,19 @@ for (const factory of FACTORIES) {
       expect(await store.remind({ kind, key: "never", name: "x", dueAt: 1000, everyMs: undefined }, 1)).toBe(false);
     });
 
+    test("due() with after: the page past a reminder, in the same order, so a reader can skip what it cannot fire", async () => {
+      const store = open();
+      const kind = kindFor("due-after");
+      for (const [key, dueAt] of [["a", 100], ["b", 100], ["c", 200], ["d", 300]] as const) await store.remind({ kind, key, name: "r", dueAt, everyMs: undefined });
+      const first = await store.due([kind], 1000, 2);
+      expect(first.map((r) => r.key)).toEqual(["a", "b"]);
+      const second = await store.due([kind], 1000, 2, first.at(-1));
+      expect(second.map((r) => r.key)).toEqual(["c", "d"]);
+      expect(await store.due([kind], 1000, 2, second.at(-1))).toEqual([]);
+      // A cursor that names nothing stored still pages from where it would be.
+      expect((await store.due([kind], 1000, 10, { kind, key: "bb", name: "r", dueAt: 100, everyMs: undefined })).map((r) => r.key)).toEqual(["c", "d"]);
+    });
+
     test("due(): earliest first, at most limit, only the kinds asked for and only those due by until", async () => {
       const store = open();
       const [carts, orders, others] = [kindFor("due-carts"), kindFor("due-orders"), kindFor("due-others")];
