@@ -10,7 +10,7 @@ export { routedRef } from "./routed-ref.ts";
 export { type CellPort, isStream, type NetworkActor, type NetworkSink, type Served } from "./network.ts";
 export type { Cancellable } from "./message.ts";
 export { deadlines, untrack, type Expirable, type Lane } from "./deadlines.ts";
-export { LocalRuntime } from "./runtime.ts";
+export { handlesMessage, LocalRuntime } from "./runtime.ts";
 export type { RecentFailure, RecentFailuresSnapshot } from "./recent-failures.ts";
 export { type RestartPolicy, type SupervisionOptions } from "./supervision.ts";
 export type { StandardSchemaV1 } from "./standard-schema.ts";

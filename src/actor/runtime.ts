@@ -39,6 +39,13 @@ export function isMessageName(name: string): boolean {
   return tables.isCallable(name);
 }
 
+/** Whether an actor of `cls` would handle a message of this type at all: a method of it, or its `receive`. */
+export function handlesMessage(cls: new (...args: never[]) => Actor, type: unknown): boolean {
+  if (typeof type !== "string") return false;
+  const table = tables.of(cls);
+  return table.methods.has(type) || table.receive !== undefined;
+}
+
 function checkCapacity(value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_MAILBOX_CAPACITY) {
     throw new ActorError("INVALID_OPTION", `mailboxCapacity must be an integer in 1..${MAX_MAILBOX_CAPACITY}, got ${String(value)}`);

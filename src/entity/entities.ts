@@ -17,6 +17,7 @@ import type { ClusterNode, Member } from "../cluster/index.ts";
 import { Activations, type KindCounts } from "./activations.ts";
 import { checkKey, checkKind, ENTITY_PREFIX, entityTarget, parseEntityTarget } from "./address.ts";
 import { EntityTarget } from "./entity-target.ts";
+import { LazyActivation } from "./lazy-activation.ts";
 import { Reminders } from "./reminders.ts";
 import { rendezvousOwner } from "./rendezvous.ts";
 import { StateBinding, type StatefulClass } from "./state-binding.ts";
@@ -189,7 +190,7 @@ export class Entities {
     if (parsed === undefined || parsed instanceof ActorError) return parsed;
     const { kind, key } = parsed;
     const owner = this.#owner(kind, key);
-    if (owner === "here") return this.#here(kind, key);
+    if (owner === "here") return new LazyActivation(this.#kinds.get(kind) as Activations, key);
     if (owner === undefined) return this.#noOwner(kind);
     if (forwarded) return new ActorError("ENTITY_MOVED", `entity ${kind}/${clip(key)} belongs to ${owner.addr} as this node sees the cluster, which is changing: retry`);
     return this.#options.forward(owner.addr, FORWARDED + target.slice(ENTITY_PREFIX.length));
@@ -200,7 +201,7 @@ export class Entities {
     const parsed = parseEntityTarget(entityTarget(kind, key));
     if (parsed === undefined || parsed instanceof ActorError) return parsed ?? new ActorError("INVALID_NAME", "not an entity address");
     const owner = this.#owner(kind, key);
-    if (owner === "here") return this.#here(kind, key);
+    if (owner === "here") return new LazyActivation(this.#kinds.get(kind) as Activations, key);
     if (owner === undefined) return this.#noOwner(kind);
     return this.#options.forward(owner.addr, entityTarget(kind, key));
   }

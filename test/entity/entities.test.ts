@@ -206,6 +206,13 @@ describe("entities in a cluster", () => {
     // The mark that a call was forwarded already belongs to member links: from outside it is a malformed kind.
     const forged = await fetch(`http://${other.addr}/entity/!cart/k`, { method: "POST", body: JSON.stringify({ msg_type: "add", payload: ["x"] }) });
     expect([forged.status, ((await forged.json()) as { error: { code: string } }).error.code]).toEqual([400, "INVALID_NAME"]);
+    // A message the kind does not handle is refused before anything is activated, wherever it enters.
+    const before = Cart.activated.length;
+    for (const node of nodes) {
+      const unknown = await fetch(`http://${node.addr}/entity/cart/never-${node.nodeId}`, { method: "POST", body: JSON.stringify({ msg_type: "nope", payload: [] }) });
+      expect([unknown.status, ((await unknown.json()) as { error: { code: string } }).error.code]).toEqual([400, "UNKNOWN_MESSAGE"]);
+    }
+    expect(Cart.activated.length).toBe(before);
   });
 
   test("when a member joins, the keys it now owns move to it: the old activation passivates and calls go on", async () => {
