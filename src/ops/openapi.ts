@@ -331,6 +331,7 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
         operationId: "dashboardData",
         tags: ["operations"],
         summary: "The node's state in one document: what the dashboard polls and `pulsing inspect` reads.",
+        description: "A page served by another member (an `origin` that is a member's address) may read it: the answer then carries `access-control-allow-origin` with that origin. No other origin gets the header.",
         responses: {
           "200": { description: "The node's state.", content: { [JSON_TYPE]: { schema: schema("Dashboard") } } },
         },
@@ -340,9 +341,23 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
       get: {
         operationId: "dashboard",
         tags: ["operations"],
-        summary: "The dashboard: members, named actors and message rates, refreshed every second.",
+        summary: "The dashboard: charts of every live member's message rate, error rate and latency, the members and their links, actors, entity kinds, the latest errors and dead letters; refreshed every 2 s (docs/observability.md).",
         responses: {
           "200": { description: "An HTML page.", content: { "text/html": { schema: { type: "string" } } } },
+        },
+      },
+    },
+    "/dashboard/{asset}": {
+      get: {
+        operationId: "dashboardAsset",
+        tags: ["operations"],
+        summary: "The dashboard's script and styles, embedded in the node: `uplot.js`, `uplot.css` (uPlot, MIT) and `app.js`.",
+        description: "Gzipped when the request accepts it; the page names each with `?v=` and a hash of its text, and it may be cached for good (`immutable`, with an ETag).",
+        parameters: [{ name: "asset", in: "path", required: true, schema: { type: "string", enum: ["uplot.js", "uplot.css", "app.js"] } }],
+        responses: {
+          "200": { description: "The asset.", content: { "text/javascript": { schema: { type: "string" } }, "text/css": { schema: { type: "string" } } } },
+          "304": { description: "Not modified (`if-none-match` named its ETag)." },
+          "404": { description: "`BAD_REQUEST`: no such asset.", content: { [JSON_TYPE]: { schema: schema("Error") } } },
         },
       },
     },
@@ -628,9 +643,22 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
         properties: { node: NODE_ID, addr: ADDR, kinds: { type: "object", additionalProperties: schema("EntityKindCounts") } },
         additionalProperties: false,
       },
+      RecentFailure: {
+        type: "object",
+        description: "One handler error or dead letter; every text is clipped.",
+        required: ["at", "actor", "message", "code", "error"],
+        properties: {
+          at: { type: "integer", description: "When, in ms since the epoch." },
+          actor: { type: "string", description: "The actor's name, or its id." },
+          message: { type: "string", description: "The message type (method name)." },
+          code: { type: "string", description: "The error code the caller got (`HANDLER_ERROR`, …), or `DEAD_LETTER`." },
+          error: { type: "string", description: "The error's message, or why the letter was dead." },
+        },
+        additionalProperties: false,
+      },
       Dashboard: {
         type: "object",
-        required: ["node", "addr", "uptimeSeconds", "members", "registry", "actors", "entities", "counts", "mailboxDepth", "linksUp", "linkTraffic", "gossip", "limitTrips", "warnings", "at"],
+        required: ["node", "addr", "uptimeSeconds", "members", "registry", "actors", "entities", "counts", "mailboxDepth", "linksUp", "links", "linkTraffic", "gossip", "limitTrips", "warnings", "failures", "at"],
         properties: {
           node: NODE_ID,
           addr: ADDR,
@@ -652,6 +680,16 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
           },
           mailboxDepth: COUNT,
           linksUp: COUNT,
+          links: {
+            type: "array",
+            description: "The links open now: the peer's address and node id (when known), whether this node dialled it, calls in flight on it either way.",
+            items: {
+              type: "object",
+              required: ["dialled", "inFlight"],
+              properties: { addr: ADDR, node: NODE_ID, dialled: { type: "boolean" }, inFlight: COUNT },
+              additionalProperties: false,
+            },
+          },
           linkTraffic: {
             type: "object",
             required: ["callsOut", "tellsOut", "callsIn", "tellsIn"],
@@ -667,6 +705,33 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
           },
           limitTrips: { type: "object", description: "How often each limit has refused something (docs/security.md).", additionalProperties: COUNT },
           warnings: { type: "array", items: { type: "string" } },
+          failures: {
+            type: "object",
+            description: "The latest handler errors and dead letters on this node (at most 50 of each, newest first, texts clipped), and how many there were since start.",
+            required: ["errors", "deadLetters", "totals"],
+            properties: {
+              errors: { type: "array", items: schema("RecentFailure") },
+              deadLetters: { type: "array", items: schema("RecentFailure") },
+              totals: {
+                type: "object",
+                required: ["handlerErrors", "deadLetters"],
+                properties: { handlerErrors: COUNT, deadLetters: COUNT },
+                additionalProperties: false,
+              },
+            },
+            additionalProperties: false,
+          },
+          latency: {
+            type: "object",
+            description: "A latency histogram the dashboard charts the p99 of: bucket bounds in seconds and cumulative counts (the last one counts everything).",
+            required: ["of", "bounds", "buckets"],
+            properties: {
+              of: { type: "string", description: "What was timed." },
+              bounds: { type: "array", items: { type: "number" } },
+              buckets: { type: "array", items: COUNT },
+            },
+            additionalProperties: false,
+          },
           at: { type: "integer", description: "When this was read, in ms since the epoch." },
         },
         additionalProperties: false,

@@ -24,6 +24,7 @@ import {
   type HostPort,
   newLimitTrips,
   GossipSender,
+  type Link,
   LinkTarget,
   Links,
   bindServer,
@@ -320,6 +321,9 @@ export class ActorSystem implements ActorSystemApi {
   /** What the operator's routes read of this node. */
   #view(): NodeView {
     const local = this.#local;
+    // The links open now, followed as they open and close: the dashboard draws them.
+    const open = new Set<Link>();
+    this.#links.onChange((link) => void (link.isOpen ? open.add(link) : open.delete(link)));
     return {
       nodeId: this.nodeId,
       addr: this.addr,
@@ -335,6 +339,8 @@ export class ActorSystem implements ActorSystemApi {
       limitTrips: () => ({ ...this.#trips, ...this.#codec.refused }),
       warnings: () => this.#warnings,
       entities: () => this.entities(),
+      openLinks: () => [...open].map((link) => ({ addr: link.peerAddr, node: link.peerId, dialled: link.dialled, inFlight: link.inFlight })),
+      recentFailures: () => local.recent.snapshot(),
       onAskServed: (listener) => {
         this.#askListeners.push(listener);
       },

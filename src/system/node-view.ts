@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { Member } from "../cluster/index.ts";
+import type { RecentFailuresSnapshot } from "../actor/index.ts";
 import type { KindCounts } from "../entity/index.ts";
 
 /** What the operator's routes (ops) read of a node: the system hands one to every extension. */
@@ -21,6 +22,10 @@ export interface NodeView {
   limitTrips(): Record<string, number>;
   /** The entity kinds hosted here, each with its active count and what its activations did since start (`system.entities()`). */
   entities(): Record<string, KindCounts>;
+  /** The links open now, one per peer (two while both dialled at once): its address and node id when known, who dialled, calls in flight. */
+  openLinks(): { addr: string | undefined; node: string | undefined; dialled: boolean; inFlight: number }[];
+  /** The latest handler errors and dead letters here (bounded, clipped), newest first, with their totals since start. */
+  recentFailures(): RecentFailuresSnapshot;
   /** What makes this node unsafe (no secret on a reachable address), said on the dashboard and in /health. */
   warnings(): string[];
   /** Tells `listener` how long each ask answered over HTTP took, in seconds. */

@@ -325,6 +325,8 @@ test("GET routes answer as documented", async () => {
   expect((await get(node, "/metrics")).body).toContain("pulsing_actors ");
   expect((await get(node, "/dashboard.json")).body).toMatchObject({ node: node.nodeId, actors: [{ name: "counter" }, {}] });
   expect((await get(node, "/")).body).toContain("<html");
+  const asset = await checked("/dashboard/{asset}", "get", await fetch(`http://${node.addr}/dashboard/app.js`));
+  expect(asset.body).toContain("pulsingDashboard");
   expect((await get(node, "/entities")).body).toEqual({ node: node.nodeId, addr: node.addr, kinds: {} });
   node.host(Tally);
   await node.entity(Tally, "k").add();
