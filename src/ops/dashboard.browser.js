@@ -131,7 +131,7 @@
   const CHARTS = [
     ["rate", "chart-rate", (v) => round(v) + "/s"],
     ["errors", "chart-errors", (v) => round(v) + "/s"],
-    ["p99", "chart-p99", (v) => (v < 1 ? Math.round(v * 1000) + " µs" : round(v) + " ms")],
+    ["p99", "chart-p99", (v) => (v === 0 ? "0" : v < 1 ? Math.round(v * 1000) + " µs" : v < 1000 ? round(v) + " ms" : round(v / 1000) + " s")],
   ];
 
   /** The x axis: the time polled so far, at least a minute, at most the window. */
@@ -161,7 +161,7 @@
             cursor: { drag: { x: false, y: false } },
             legend: { live: true },
             scales: { x: { time: true, range: xRange }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-            axes: [{ stroke: "#5b6577", grid: { stroke: "#eef0f3" } }, { stroke: "#5b6577", grid: { stroke: "#eef0f3" }, size: 56, values: (_u, ticks) => ticks.map((t) => format(t)) }],
+            axes: [{ stroke: "#5b6577", grid: { stroke: "#eef0f3" } }, { stroke: "#5b6577", grid: { stroke: "#eef0f3" }, size: 62, values: (_u, ticks) => ticks.map((t) => format(t)) }],
             series: [{}, ...ids.map((node, i) => ({ label: short(node) + (node === self ? " (here)" : ""), stroke: COLORS[i % COLORS.length], width: 1.5, points: { show: false }, value: (_u, v) => (v == null ? "–" : format(v)) }))],
           },
           data,
@@ -222,6 +222,9 @@
 
   // ---- tables ------------------------------------------------------------------
 
+  /** A registry entry's actor names: the runtime's own markers (`system/…`: entity kinds hosted, classes spawnable) left out. */
+  const userNames = (entry) => entry.names.filter((name) => !name.startsWith("system/"));
+
   function drawTables(own) {
     const polled = [...latest.values()];
     const nodeOf = (id) => short(id) + (id === self ? " (here)" : "");
@@ -230,7 +233,7 @@
     // Named actors, cluster-wide (the registry), with their mailbox when their node was polled.
     const mailbox = new Map();
     for (const d of polled) for (const a of d.actors) if (a.name !== undefined) mailbox.set(d.node + " " + a.name, a.mailbox);
-    const named = own.registry.flatMap((r) => r.names.map((name) => [name, r, mailbox.get(r.node + " " + name)]));
+    const named = own.registry.flatMap((r) => userNames(r).map((name) => [name, r, mailbox.get(r.node + " " + name)]));
     fill("actors", named.map(([name, r, depth]) => tr([name, r.addr, code(nodeOf(r.node)), depth === undefined ? "–" : String(depth)])), "no named actors", 4);
 
     // The deepest mailboxes of the polled nodes (named actors and entity activations alike).
@@ -261,7 +264,7 @@
 
   function drawCards(own) {
     $("alive").textContent = own.members.filter((m) => m.state === "alive").length;
-    $("named").textContent = own.registry.reduce((n, r) => n + r.names.length, 0);
+    $("named").textContent = own.registry.reduce((n, r) => n + userNames(r).length, 0);
     $("links").textContent = own.linksUp;
     $("active").textContent = Object.values(own.entities).reduce((n, k) => n + k.active, 0);
     $("queued").textContent = own.mailboxDepth;

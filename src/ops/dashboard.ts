@@ -27,7 +27,8 @@ h3 { font-size: .9rem; margin: 0 0 .3rem; font-weight: 600; color: #3b4454; }
 @media (max-width: 60rem) { .row { grid-template-columns: 1fr; } }
 table { border-collapse: collapse; background: white; border-radius: 8px; overflow: hidden; box-shadow: 0 1px 2px #0001; width: 100%; }
 th, td { text-align: left; padding: .35rem .7rem; border-bottom: 1px solid #eef0f3; vertical-align: top; }
-th { background: #eef1f5; font-weight: 600; } td.empty { color: #8a93a3; font-style: italic; }
+th { background: #eef1f5; font-weight: 600; position: sticky; top: 0; }
+.scroll { max-height: 22rem; overflow: auto; border-radius: 8px; box-shadow: 0 1px 2px #0001; } .scroll table { box-shadow: none; border-radius: 0; overflow: visible; } td.empty { color: #8a93a3; font-style: italic; }
 #errors td:last-child, #dead-letters td:last-child { word-break: break-word; max-width: 32rem; }
 .state { padding: .1rem .5rem; border-radius: 999px; font-size: .85em; }
 .alive { background: #d9f5e1; color: #11652d; } .suspect { background: #fff1c7; color: #7a5800; }
@@ -82,9 +83,9 @@ ${view.warnings().map((warning) => html`<div class="warning" role="alert">${warn
 <table><thead><tr><th>node</th><th>address</th><th>state</th><th>incarnation</th></tr></thead><tbody id="members"></tbody></table>\
 </div>\
 <h2>Latest errors</h2>\
-<table><thead><tr><th>time</th><th>node</th><th>actor</th><th>message</th><th>code</th><th>error</th></tr></thead><tbody id="errors"></tbody></table>\
+<div class="scroll"><table><thead><tr><th>time</th><th>node</th><th>actor</th><th>message</th><th>code</th><th>error</th></tr></thead><tbody id="errors"></tbody></table></div>\
 <h2>Dead letters</h2>\
-<table><thead><tr><th>time</th><th>node</th><th>actor</th><th>message</th><th>code</th><th>why</th></tr></thead><tbody id="dead-letters"></tbody></table>\
+<div class="scroll"><table><thead><tr><th>time</th><th>node</th><th>actor</th><th>message</th><th>code</th><th>why</th></tr></thead><tbody id="dead-letters"></tbody></table></div>\
 <h2>Named actors</h2>\
 <table><thead><tr><th>name</th><th>address</th><th>node</th><th>mailbox</th></tr></thead><tbody id="actors"></tbody></table>\
 <h2>Deepest mailboxes</h2>\

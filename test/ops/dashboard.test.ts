@@ -3,6 +3,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { Actor, ActorSystem, Entity } from "pulsing";
 import { killAll, startNodeProcess } from "../fixtures/processes.ts";
 import { startNode, until } from "../helpers.ts";
+import { pageWeight } from "../../src/ops/dashboard-assets.ts";
 
 // Debian's Chromium: .ci/run installs it (apt-get install chromium), as README's test command does.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -178,6 +179,11 @@ test("/dashboard.json may be read by members' pages only, and the page's assets 
   }
   // Nothing on the page comes from elsewhere.
   expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  // Small: docs/observability.md states the weight (this node's page has little in its snapshot).
+  const weight = pageWeight(html);
+  console.log(`dashboard weight: ${JSON.stringify(weight)}`);
+  expect(weight.gzipped).toBeLessThan(40_000);
+  expect(weight.plain).toBeLessThan(100_000);
 });
 
 test("the picture shows the members and their links, and a member killed with SIGKILL turns dead in it", async () => {
