@@ -8,6 +8,8 @@ import { canMove, isEnding, type LifeState } from "./lifecycle.ts";
 import { clip, type Logger } from "./log.ts";
 import { Mailbox } from "./mailbox.ts";
 import type { RecentFailures } from "./recent-failures.ts";
+import { type ClassStats, TURN_SAMPLE_EVERY } from "./class-stats.ts";
+import type { FailureCounts } from "./failure-counts.ts";
 import { ASK, type Cancellable, CLOSE, Message, type MessageKind, type Reject, type Resolve, STEP, type StreamState, TELL } from "./message.ts";
 import { CellPort } from "./network.ts";
 import { makeRef } from "./ref.ts";
@@ -31,6 +33,8 @@ export interface CellHost {
   readonly maxQueuedBytesPerActor: number;
   /** Where the latest handler errors and dead letters are kept for the dashboard, if anywhere. */
   readonly recent?: RecentFailures;
+  /** Where errors answered, timeouts and dead letters are counted, for metrics. */
+  readonly failures: FailureCounts;
   /** Time for restart delays and backoff; the system's when absent. */
   readonly clock?: Clock;
   /** The cell stopped for good: drop its name and id. */
@@ -48,6 +52,8 @@ export interface CellConfig {
   readonly tracker: RestartTracker | undefined;
   /** What ties an entity's activation to its key and its state; undefined for other actors. */
   readonly entity?: EntityBinding;
+  /** The counts of the actor's class (shared by its cells), for metrics. */
+  readonly stats: ClassStats;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -114,6 +120,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   #cancelRestart: (() => void) | undefined;
   #onSettled: ((value: unknown) => void) | undefined;
   #onRejected: ((error: unknown) => void) | undefined;
+  /** When the running turn started, if it is one of the sampled turns (else 0). */
+  #timedFrom = 0;
 
   constructor(host: CellHost, config: CellConfig) {
     this.#host = host;
@@ -154,14 +162,28 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     return this.#mailbox.size;
   }
 
+  /** The label of the actor's class in metrics (bounded: see ClassStatsTable). */
+  get className(): string {
+    return this.#config.stats.name;
+  }
+
+  /** A caller got `error` from this actor without a message (a stopped actor, no such handler): counted as answered here. */
+  refused(error: unknown): void {
+    this.#host.failures.error(error);
+  }
+
   // ---- sending -------------------------------------------------------------
 
   /** Sends a message that expects a reply; `lane` (from `deadlines.lane`) carries its timeout. */
   ask(kind: MessageKind, type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, stream?: StreamState): Promise<unknown> {
-    if (isEnding(this.#state)) return Promise.reject(this.#stoppedError());
+    if (isEnding(this.#state)) {
+      const error = this.#stoppedError();
+      this.refused(error);
+      return Promise.reject(error);
+    }
     if (kind === ASK) this.#host.counts.asks++;
     const promise = new Promise<unknown>(capture);
-    const message = new Message(kind, type, entry, args, stream, captured.resolve, captured.reject);
+    const message = new Message(kind, type, entry, args, stream, captured.resolve, captured.reject, 0, 0, this.#host.failures);
     deadlines.track(message, lane);
     this.#post(message);
     return promise;
@@ -175,12 +197,13 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   askInto(type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, resolve: Resolve, reject: Reject, tag: number, cost: number): Cancellable | undefined {
     const refusal = this.#refusesNetwork();
     if (refusal !== undefined) {
+      this.refused(refusal);
       reject(refusal, tag);
       return undefined;
     }
     this.#host.counts.asks++;
     this.#mailbox.charge(cost);
-    const message = new Message(ASK, type, entry, args, undefined, resolve, reject, tag, cost);
+    const message = new Message(ASK, type, entry, args, undefined, resolve, reject, tag, cost, this.#host.failures);
     deadlines.track(message, lane);
     this.#post(message);
     return message;
@@ -270,13 +293,22 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   runTurns(max: number): number {
     this.#scheduled = false;
     const mailbox = this.#mailbox;
+    const stats = this.#config.stats;
+    // When the class's next sample is due, this batch is one turn, and it is timed.
+    if (stats.handled >= stats.nextTimed) max = this.#startTiming(stats, max);
     let count = 0;
+    let skipped = 0;
     while (count < max && this.#state === "running" && !this.#busy) {
       const message = mailbox.take();
       if (message === undefined) break;
       count++;
       if (!message.settled) this.#turn(message);
+      else skipped++;
     }
+    // Counted once a batch, not in every turn: what a turn does stays as it was.
+    stats.handled += count - skipped;
+    // A timed turn that ended already (an async one ends in #asyncTurnEnded).
+    if (this.#timedFrom !== 0 && this.#current === undefined) this.#timed(count > skipped);
     this.#reschedule();
     return count;
   }
@@ -340,6 +372,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   #asyncTurnEnded(value: unknown, error: unknown, failed: boolean): void {
+    if (this.#timedFrom !== 0) this.#timed(true);
     const message = this.#current;
     if (message === undefined) return; // killed while the turn ran
     this.#current = undefined;
@@ -348,6 +381,24 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     else this.#complete(message, value);
     this.#endTurn();
     this.#reschedule();
+  }
+
+  /**
+   * The class's next sample is due: the batch is cut to one turn, timed from
+   * now (returns the batch's new size). Sampled, because reading the clock
+   * twice a turn would cost a local ask several percent.
+   */
+  #startTiming(stats: ClassStats, max: number): number {
+    if (this.#state !== "running" || this.#busy) return max;
+    stats.nextTimed = stats.handled + TURN_SAMPLE_EVERY;
+    this.#timedFrom = performance.now();
+    return 1;
+  }
+
+  /** The timed turn ended (`ran`), or none ran after all: its handler time goes to the class's histogram. */
+  #timed(ran: boolean): void {
+    if (ran) this.#config.stats.latency.observe((performance.now() - this.#timedFrom) / 1000);
+    this.#timedFrom = 0;
   }
 
   #complete(message: Message, value: unknown): void {
@@ -365,6 +416,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   #handlerFailed(message: Message, error: unknown): void {
     const wrapped = ActorError.fromHandler(error);
+    this.#config.stats.errors++;
     this.#host.recent?.handlerFailed(this.#label(), message.type, wrapped);
     if (message.kind === STEP) this.#streamFinished(message.stream as StreamState);
     if (message.kind === TELL) {
@@ -429,6 +481,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
       this.instance = undefined;
       this.#busy = false;
       const failure = ActorError.fromHandler(error, "START_FAILED");
+      this.#config.stats.failedStarts++;
       if (this.#onIdle === undefined && this.#state === "starting") {
         // A failed first start leaves nothing behind and fails the spawn.
         this.#move("stopping");
@@ -460,6 +513,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   async #restart(delayMs: number, error: ActorError | undefined): Promise<void> {
     this.#move("restarting");
+    this.#config.stats.restarts++;
     this.#host.logger.warn("actor restarting", { actor: this.#label(), delayMs, error });
     this.#busy = true;
     await this.#retire(new ActorError("ACTOR_STOPPED", `actor ${this.#label()} restarted; its stream ended`));
@@ -575,6 +629,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
 
   /** A tell that no handler will see. */
   deadLetter(type: string, why = "actor stopped"): void {
+    this.#host.failures.deadLetters++;
     this.#host.recent?.deadLetter(this.#label(), type, why);
     this.#host.logger.warn("dead letter", { actor: clip(this.#label()), message: clip(type), why: clip(why) });
   }

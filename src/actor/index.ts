@@ -11,6 +11,9 @@ export { type CellPort, isStream, type NetworkActor, type NetworkSink, type Serv
 export type { Cancellable } from "./message.ts";
 export { deadlines, untrack, type Expirable, type Lane } from "./deadlines.ts";
 export { handlesMessage, LocalRuntime } from "./runtime.ts";
+export { type ClassSnapshot, MAX_CLASSES, OTHER_CLASSES, TURN_SAMPLE_EVERY } from "./class-stats.ts";
+export { FailureCounts, type FailureSnapshot } from "./failure-counts.ts";
+export { LatencyBuckets, LATENCY_BOUNDS, type LatencySnapshot } from "./latency.ts";
 export type { RecentFailure, RecentFailuresSnapshot } from "./recent-failures.ts";
 export { type RestartPolicy, type SupervisionOptions } from "./supervision.ts";
 export type { StandardSchemaV1 } from "./standard-schema.ts";

@@ -1,6 +1,7 @@
 import { untrack, type Expirable, type Lane } from "./deadlines.ts";
 import { ActorError } from "./errors.ts";
 import type { MethodEntry } from "./dispatch.ts";
+import type { FailureCounts } from "./failure-counts.ts";
 import { clip } from "./log.ts";
 
 /** What a message asks of the actor that receives it. */
@@ -64,6 +65,8 @@ export class Message implements Expirable, Cancellable {
     readonly tag = 0,
     /** For a message from the network: the memory its decoded payload is estimated to hold, counted while it is queued. */
     readonly cost = 0,
+    /** For a message with a caller: where its failure is counted (its node's). */
+    readonly failures: FailureCounts | undefined = undefined,
   ) {}
 
   reply(value: unknown): void {
@@ -77,6 +80,7 @@ export class Message implements Expirable, Cancellable {
     if (this.settled) return;
     this.settled = true;
     untrack(this);
+    this.failures?.error(error);
     this.reject?.(error, this.tag);
   }
 
@@ -94,7 +98,13 @@ export class Message implements Expirable, Cancellable {
   expire(): void {
     if (this.settled) return;
     this.settled = true;
-    this.reject?.(new ActorError("TIMEOUT", `no reply to "${clip(this.type)}" in time`), this.tag);
+    const error = new ActorError("TIMEOUT", `no reply to "${clip(this.type)}" in time`);
+    const failures = this.failures;
+    if (failures !== undefined) {
+      failures.actorTimeouts++;
+      failures.error(error);
+    }
+    this.reject?.(error, this.tag);
     // The caller stopped waiting; a stream it no longer reads must not stay open.
     this.stream?.abandon();
   }

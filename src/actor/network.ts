@@ -109,6 +109,7 @@ export class CellPort implements NetworkActor, MessageTarget {
       const delivery = deliver(this.#cell, type, payload, lane);
       return delivery.stream ? delivery.items : delivery.result;
     } catch (error) {
+      this.#cell.refused(error);
       return failedCall(error);
     }
   }

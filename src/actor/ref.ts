@@ -160,6 +160,7 @@ export function deliverAsk(cell: Cell, type: unknown, payload: unknown, lane: La
     void delivery.items.return();
     throw new ActorError("BAD_REQUEST", `"${clip(String(type))}" is a stream: call it as a method and iterate it`);
   } catch (error) {
+    cell.refused(error);
     return Promise.reject(error);
   }
 }

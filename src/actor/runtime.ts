@@ -1,11 +1,13 @@
 import { Actor } from "./actor.ts";
 import { Cell, type CellHost } from "./cell.ts";
+import { ClassStatsTable } from "./class-stats.ts";
 import { DispatchTables } from "./dispatch.ts";
 import { Entity } from "./entity.ts";
 import { ActorError } from "./errors.ts";
 import { jsonLogger, type Logger, rateLimited } from "./log.ts";
 import { checkReservedName, checkUserName, isReservedName } from "./names.ts";
 import { RecentFailures } from "./recent-failures.ts";
+import { FailureCounts } from "./failure-counts.ts";
 import type { EntityBinding } from "./entity-binding.ts";
 import type { CellPort, NetworkActor } from "./network.ts";
 import { cellOf } from "./ref.ts";
@@ -63,6 +65,10 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
   readonly counts = { asks: 0, tells: 0, streams: 0, spawned: 0, stopped: 0, refused: 0 };
   /** The latest handler errors and dead letters here (bounded), for the dashboard. */
   readonly recent = new RecentFailures();
+  /** Errors answered, timeouts and dead letters here, for metrics. */
+  readonly failures = new FailureCounts();
+  /** What each actor class did here (bounded: MAX_CLASSES), for metrics. */
+  readonly classes = new ClassStatsTable();
   readonly askTimeoutMs: number;
   readonly mailboxCapacity: number;
   readonly stopTimeoutMs: number;
@@ -127,6 +133,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
       table: tables.of(actorClass),
       capacity,
       tracker: supervision.restart === "never" ? undefined : new RestartTracker(supervision),
+      stats: this.classes.of(actorClass),
     });
     const ref = cell.ref as ActorRef<T>;
     this.counts.spawned++;
@@ -162,6 +169,7 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
       capacity: options.mailboxCapacity === undefined ? this.mailboxCapacity : checkCapacity(options.mailboxCapacity),
       tracker: undefined,
       entity: binding,
+      stats: this.classes.of(actorClass),
     });
     this.counts.spawned++;
     this.#cells.set(cell.id, cell);
@@ -226,6 +234,25 @@ export class LocalRuntime implements ActorSystemApi, CellHost {
     let depth = 0;
     for (const cell of this.#cells.values()) depth += cell.mailboxSize;
     return depth;
+  }
+
+  /**
+   * The `limit` actors with the most messages queued (none with an empty
+   * mailbox), deepest first: a bounded view of where work piles up.
+   */
+  deepest(limit: number): { actor: string; class: string; depth: number }[] {
+    const top: Cell[] = [];
+    if (limit <= 0) return [];
+    for (const cell of this.#cells.values()) {
+      const depth = cell.mailboxSize;
+      if (depth === 0 || (top.length === limit && depth <= (top[limit - 1] as Cell).mailboxSize)) continue;
+      // Insertion into a short sorted list: limit is small, the cells many.
+      let at = top.length;
+      while (at > 0 && (top[at - 1] as Cell).mailboxSize < depth) at--;
+      top.splice(at, 0, cell);
+      if (top.length > limit) top.pop();
+    }
+    return top.map((cell) => ({ actor: cell.name ?? cell.id, class: cell.className, depth: cell.mailboxSize }));
   }
 
   /** Local actors: name (if any), id and queued messages. */
