@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { ActorError, type ActorStream, clip, isStream, laneOf, type NetworkActor, type NetworkSink } from "../actor/index.ts";
+import { ActorError, type ActorStream, clip, type FailureCounts, isStream, laneOf, type NetworkActor, type NetworkSink } from "../actor/index.ts";
 import {
   type ActorRequest,
   type BodyEncoding,
@@ -37,6 +37,8 @@ export interface ActorRouteOptions {
   observe?(seconds: number): void;
   /** When set, a request needs `Authorization: Bearer <token>`. */
   apiToken?: string;
+  /** Where the errors this route makes (not those of the actors it calls) are counted. */
+  failures?: FailureCounts;
 }
 
 /**
@@ -196,13 +198,22 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
         return encoded(202, { accepted: true }, encoding, codec);
       }
       const started = performance.now();
-      const answer = await askOverHttp(request, ref, requestedTimeout(option(TIMEOUT_HEADER, TIMEOUT_PARAM), limits, trips), c.req.raw.signal);
+      const reply = askOverHttp(request, ref, requestedTimeout(option(TIMEOUT_HEADER, TIMEOUT_PARAM), limits, trips), c.req.raw.signal);
+      let answer: unknown;
+      try {
+        answer = await reply;
+      } catch (error) {
+        // The actor's error, or the forwarded call's: counted where it was made, not again here.
+        if ((error as ActorError).code === "MAILBOX_FULL") trips.mailbox_full++;
+        return problem(error, encoding, codec);
+      }
       if (answer instanceof StreamAnswer) return await streamReply(answer.items, encoding, codec);
       options.observe?.((performance.now() - started) / 1000);
       // A method that returns nothing answers null: JSON has no undefined, and the key stays.
       return encoded(200, { result: answer === undefined ? null : answer }, encoding, codec);
     } catch (error) {
       if ((error as ActorError).code === "MAILBOX_FULL") trips.mailbox_full++;
+      options.failures?.error(asActorError(error));
       return problem(error, encoding, codec);
     }
   });

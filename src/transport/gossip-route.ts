@@ -6,6 +6,12 @@ import type { LimitTrips, TransportLimits } from "./limits.ts";
 import { limitBody, signedHeaders } from "./middleware.ts";
 import { problem } from "./problem.ts";
 
+/** Cluster messages and their bytes (bodies), counted for metrics. */
+export interface GossipCounts {
+  messages: number;
+  bytes: number;
+}
+
 export interface GossipRouteOptions {
   codec: Codec;
   limits: TransportLimits;
@@ -15,6 +21,8 @@ export interface GossipRouteOptions {
   ownAddr(): string;
   /** Takes a checked cluster message. */
   gossip(message: GossipMessage): void;
+  /** Where the messages taken are counted. */
+  received?: GossipCounts;
 }
 
 /**
@@ -46,6 +54,10 @@ export function gossipRoutes(options: GossipRouteOptions): Hono {
       return problem(error);
     }
     if (!isGossipMessage(message)) return problem(new ActorError("BAD_REQUEST", gossipProblem(message) ?? "malformed gossip message"));
+    if (options.received !== undefined) {
+      options.received.messages++;
+      options.received.bytes += body.byteLength;
+    }
     options.gossip(message);
     return c.body(null, 204);
   });

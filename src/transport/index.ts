@@ -1,6 +1,8 @@
 export { formatAddr, parseAddr, type HostPort } from "./address.ts";
 export { Link } from "./link.ts";
-export { ADDR_HEADER, Links, NODE_HEADER, PROTOCOL_HEADER } from "./links.ts";
+export { ADDR_HEADER, CLIENT_PEER, Links, NODE_HEADER, type PeerLoad, PROTOCOL_HEADER } from "./links.ts";
+export { RTT_SAMPLE_EVERY } from "./link.ts";
+export type { GossipCounts } from "./gossip-route.ts";
 export { DEFAULT_TRANSPORT_LIMITS, newLimitTrips, type LimitTrips, type TransportLimits } from "./limits.ts";
 export { STREAM_WINDOW } from "./remote-call.ts";
 export { LinkTarget } from "./link-target.ts";

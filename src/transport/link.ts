@@ -1,4 +1,4 @@
-import { ActorError, clip, isErrorCode, isStream, type Lane, laneOf, type Logger, type NetworkActor, type NetworkSink } from "../actor/index.ts";
+import { ActorError, clip, type FailureCounts, isErrorCode, isStream, type Lane, LatencyBuckets, laneOf, type Logger, type NetworkActor, type NetworkSink } from "../actor/index.ts";
 import { CALL, type CallEnvelope, CANCEL, type Codec, CREDIT, END, type Envelope, FAIL, type Frame, HELLO, ITEM, PROVE, REPLY, TELL, type TellEnvelope } from "../wire/index.ts";
 import { HeldCalls, targetOf } from "./held-calls.ts";
 import { CallTable } from "./calls.ts";
@@ -33,6 +33,8 @@ export interface LinkHost {
   readonly gateway?: Locate;
   /** Envelopes counted by direction and kind, for metrics; shared by every link of a node. */
   readonly traffic: LinkTraffic;
+  /** Where errors made here, timeouts and dead letters are counted; the node's runtime's. */
+  readonly failures: FailureCounts;
   /** The link proved itself and carries calls now. */
   opened(link: Link): void;
   /** The link is gone; it will never be used again. */
@@ -58,6 +60,10 @@ export interface LinkOptions {
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
+
+/** One call in this many (a power of two, by call id) has its round trip timed: reading the clock on every call would show. */
+export const RTT_SAMPLE_EVERY = 16;
+const RTT_SAMPLE_MASK = RTT_SAMPLE_EVERY - 1;
 
 /**
  * One WebSocket to a peer node, whichever side dialled it. It batches every
@@ -95,6 +101,11 @@ export class Link implements CallLink {
   #queuedCost = 0;
   /** Whether the peer's calls go through the gateway (to any node) rather than to local actors only. */
   readonly #forwards: boolean;
+  /**
+   * Where the round trips of this node's sampled calls go: its peer's (Links
+   * sets it on the links its calls use); none, no sampling.
+   */
+  rtt: LatencyBuckets | undefined;
 
   constructor(host: LinkHost, options: LinkOptions) {
     this.#host = host;
@@ -143,6 +154,16 @@ export class Link implements CallLink {
     return this.#calls.size + this.#served.size;
   }
 
+  /** This node's calls on this link still waiting for their answer. */
+  get callsOut(): number {
+    return this.#calls.size;
+  }
+
+  /** The peer's calls this node is answering on this link. */
+  get callsIn(): number {
+    return this.#served.size;
+  }
+
   /** Stops taking new calls from this side and closes once idle (a duplicate link). */
   supersede(): void {
     this.#superseded = true;
@@ -185,9 +206,11 @@ export class Link implements CallLink {
     const call = new RemoteCall(id, this, timeout, askOnly);
     const refusal = this.#refusal(forwardedCost);
     if (refusal !== undefined) {
+      this.#host.failures.error(refusal);
       call.fail(refusal);
       return call;
     }
+    if ((id & RTT_SAMPLE_MASK) === 0 && this.rtt !== undefined) call.sentAt = performance.now();
     this.#calls.set(call);
     this.#host.traffic.callsOut++;
     this.#outbox.push([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs], forwardedCost === undefined);
@@ -198,6 +221,7 @@ export class Link implements CallLink {
   tell(target: string, type: string, payload: unknown, forwardedCost?: number): void {
     const refusal = this.#refusal(forwardedCost);
     if (refusal !== undefined) {
+      this.#host.failures.deadLetters++;
       this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: refusal.message, peer: this.peerAddr });
       return;
     }
@@ -236,6 +260,22 @@ export class Link implements CallLink {
     this.#closeIfIdle();
   }
 
+  timedOut(id: number): void {
+    const failures = this.#host.failures;
+    failures.linkTimeouts++;
+    failures.coded("TIMEOUT");
+    this.cancel(id);
+  }
+
+  /** The first answer to a call: a sampled call's round trip is recorded. */
+  #answered(call: RemoteCall): RemoteCall {
+    if (call.sentAt !== 0) {
+      this.rtt?.observe((performance.now() - call.sentAt) / 1000);
+      call.sentAt = 0;
+    }
+    return call;
+  }
+
   /** One frame to the socket; false when the link had to close instead. */
   #write(frame: Uint8Array): boolean {
     const socket = this.#socket as LinkSocket;
@@ -265,11 +305,14 @@ export class Link implements CallLink {
       case ITEM:
         // The stream cannot go on: its generator stops here too.
         this.#served.failed(envelope[1]);
+        this.#host.failures.coded("HANDLER_ERROR");
         return [FAIL, envelope[1], "HANDLER_ERROR", why, "EncodeError"];
       case REPLY:
+        this.#host.failures.coded("HANDLER_ERROR");
         return [FAIL, envelope[1], "HANDLER_ERROR", why, "EncodeError"];
       case CALL: {
         const call = this.#calls.take(envelope[1]);
+        this.#host.failures.coded("BAD_REQUEST");
         queueMicrotask(() => call?.fail(new ActorError("BAD_REQUEST", why)));
         return undefined;
       }
@@ -364,8 +407,8 @@ export class Link implements CallLink {
     }
     this.#host.trips.inbox_full++;
     const why = `actor ${clip(target)} is busy, and over ${limit} bytes of this node's messages wait for busy actors already`;
-    if (envelope[0] === CALL) this.#outbox.push([FAIL, envelope[1], "MAILBOX_FULL", why, null]);
-    else this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(envelope[2]), why, peer: this.peerAddr });
+    if (envelope[0] === CALL) this.#refuseCall(envelope[1], new ActorError("MAILBOX_FULL", why));
+    else this.#deadLetter(target, envelope[2], why);
   }
 
   /** Delivers a held message when its actor has room again; false when it has none after all. */
@@ -411,27 +454,34 @@ export class Link implements CallLink {
       case TELL:
         this.#host.traffic.tellsIn++;
         return this.#takeIn(envelope);
-      case REPLY:
-        this.#calls.take(envelope[1])?.reply(envelope[2]);
-        this.#closeIfIdle();
-        return;
-      case FAIL: {
-        const [, id, code, message, errorName] = envelope;
-        const error = new ActorError(isErrorCode(code) ? code : "HANDLER_ERROR", message, errorName === null ? {} : { errorName });
-        this.#calls.take(id)?.fail(error);
+      case REPLY: {
+        const call = this.#calls.take(envelope[1]);
+        if (call !== undefined) this.#answered(call).reply(envelope[2]);
         this.#closeIfIdle();
         return;
       }
-      case ITEM:
-        if (this.#calls.get(envelope[1])?.item(envelope[2]) === false) {
+      case FAIL: {
+        const [, id, code, message, errorName] = envelope;
+        const error = new ActorError(isErrorCode(code) ? code : "HANDLER_ERROR", message, errorName === null ? {} : { errorName });
+        const call = this.#calls.take(id);
+        if (call !== undefined) this.#answered(call).fail(error);
+        this.#closeIfIdle();
+        return;
+      }
+      case ITEM: {
+        const call = this.#calls.get(envelope[1]);
+        if (call !== undefined && this.#answered(call).item(envelope[2]) === false) {
           // Items past the window this node granted: the peer ignores flow control.
           this.close(unreachable(this.peerAddr, "it sent stream items past the credit it was given"), 4400, "credit exceeded");
         }
         return;
-      case END:
-        this.#calls.take(envelope[1])?.end();
+      }
+      case END: {
+        const call = this.#calls.take(envelope[1]);
+        if (call !== undefined) this.#answered(call).end();
         this.#closeIfIdle();
         return;
+      }
       case CREDIT:
         return this.#served.credit(envelope[1], envelope[2]);
       case CANCEL:
@@ -452,7 +502,19 @@ export class Link implements CallLink {
     const refusal = ref instanceof ActorError ? ref : ref.offer(type, payload, cost);
     if (refusal === undefined) return;
     if (refusal.code === "MAILBOX_FULL") this.#host.trips.mailbox_full++;
-    this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: clip(refusal.message), peer: this.peerAddr });
+    this.#deadLetter(target, type, refusal.message);
+  }
+
+  /** A peer's tell that no handler will see: counted and logged. */
+  #deadLetter(target: string, type: string, why: string): void {
+    this.#host.failures.deadLetters++;
+    this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: clip(why), peer: this.peerAddr });
+  }
+
+  /** Answers a peer's call with an error made here (not by an actor: those are counted where made). */
+  #refuseCall(id: number, error: unknown): void {
+    this.#host.failures.error(error);
+    this.#outbox.push(failEnvelope(id, error));
   }
 
   /** Serves a peer's call under the peer's timeout, cut to the node's limit, and within the peer's budget. */
@@ -460,13 +522,13 @@ export class Link implements CallLink {
     const [, id, , type, payload, credit] = envelope;
     let timeoutMs = envelope[6];
     if (ref instanceof ActorError) {
-      this.#outbox.push(failEnvelope(id, ref));
+      this.#refuseCall(id, ref);
       return;
     }
     const { budget, limits, trips } = this.#host;
     if (!budget.take(this.#account)) {
       trips.in_flight_per_peer++;
-      this.#outbox.push([FAIL, id, "TOO_MANY_CALLS", `node busy: ${limits.maxInFlightPerPeer} calls from this peer in flight already`, null]);
+      this.#refuseCall(id, new ActorError("TOO_MANY_CALLS", `node busy: ${limits.maxInFlightPerPeer} calls from this peer in flight already`));
       return;
     }
     if (timeoutMs > limits.maxCallTimeoutMs) {
@@ -479,7 +541,7 @@ export class Link implements CallLink {
       else if (served !== undefined) this.#served.asked(served);
     } catch (error) {
       this.#released();
-      this.#outbox.push(failEnvelope(id, error));
+      this.#refuseCall(id, error);
     }
   }
 
@@ -526,9 +588,14 @@ export class Link implements CallLink {
     this.#closeError = error;
     // Calls still queued fail below with the rest; tells have no caller, so they are logged.
     const tells = this.#outbox.close().filter((envelope) => envelope[0] === TELL).length;
-    if (tells > 0) this.#host.logger.warn("dead letters", { peer: this.peerAddr, tells, why: error.message });
+    const failures = this.#host.failures;
+    if (tells > 0) {
+      failures.deadLetters += tells;
+      this.#host.logger.warn("dead letters", { peer: this.peerAddr, tells, why: error.message });
+    }
     const calls = this.#calls.values();
     this.#calls.clear();
+    if (calls.length > 0) failures.error(error, calls.length);
     for (const call of calls) call.fail(error);
     this.#host.budget.give(this.#account, this.#served.size);
     this.#served.cancelAll();

@@ -1,4 +1,4 @@
-import { ActorError, type Logger, type NetworkActor } from "../actor/index.ts";
+import { ActorError, FailureCounts, LatencyBuckets, type LatencySnapshot, type Logger, type NetworkActor } from "../actor/index.ts";
 import { type Codec, PROTOCOL_VERSION } from "../wire/index.ts";
 import { type ClusterAuth, signatureHeaders } from "./auth.ts";
 import { diallerHandshake } from "./handshake.ts";
@@ -25,6 +25,8 @@ export interface LinksOptions {
   limits?: Partial<TransportLimits>;
   /** Where tripped limits are counted; shared with the server's routes. */
   trips?: LimitTrips;
+  /** Where errors made on the links, their timeouts and dead letters are counted (the node's runtime's). */
+  failures?: FailureCounts;
   lookup(name: string): NetworkActor | ActorError | undefined;
   /** With a gateway, calls from clients outside the cluster reach actors on any node through this one. */
   gateway?: Locate;
@@ -45,7 +47,22 @@ interface Peer {
   links: Set<Link>;
   failures: number;
   retryAt: number;
+  /** Round trips of this node's sampled calls to the peer, on whichever link carried them. */
+  readonly rtt: LatencyBuckets;
 }
+
+/** One peer as metrics see it: calls in flight both ways, and the sampled round trips of this node's calls. */
+export interface PeerLoad {
+  /** The peer's address; `(client)` for every link from a client outside the cluster together. */
+  readonly peer: string;
+  readonly callsOut: number;
+  readonly callsIn: number;
+  /** Undefined when this node never called the peer (or forgot it: no link and no backoff left). */
+  readonly rtt: LatencySnapshot | undefined;
+}
+
+/** The `peer` of the links from clients outside the cluster, which have no address: one label for all of them. */
+export const CLIENT_PEER = "(client)";
 
 /**
  * One link per peer, made on first use and reused for calls both ways. When two
@@ -73,6 +90,7 @@ export class Links {
       lookup: options.lookup,
       ...(options.gateway === undefined ? {} : { gateway: options.gateway }),
       traffic: { callsOut: 0, tellsOut: 0, callsIn: 0, tellsIn: 0 },
+      failures: options.failures ?? new FailureCounts(),
       opened: (link) => this.#opened(link),
       closed: (link) => this.#forget(link),
     };
@@ -112,7 +130,7 @@ export class Links {
   #peer(addr: string): Peer {
     let peer = this.#peers.get(addr);
     if (peer === undefined) {
-      peer = { link: undefined, links: new Set(), failures: 0, retryAt: 0 };
+      peer = { link: undefined, links: new Set(), failures: 0, retryAt: 0, rtt: new LatencyBuckets() };
       this.#peers.set(addr, peer);
     }
     return peer;
@@ -145,6 +163,7 @@ export class Links {
     }
     // We chose whom to dial: the peer's calls on this link count against that address.
     const link = new Link(this.#host, { peerAddr: addr, peerKey: `addr:${addr}`, dialled: true, handshake: diallerHandshake(nodeId, addr, auth, nonce) });
+    link.rtt = peer.rtt;
     peer.link = link;
     peer.links.add(link);
     const tls = this.#options.tls;
@@ -200,6 +219,7 @@ export class Links {
     if (addr === undefined || !this.#trusted()) return; // we only answer it
     const peer = this.#peer(addr);
     peer.links.add(link);
+    link.rtt = peer.rtt;
     peer.failures = 0;
     peer.retryAt = 0;
     const current = peer.link;
@@ -247,6 +267,27 @@ export class Links {
   /** Envelopes sent and received on every link of this node, for metrics. */
   get traffic(): Readonly<LinkTraffic> {
     return this.#host.traffic;
+  }
+
+  /**
+   * Calls in flight per peer over the open links, with the sampled round trips
+   * of the peers this node called: one row per peer address (bounded by the
+   * links: maxLinks accepted, and the peers this node dials).
+   */
+  load(): PeerLoad[] {
+    const rows = new Map<string, { callsOut: number; callsIn: number }>();
+    for (const link of this.#open) {
+      const peer = link.peerAddr ?? CLIENT_PEER;
+      const row = rows.get(peer) ?? { callsOut: 0, callsIn: 0 };
+      row.callsOut += link.callsOut;
+      row.callsIn += link.callsIn;
+      rows.set(peer, row);
+    }
+    for (const addr of this.#peers.keys()) if (!rows.has(addr)) rows.set(addr, { callsOut: 0, callsIn: 0 });
+    return [...rows].map(([peer, row]) => {
+      const rtt = this.#peers.get(peer)?.rtt;
+      return { peer, ...row, rtt: rtt === undefined || rtt.count === 0 ? undefined : rtt.snapshot() };
+    });
   }
 
   /** Calls in flight to `addr`, for load-aware routing. */

@@ -6,6 +6,8 @@ export interface CallLink {
   grant(id: number, count: number): void;
   /** The caller stopped waiting. */
   cancel(id: number): void;
+  /** No answer came in time: the caller stops waiting. */
+  timedOut(id: number): void;
 }
 
 /** Items a stream may send ahead of the reader; more are granted as it reads. */
@@ -80,6 +82,8 @@ export class RemoteCall implements Expirable {
   #unGranted = 0;
   #waiter: Waiter | undefined;
   #error: ActorError | undefined;
+  /** For a call whose round trip is sampled: when it was sent (performance.now()), until its first answer; else 0. */
+  sentAt = 0;
 
   constructor(
     readonly id: number,
@@ -150,7 +154,7 @@ export class RemoteCall implements Expirable {
 
   expire(): void {
     if (this.settled) return;
-    this.link.cancel(this.id);
+    this.link.timedOut(this.id);
     this.fail(new ActorError("TIMEOUT", "no reply in time"));
   }
 

@@ -6,7 +6,7 @@ import { type Codec, GOSSIP_PATH, type GossipMessage } from "../wire/index.ts";
 import { ACTOR_PATH, actorRoutes, ENTITY_PATH, entityAddress } from "./actor-route.ts";
 import { formatAddr, type HostPort } from "./address.ts";
 import type { ClusterAuth } from "./auth.ts";
-import { gossipRoutes } from "./gossip-route.ts";
+import { type GossipCounts, gossipRoutes } from "./gossip-route.ts";
 import type { LimitTrips, TransportLimits } from "./limits.ts";
 import { type LinkSocketData, linkRoutes } from "./link-route.ts";
 import { LINK_PATH, type Links } from "./links.ts";
@@ -93,6 +93,8 @@ export interface NodeRoutesOptions {
   notReady?(): string | undefined;
   /** Takes a checked cluster message from `POST /cluster/gossip`. */
   gossip(message: GossipMessage): void;
+  /** Where the cluster messages taken are counted, for metrics. */
+  gossipReceived?: GossipCounts;
   /** The cluster secret: links and gossip must be signed with it. */
   auth?: ClusterAuth;
   /** A bearer token the public actor route requires. */
@@ -128,8 +130,9 @@ export function nodeRoutes(options: NodeRoutesOptions): NodeRoutes {
   });
   for (const path of [LINK_PATH, GOSSIP_PATH, `${ACTOR_PATH}*`, `${ENTITY_PATH}*`]) app.use(path, shutdownGuard(options.shuttingDown));
   app.route(LINK_PATH, links.app);
-  app.route(GOSSIP_PATH, gossipRoutes({ codec, limits, trips, auth, ownAddr: () => ownAddr, gossip: options.gossip }));
-  const callRoutes = { codec, limits, trips, locate: options.locate, apiToken: options.apiToken, observe: options.observeAsk };
+  const received = options.gossipReceived === undefined ? {} : { received: options.gossipReceived };
+  app.route(GOSSIP_PATH, gossipRoutes({ codec, limits, trips, auth, ownAddr: () => ownAddr, gossip: options.gossip, ...received }));
+  const callRoutes = { codec, limits, trips, locate: options.locate, apiToken: options.apiToken, observe: options.observeAsk, failures: options.links.host.failures };
   app.route(ACTOR_PATH.slice(0, -1), actorRoutes(callRoutes));
   // Entities the same way, by kind and key: `POST /entity/{kind}/{key}`.
   app.route(ENTITY_PATH.slice(0, -1), actorRoutes({ ...callRoutes, target: entityAddress }));
