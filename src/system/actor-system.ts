@@ -47,6 +47,7 @@ import { chooseHost } from "./host-choice.ts";
 import { ClusterView } from "./cluster-view.ts";
 import { exposure } from "./exposure.ts";
 import type { NodeExtension, NodeView } from "./node-view.ts";
+import { nodeMeasures } from "./node-measures.ts";
 import { Seeds } from "./seeds.ts";
 import { realClock } from "./real-clock.ts";
 import { RemoteSpawn, type RemoteSpawnOptions } from "./remote-spawn.ts";
@@ -199,6 +200,8 @@ export class ActorSystem implements ActorSystemApi {
   readonly #warnings: string[];
   readonly #startedAt: number;
   readonly #askListeners: ((seconds: number) => void)[] = [];
+  /** Cluster messages this node's gossip route took, for metrics. */
+  readonly #gossipReceived = { messages: 0, bytes: 0 };
   /** Whether this node has had a live peer: it is part of a cluster (for readiness). */
   #joined = false;
   #shutdown: Promise<void> | undefined;
@@ -228,6 +231,7 @@ export class ActorSystem implements ActorSystemApi {
       logger: local.logger,
       limits: config.limits,
       trips: config.trips,
+      failures: local.failures,
       lookup: (name) => (name.startsWith(ENTITY_PREFIX) ? this.#entities.networkActor(name) : local.networkActor(name)),
       ...(server === undefined ? {} : { gateway: (name: string, hints: RouteHints) => (this.#gateway as Gateway).locate(name, hints) }),
       ...(auth === undefined ? {} : { auth }),
@@ -306,6 +310,7 @@ export class ActorSystem implements ActorSystemApi {
       shuttingDown: () => this.#shutdown !== undefined,
       notReady: () => this.#notReady(),
       gossip: (message) => node.receive(message),
+      gossipReceived: this.#gossipReceived,
       observeAsk: (seconds) => {
         for (const listener of this.#askListeners) listener(seconds);
       },
@@ -339,6 +344,7 @@ export class ActorSystem implements ActorSystemApi {
       limitTrips: () => ({ ...this.#trips, ...this.#codec.refused }),
       warnings: () => this.#warnings,
       entities: () => this.entities(),
+      measures: nodeMeasures(local, this.#links, this.#gossipReceived),
       openLinks: () => [...open].map((link) => ({ addr: link.peerAddr, node: link.peerId, dialled: link.dialled, inFlight: link.inFlight })),
       recentFailures: () => local.recent.snapshot(),
       onAskServed: (listener) => {

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { Member } from "../cluster/index.ts";
 import type { RecentFailuresSnapshot } from "../actor/index.ts";
 import type { KindCounts } from "../entity/index.ts";
+import type { NodeMeasures } from "./node-measures.ts";
 
 /** What the operator's routes (ops) read of a node: the system hands one to every extension. */
 export interface NodeView {
@@ -22,6 +23,8 @@ export interface NodeView {
   limitTrips(): Record<string, number>;
   /** The entity kinds hosted here, each with its active count and what its activations did since start (`system.entities()`). */
   entities(): Record<string, KindCounts>;
+  /** What the actor and transport layers counted and timed (failures, actor classes, mailboxes, peers), for metrics. */
+  readonly measures: NodeMeasures;
   /** The links open now, one per peer (two while both dialled at once): its address and node id when known, who dialled, calls in flight. */
   openLinks(): { addr: string | undefined; node: string | undefined; dialled: boolean; inFlight: number }[];
   /** The latest handler errors and dead letters here (bounded, clipped), newest first, with their totals since start. */
