@@ -3,6 +3,8 @@
  * A small module instead of prom-client: no global registry to share between
  * systems in one process, nothing to install, and the format is a few lines.
  */
+import type { LatencySnapshot } from "../system/index.ts";
+
 export type Labels = Record<string, string>;
 
 export interface Sample {
@@ -41,6 +43,24 @@ export function exposition(families: Family[]): string {
     for (const sample of family.samples) lines.push(`${family.name}${sample.suffix ?? ""}${labelText(sample.labels)} ${valueText(sample.value)}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * A histogram the actor or transport layer kept (counts per bucket, not
+ * cumulative) as Prometheus samples: cumulative `_bucket`s up to `+Inf`,
+ * `_sum` and `_count`.
+ */
+export function histogramSamples(snapshot: LatencySnapshot, labels: Labels = {}): Sample[] {
+  const out: Sample[] = [];
+  let cumulative = 0;
+  snapshot.bounds.forEach((bound, i) => {
+    cumulative += snapshot.counts[i] ?? 0;
+    out.push({ suffix: "_bucket", labels: { ...labels, le: String(bound) }, value: cumulative });
+  });
+  out.push({ suffix: "_bucket", labels: { ...labels, le: "+Inf" }, value: snapshot.count });
+  out.push({ suffix: "_sum", labels, value: snapshot.sum });
+  out.push({ suffix: "_count", labels, value: snapshot.count });
+  return out;
 }
 
 const LATENCY_BOUNDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -1,5 +1,8 @@
 import type { MemberState } from "../cluster/index.ts";
+import { classFamilies, DEEPEST_MAILBOXES, deepestFamily } from "./class-metrics.ts";
 import { entityFamilies } from "./entity-metrics.ts";
+import { failureFamilies } from "./failure-metrics.ts";
+import { peerFamilies } from "./peer-metrics.ts";
 import { exposition, type Family, Histogram } from "./metrics.ts";
 import type { NodeView } from "../system/index.ts";
 
@@ -25,6 +28,8 @@ export class NodeMetrics {
     const memory = process.memoryUsage();
     const gossip = view.gossipSent();
     const traffic = view.linkTraffic();
+    const measures = view.measures;
+    const gossipIn = measures.gossipReceived();
     const families: Family[] = [
       { name: "pulsing_node_info", help: "This node's id and address.", type: "gauge", samples: [{ labels: { node: view.nodeId, addr: view.addr ?? "" }, value: 1 }] },
       { name: "pulsing_actors", help: "Actors running on this node.", type: "gauge", samples: [{ labels: node, value: view.actors().length }] },
@@ -42,6 +47,9 @@ export class NodeMetrics {
       { name: "pulsing_actors_stopped_total", help: "Actors stopped on this node.", type: "counter", samples: [{ labels: node, value: counts.stopped }] },
       { name: "pulsing_http_ask_seconds", help: "Latency of asks served through POST /actor/{name}.", type: "histogram", samples: this.httpAskLatency.samples(node) },
       { name: "pulsing_mailbox_depth", help: "Messages queued in this node's mailboxes.", type: "gauge", samples: [{ labels: node, value: view.mailboxDepth() }] },
+      deepestFamily(measures.deepest(DEEPEST_MAILBOXES)),
+      ...failureFamilies(measures.failures()),
+      ...classFamilies(measures.classes(), measures.sampling.turns),
       { name: "pulsing_links_up", help: "Open links to other nodes.", type: "gauge", samples: [{ labels: node, value: view.linksUp() }] },
       {
         name: "pulsing_link_messages_total",
@@ -68,6 +76,9 @@ export class NodeMetrics {
       },
       { name: "pulsing_gossip_messages_sent_total", help: "Cluster protocol messages sent.", type: "counter", samples: [{ labels: node, value: gossip.messages }] },
       { name: "pulsing_gossip_bytes_sent_total", help: "Cluster protocol message bytes sent (bodies).", type: "counter", samples: [{ labels: node, value: gossip.bytes }] },
+      { name: "pulsing_gossip_messages_received_total", help: "Cluster protocol messages received and taken (checked, signed when there is a secret).", type: "counter", samples: [{ value: gossipIn.messages }] },
+      { name: "pulsing_gossip_bytes_received_total", help: "Cluster protocol message bytes received and taken (bodies).", type: "counter", samples: [{ value: gossipIn.bytes }] },
+      ...peerFamilies(measures.peers(), measures.sampling.linkCalls),
       ...entityFamilies(view.entities()),
       { name: "process_resident_memory_bytes", help: "Resident memory of the process.", type: "gauge", samples: [{ value: memory.rss }] },
       { name: "process_heap_bytes", help: "JavaScript heap in use.", type: "gauge", samples: [{ value: memory.heapUsed }] },
