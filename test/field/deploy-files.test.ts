@@ -8,6 +8,7 @@ import { nodeSpec } from "../../src/cli/node-command.ts";
 import { DEFAULT_ADDR, endpointFlag, parseCommand } from "../../src/cli/usage.ts";
 import { parseAddr } from "../../src/transport/index.ts";
 import { until } from "../helpers.ts";
+import { promtool } from "../ops/promtool-run.ts";
 
 /**
  * The deployment files of deploy/: a Dockerfile, Kubernetes manifests, a
@@ -377,6 +378,57 @@ describe("deploy/kubernetes", () => {
     expect(pause).toBeGreaterThan(0);
     expect(spec.terminationGracePeriodSeconds ?? 30).toBeGreaterThanOrEqual(pause + NODE_STOP_LIMIT_S);
     expect(one("Deployment").spec?.replicas ?? 1).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("deploy/prometheus.yml", () => {
+  interface ScrapeConfig {
+    job_name: string;
+    metrics_path?: string;
+    static_configs?: { targets: string[] }[];
+    kubernetes_sd_configs?: { role: string; selectors?: { role: string; label?: string }[] }[];
+    relabel_configs?: { source_labels?: string[]; regex?: string; action?: string }[];
+  }
+  const config = () => Bun.YAML.parse(read("prometheus.yml")) as { scrape_configs: ScrapeConfig[] };
+
+  test("promtool check config passes (Debian's promtool has no Kubernetes discovery: it checks the rest, the test below that job)", async () => {
+    const path = join(DEPLOY, "prometheus.yml");
+    let { code, output } = await promtool(["check", "config", "--syntax-only", path]);
+    if (code !== 0 && output.includes("field kubernetes_sd_configs not found")) {
+      const dir = mkdtempSync(join(tmpdir(), "pulsing-prometheus-"));
+      try {
+        const rest = { ...config(), scrape_configs: config().scrape_configs.filter((job) => job.kubernetes_sd_configs === undefined) };
+        // JSON is YAML: promtool reads it as written.
+        writeFileSync(join(dir, "prometheus.yml"), JSON.stringify(rest));
+        ({ code, output } = await promtool(["check", "config", "--syntax-only", join(dir, "prometheus.yml")]));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    if (code !== 0) throw new Error(`promtool check config failed:\n${output}`);
+    expect(output).toContain("SUCCESS");
+  });
+
+  test("every job scrapes /metrics on the nodes' port; the Kubernetes job selects the pod template's labels and keeps its port by name", () => {
+    const jobs = config().scrape_configs;
+    for (const job of jobs) expect(job.metrics_path ?? "/metrics").toBe("/metrics");
+    const targets = jobs.flatMap((job) => job.static_configs ?? []).flatMap((c) => c.targets);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const target of targets) expect(parseAddr(target).port).toBe(parseAddr(DEFAULT_ADDR).port);
+
+    const kubernetes = jobs.filter((job) => job.kubernetes_sd_configs !== undefined);
+    expect(kubernetes.length).toBe(1);
+    const job = kubernetes[0] as ScrapeConfig;
+    const selectors = (job.kubernetes_sd_configs ?? []).flatMap((sd) => (sd.role === "pod" ? (sd.selectors ?? []) : []));
+    const labels = podTemplate().metadata.labels;
+    const service = one("Service", (m) => m.metadata.name === "pulsing");
+    expect(selectors.map((s) => s.label)).toEqual(Object.entries(service.spec?.selector ?? {}).map(([key, value]) => `${key}=${value}`));
+    for (const selector of selectors) {
+      const [key, value] = (selector.label as string).split("=");
+      expect(labels[key as string]).toBe(value as string);
+    }
+    const keepPort = (job.relabel_configs ?? []).find((r) => r.action === "keep" && r.source_labels?.includes("__meta_kubernetes_pod_container_port_name"));
+    expect(keepPort?.regex).toBe(containerPort().name as string);
   });
 });
 
