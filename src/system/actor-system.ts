@@ -479,7 +479,7 @@ export class ActorSystem implements ActorSystemApi {
     }
     if (node === undefined) return this.#local.lookup<T>(name) as ActorRef<T>;
     const lane = deadlines.lane(this.#local.askTimeoutMs);
-    return routedRef(new ClusterTarget(name, this.#clusterRoute(node, name, options), this.#local.logger), lane) as ActorRef<T>;
+    return routedRef(new ClusterTarget(name, this.#clusterRoute(node, name, options), this.#local.logger, this.#local.failures), lane) as ActorRef<T>;
   }
 
   /** Whether `exists` holds within `timeoutMs`, asked again whenever local names, the registry or members change. */

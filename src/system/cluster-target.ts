@@ -1,4 +1,4 @@
-import { ActorError, type CallReturn, clip, failedCall, type Lane, type Logger, type MessageTarget } from "../actor/index.ts";
+import { ActorError, type CallReturn, clip, failedCall, type FailureCounts, type Lane, type Logger, type MessageTarget } from "../actor/index.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -12,11 +12,14 @@ export class ClusterTarget implements MessageTarget {
   readonly name: string;
   readonly #route: () => MessageTarget | ActorError;
   readonly #logger: Logger;
+  /** Where its dead letters and the errors it answers with (no instance anywhere) are counted. */
+  readonly #failures: FailureCounts;
 
-  constructor(name: string, route: () => MessageTarget | ActorError, logger: Logger) {
+  constructor(name: string, route: () => MessageTarget | ActorError, logger: Logger, failures: FailureCounts) {
     this.name = name;
     this.#route = route;
     this.#logger = logger;
+    this.#failures = failures;
   }
 
   get id(): string {
@@ -25,12 +28,15 @@ export class ClusterTarget implements MessageTarget {
 
   call(type: string, payload: unknown, lane: Lane, askOnly: boolean): CallReturn {
     const to = this.#route();
-    return to instanceof ActorError ? failedCall(to) : to.call(type, payload, lane, askOnly);
+    if (!(to instanceof ActorError)) return to.call(type, payload, lane, askOnly);
+    this.#failures.error(to);
+    return failedCall(to);
   }
 
   send(type: string, payload: unknown): Promise<void> {
     const to = this.#route();
     if (!(to instanceof ActorError)) return to.send(type, payload);
+    this.#failures.deadLetters++;
     this.#logger.warn("dead letter", { actor: clip(this.name), message: clip(type), why: to.message });
     return RESOLVED;
   }

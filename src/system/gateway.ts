@@ -1,4 +1,4 @@
-import { ActorError, type Cancellable, clip, isStream, type Lane, type LocalRuntime, type Logger, nameProblem, type NetworkActor, type NetworkSink, type Served } from "../actor/index.ts";
+import { ActorError, type Cancellable, clip, type FailureCounts, isStream, type Lane, type LocalRuntime, type Logger, nameProblem, type NetworkActor, type NetworkSink, type Served } from "../actor/index.ts";
 import { type ClusterNode, isPolicyName, type Member, type Policy, type PolicyContext, type PolicyName, POLICY_NAMES, policyOf } from "../cluster/index.ts";
 import { ForwardedActor, type ForwardSlots, formatAddr, type LimitTrips, type Links, parseAddr, type RouteHints, type TransportLimits } from "../transport/index.ts";
 import { ENTITY_PREFIX } from "../entity/index.ts";
@@ -77,7 +77,7 @@ export class Gateway {
     const stop = new AbortController();
     const later = this.#options.appears(() => find() !== undefined, waitMs, stop.signal).then(() => find() ?? notFound(name));
     void later.finally(() => this.#waiting--);
-    return new AwaitedActor(later, name, this.#options.logger, () => stop.abort());
+    return new AwaitedActor(later, name, this.#options.logger, this.#options.local.failures, () => stop.abort());
   }
 
   #find(name: string, hints: RouteHints, policyName: PolicyName): Found {
@@ -182,13 +182,16 @@ class AwaitedActor implements NetworkActor {
   readonly #found: Promise<NetworkActor | ActorError>;
   readonly #name: string;
   readonly #logger: Logger;
+  /** Where the tells it could not deliver are counted. */
+  readonly #failures: FailureCounts;
   /** Ends the wait: its caller went away, so its slot among the waits is free at once. */
   readonly #stopWaiting: () => void;
 
-  constructor(found: Promise<NetworkActor | ActorError>, name: string, logger: Logger, stopWaiting: () => void) {
+  constructor(found: Promise<NetworkActor | ActorError>, name: string, logger: Logger, failures: FailureCounts, stopWaiting: () => void) {
     this.#found = found;
     this.#name = name;
     this.#logger = logger;
+    this.#failures = failures;
     this.#stopWaiting = stopWaiting;
   }
 
@@ -228,7 +231,9 @@ class AwaitedActor implements NetworkActor {
   offer(type: unknown, payload: unknown, cost: number): ActorError | undefined {
     void this.#found.then((ref) => {
       const refusal = ref instanceof ActorError ? ref : ref.offer(type, payload, cost);
-      if (refusal !== undefined) this.#logger.warn("dead letter", { actor: clip(this.#name), message: clip(String(type)), why: clip(refusal.message) });
+      if (refusal === undefined) return;
+      this.#failures.deadLetters++;
+      this.#logger.warn("dead letter", { actor: clip(this.#name), message: clip(String(type)), why: clip(refusal.message) });
     });
     return undefined;
   }

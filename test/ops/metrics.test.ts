@@ -271,3 +271,21 @@ test("the class label is bounded: past MAX_CLASSES names, classes are counted as
   expect(classes.length).toBe(MAX_CLASSES + 1);
   expect(classes).toContain(`pulsing_messages_handled_total{class="${OTHER_CLASSES}"}`);
 });
+
+test("GET /metrics: a routed ref whose name has no instance left counts its tells as dead letters and its asks' errors", async () => {
+  class Named extends Actor {
+    ping(): string {
+      return "pong";
+    }
+  }
+  const a = await startNode();
+  await a.spawn(Named, { name: "named" });
+  const ref = await a.resolve<Named>("named");
+  expect(await ref.ping()).toBe("pong");
+  await a.stop("named");
+  const series = ["pulsing_dead_letters_total", 'pulsing_errors_total{code="ACTOR_NOT_FOUND"}'];
+  const before = await scrape(a);
+  await ref.$tell.ping();
+  await expect(ref.ping()).rejects.toMatchObject({ code: "ACTOR_NOT_FOUND" });
+  expect(deltas(before, await scrape(a), series)).toEqual({ "pulsing_dead_letters_total": 1, 'pulsing_errors_total{code="ACTOR_NOT_FOUND"}': 1 });
+});
