@@ -50,7 +50,7 @@
     return cell;
   };
   const fill = (id, rows, empty, columns) => $(id).replaceChildren(...(rows.length > 0 ? rows : [tr([Object.assign(td(empty), { colSpan: columns, className: "empty" })])]));
-  const time = (ms) => new Date(ms).toLocaleTimeString();
+  const time = (ms) => (Number.isFinite(ms) ? new Date(ms).toLocaleTimeString() : "?");
   const round = (n) => (n >= 100 ? Math.round(n) : Math.round(n * 10) / 10);
 
   // ---- numbers from two successive snapshots of one node ----------------------
@@ -59,8 +59,7 @@
   const failures = (d) => (d.failures ? d.failures.totals.handlerErrors + d.failures.totals.deadLetters : 0);
 
   /** The 99th percentile of what the histogram saw between two snapshots, in ms (a bucket's upper bound); null without observations. */
-  function p99(before, now) {
-    const a = before.latency, b = now.latency;
+  function p99(a, b) {
     if (!a || !b || a.bounds.length !== b.bounds.length) return null;
     const total = b.buckets[b.buckets.length - 1] - a.buckets[a.buckets.length - 1];
     if (!(total > 0)) return null;
@@ -76,7 +75,13 @@
     return {
       rate: Math.max(0, messages(data) - messages(previous)) / seconds,
       errors: Math.max(0, failures(data) - failures(previous)) / seconds,
-      p99: p99(previous, data),
+      p99: p99(previous.latency, data.latency),
+      classes: Object.fromEntries(
+        (data.classes || []).map((c) => {
+          const before = (previous.classes || []).find((p) => p.name === c.name);
+          return [c.name, { handled: Math.max(0, c.handled - (before?.handled ?? 0)) / seconds, errors: Math.max(0, c.errors - (before?.errors ?? 0)) / seconds, p99: p99(before?.latency, c.latency) }];
+        }),
+      ),
       kinds: Object.fromEntries(Object.entries(data.entities).map(([kind, k]) => [kind, Math.max(0, k.activations - (previous.entities[kind]?.activations ?? 0)) / seconds])),
     };
   }
@@ -89,11 +94,16 @@
     return response.json();
   }
 
+  /** Whether another node's answer has what the page reads: one that does not is left out, not allowed to break the page. */
+  const valid = (d) =>
+    d !== null && typeof d === "object" && typeof d.node === "string" && typeof d.at === "number" && d.counts !== null && typeof d.counts === "object" &&
+    Array.isArray(d.members) && Array.isArray(d.actors) && Array.isArray(d.registry) && d.entities !== null && typeof d.entities === "object";
+
   /** Every live member's snapshot: this node's through its own origin, the others' straight from their addresses. */
   async function poll(own) {
     const others = own.members.filter((m) => m.id !== own.node && (m.state === "alive" || m.state === "suspect")).slice(0, MAX_NODES - 1);
     const answers = await Promise.all(others.map((m) => get(location.protocol + "//" + m.addr + "/dashboard.json").catch(() => undefined)));
-    return [own, ...answers.filter((a) => a !== undefined)];
+    return [own, ...answers.filter(valid)];
   }
 
   function record(snapshots) {
@@ -240,6 +250,15 @@
     const deep = polled.flatMap((d) => d.actors.filter((a) => a.mailbox > 0).map((a) => [d, a])).sort((x, y) => y[1].mailbox - x[1].mailbox).slice(0, 10);
     fill("deepest", deep.map(([d, a]) => tr([a.name ?? "#" + a.id, code(nodeOf(d.node)), String(a.mailbox)])), "every mailbox is empty", 3);
 
+    const ms = (v) => (v == null ? "–" : v < 1 ? Math.round(v * 1000) + " µs" : v < 1000 ? round(v) + " ms" : round(v / 1000) + " s");
+    const classRows = polled.flatMap((d) =>
+      (d.classes || []).map((c) => {
+        const r = nodes.get(d.node)?.rates?.classes?.[c.name];
+        return [r?.handled ?? 0, tr([c.name, code(nodeOf(d.node)), r ? String(round(r.handled)) : "–", r ? String(round(r.errors)) : "–", ms(r?.p99), String(c.handled), String(c.errors), String(c.restarts), String(c.failedStarts)])];
+      }),
+    );
+    fill("classes", classRows.sort((x, y) => y[0] - x[0]).slice(0, 30).map(([, row]) => row), "no actors", 9);
+
     fill(
       "kinds",
       polled.flatMap((d) =>
@@ -257,7 +276,7 @@
         .flatMap((d) => (d.failures ? d.failures[key].map((f) => [d, f]) : []))
         .sort((x, y) => y[1].at - x[1].at)
         .slice(0, 50)
-        .map(([d, f]) => tr([time(f.at), code(nodeOf(d.node)), f.actor, f.message, code(f.code), f.error], new Date(f.at).toISOString()));
+        .map(([d, f]) => tr([time(f.at), code(nodeOf(d.node)), f.actor, f.message, code(f.code), f.error], (Number.isFinite(f.at) ? new Date(f.at).toISOString() : "")));
     fill("errors", list("errors"), "no handler errors", 6);
     fill("dead-letters", list("deadLetters"), "no dead letters", 6);
   }

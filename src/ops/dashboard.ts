@@ -74,7 +74,7 @@ ${view.warnings().map((warning) => html`<div class="warning" role="alert">${warn
 <div class="charts">\
 <div class="panel"><h3>Messages/s</h3><div class="chart" id="chart-rate"></div><p class="note">Asks, tells and streams to each node's actors.</p></div>\
 <div class="panel"><h3>Errors/s</h3><div class="chart" id="chart-errors"></div><p class="note">Handler errors and dead letters.</p></div>\
-<div class="panel"><h3>Latency p99</h3><div class="chart" id="chart-p99"></div><p class="note" id="latency-of">Asks answered over HTTP (<code>POST /actor/…</code>), by histogram bucket; a gap when there were none.</p></div>\
+<div class="panel"><h3>Handler latency p99</h3><div class="chart" id="chart-p99"></div><p class="note">Handler time of the sampled turns (1 in 16), every actor together, by histogram bucket; a gap when none was sampled.</p></div>\
 </div>\
 <h2>Members and their links</h2>\
 <div class="row">\
@@ -86,6 +86,9 @@ ${view.warnings().map((warning) => html`<div class="warning" role="alert">${warn
 <div class="scroll"><table><thead><tr><th>time</th><th>node</th><th>actor</th><th>message</th><th>code</th><th>error</th></tr></thead><tbody id="errors"></tbody></table></div>\
 <h2>Dead letters</h2>\
 <div class="scroll"><table><thead><tr><th>time</th><th>node</th><th>actor</th><th>message</th><th>code</th><th>why</th></tr></thead><tbody id="dead-letters"></tbody></table></div>\
+<h2>Actor classes</h2>\
+<table><thead><tr><th>class</th><th>node</th><th>turns/s</th><th>errors/s</th><th>p99</th><th>turns</th><th>errors</th><th>restarts</th><th>failed starts</th></tr></thead><tbody id="classes"></tbody></table>\
+<p class="note">The busiest 30 of the polled nodes; p99 of the sampled turns (1 in 16) since the last poll, none when none was sampled.</p>\
 <h2>Named actors</h2>\
 <table><thead><tr><th>name</th><th>address</th><th>node</th><th>mailbox</th></tr></thead><tbody id="actors"></tbody></table>\
 <h2>Deepest mailboxes</h2>\

@@ -643,6 +643,17 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
         properties: { node: NODE_ID, addr: ADDR, kinds: { type: "object", additionalProperties: schema("EntityKindCounts") } },
         additionalProperties: false,
       },
+      LatencyBuckets: {
+        type: "object",
+        description: "A latency histogram: bucket bounds in seconds and cumulative counts, one more than the bounds (the last counts everything).",
+        required: ["of", "bounds", "buckets"],
+        properties: {
+          of: { type: "string", description: "What was timed." },
+          bounds: { type: "array", items: { type: "number" } },
+          buckets: { type: "array", items: COUNT },
+        },
+        additionalProperties: false,
+      },
       RecentFailure: {
         type: "object",
         description: "One handler error or dead letter; every text is clipped.",
@@ -658,7 +669,7 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
       },
       Dashboard: {
         type: "object",
-        required: ["node", "addr", "uptimeSeconds", "members", "registry", "actors", "entities", "counts", "mailboxDepth", "linksUp", "links", "linkTraffic", "gossip", "limitTrips", "warnings", "failures", "at"],
+        required: ["node", "addr", "uptimeSeconds", "members", "registry", "actors", "entities", "counts", "mailboxDepth", "linksUp", "links", "linkTraffic", "gossip", "limitTrips", "warnings", "failures", "latency", "classes", "at"],
         properties: {
           node: NODE_ID,
           addr: ADDR,
@@ -721,16 +732,16 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
             },
             additionalProperties: false,
           },
-          latency: {
-            type: "object",
-            description: "A latency histogram the dashboard charts the p99 of: bucket bounds in seconds and cumulative counts (the last one counts everything).",
-            required: ["of", "bounds", "buckets"],
-            properties: {
-              of: { type: "string", description: "What was timed." },
-              bounds: { type: "array", items: { type: "number" } },
-              buckets: { type: "array", items: COUNT },
+          latency: { ...schema("LatencyBuckets"), description: "The handler time of the sampled turns, every actor class together: what the dashboard charts the p99 of." },
+          classes: {
+            type: "array",
+            description: "Per actor class (at most 256 names, then `(other)`): turns, handler errors, restarts and failed starts since start, and the handler time of its sampled turns.",
+            items: {
+              type: "object",
+              required: ["name", "handled", "errors", "restarts", "failedStarts", "latency"],
+              properties: { name: { type: "string" }, handled: COUNT, errors: COUNT, restarts: COUNT, failedStarts: COUNT, latency: schema("LatencyBuckets") },
+              additionalProperties: false,
             },
-            additionalProperties: false,
           },
           at: { type: "integer", description: "When this was read, in ms since the epoch." },
         },

@@ -3,7 +3,7 @@ import type { NodeExtension, NodeView } from "../system/index.ts";
 import { Dashboard } from "./dashboard.ts";
 import { mountAssets } from "./dashboard-assets.ts";
 import { NodeMetrics } from "./node-metrics.ts";
-import { entitiesSnapshot, latencyBuckets, snapshot } from "./view.ts";
+import { entitiesSnapshot, snapshot } from "./view.ts";
 
 /**
  * Whether a browser page from `origin` may read this node's `/dashboard.json`:
@@ -21,7 +21,7 @@ export function memberOrigin(view: NodeView, origin: string | undefined): boolea
 
 /** Mounts the operator's routes: metrics, the node's state as JSON, its entity kinds, the dashboard and its assets. */
 export function mountOps(app: Hono, view: NodeView, metrics: NodeMetrics): void {
-  const state = () => snapshot(view, latencyBuckets("asks answered over HTTP", metrics.httpAskLatency));
+  const state = () => snapshot(view);
   app.get("/metrics", (c) => c.text(metrics.text(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
   app.get("/dashboard.json", (c) => {
     // Read-only, and what every member's dashboard polls from the browser: members' pages may read it.

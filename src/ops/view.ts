@@ -1,5 +1,4 @@
 import type { NodeView } from "../system/index.ts";
-import type { Histogram } from "./metrics.ts";
 
 /** A latency histogram as the dashboard reads it: bucket bounds (seconds) and cumulative counts, the last one of everything (+Inf). */
 export interface LatencyBuckets {
@@ -9,21 +8,38 @@ export interface LatencyBuckets {
   buckets: number[];
 }
 
-/** The buckets of a histogram, read from its Prometheus samples. */
-export function latencyBuckets(of: string, histogram: Histogram): LatencyBuckets {
-  const bounds: number[] = [];
-  const buckets: number[] = [];
-  for (const sample of histogram.samples()) {
-    if (sample.suffix !== "_bucket") continue;
-    const le = sample.labels?.le;
-    if (le !== "+Inf") bounds.push(Number(le));
-    buckets.push(sample.value);
-  }
-  return { of, bounds, buckets };
+type ClassSnapshot = ReturnType<NodeView["measures"]["classes"]>[number];
+type Counts = { readonly bounds: readonly number[]; readonly counts: readonly number[] };
+
+/** Per-bucket counts (the last one past every bound) as cumulative buckets. */
+function cumulative(of: string, { bounds, counts }: Counts): LatencyBuckets {
+  let total = 0;
+  return { of, bounds: [...bounds], buckets: counts.map((count) => (total += count)) };
+}
+
+/** The sampled handler time of every actor class together: the node's handler latency. */
+function handlerLatency(classes: readonly ClassSnapshot[], sampling: number): LatencyBuckets {
+  const first = classes[0]?.latency;
+  const counts = new Array<number>((first?.bounds.length ?? 0) + 1).fill(0);
+  for (const stats of classes) stats.latency.counts.forEach((count, i) => (counts[i] = (counts[i] as number) + count));
+  return cumulative(`handler time (1 turn in ${sampling})`, { bounds: first?.bounds ?? [], counts });
+}
+
+/** Per actor class (bounded, see ClassStatsTable): turns, errors, restarts, failed starts since start, and its sampled handler time. */
+function perClass(classes: readonly ClassSnapshot[]): { name: string; handled: number; errors: number; restarts: number; failedStarts: number; latency: LatencyBuckets }[] {
+  return classes.map((stats) => ({
+    name: stats.name,
+    handled: stats.handled,
+    errors: stats.errors,
+    restarts: stats.restarts,
+    failedStarts: stats.failedStarts,
+    latency: cumulative("handler time", stats.latency),
+  }));
 }
 
 /** The node's state in one JSON document: what the dashboard polls and `inspect` reads. */
-export function snapshot(view: NodeView, latency?: LatencyBuckets): Record<string, unknown> {
+export function snapshot(view: NodeView): Record<string, unknown> {
+  const classes = view.measures.classes();
   return {
     node: view.nodeId,
     addr: view.addr,
@@ -41,7 +57,8 @@ export function snapshot(view: NodeView, latency?: LatencyBuckets): Record<strin
     limitTrips: view.limitTrips(),
     warnings: view.warnings(),
     failures: view.recentFailures(),
-    ...(latency === undefined ? {} : { latency }),
+    latency: handlerLatency(classes, view.measures.sampling.turns),
+    classes: perClass(classes),
     at: Date.now(),
   };
 }

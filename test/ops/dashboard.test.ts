@@ -133,6 +133,11 @@ test("the charts draw every node's message rate, error rate and latency, and a n
     expect(drawn.data).toHaveLength(3); // time, and one series per node
     expect(drawn.series.map((s) => s.label)).toEqual(["Time", `${a.nodeId.slice(0, 8)} (here)`, b.nodeId.slice(0, 8)]);
     expect(Number(await page.locator("#rate").textContent())).toBeGreaterThan(0);
+    // The actor classes of both nodes, with their rates.
+    await until(async () => (await page.locator("#classes tr", { hasText: "Faulty" }).count()) === 2, "Faulty's rows of both nodes", 10_000, 200);
+    const faulty = (await page.locator("#classes tr", { hasText: "Faulty" }).first().locator("td").allTextContents()).slice(0, 3);
+    expect(faulty[0]).toBe("Faulty");
+    expect(Number(faulty[2])).toBeGreaterThan(0);
 
     // A handler error on this node, with a text that is new, shows up in the list, newest first.
     const text = `boom-${crypto.randomUUID()}`;
