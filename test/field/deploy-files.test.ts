@@ -446,9 +446,17 @@ describe("deploy/Dockerfile", () => {
     expect(script).toContain("bun build --compile");
     expect(runs.some((run) => /\bbun run build\b/.test(run) || run.includes(script))).toBe(true);
 
-    // The final stage copies the build's output and nothing else.
+    // The final stage copies the build's output, and an empty data directory the node's user owns
+    // (where the embedded SQLite store lives: PULSING_DATA_DIR), and nothing else.
     const workdir = build.instructions.filter((i) => i.op === "WORKDIR").at(-1)?.args ?? "/";
-    const copies = final.instructions.filter((i) => i.op === "COPY" || i.op === "ADD").map((i) => copyArgs(i.args));
+    const allCopies = final.instructions.filter((i) => i.op === "COPY" || i.op === "ADD").map((i) => copyArgs(i.args));
+    const dataDir = final.instructions.find((i) => i.op === "ENV" && i.args.startsWith("PULSING_DATA_DIR="))?.args.split("=")[1];
+    expect(dataDir).toBe("/data");
+    const dataCopies = allCopies.filter((c) => c.dest === dataDir);
+    expect(dataCopies.length).toBe(1);
+    expect(dataCopies[0]?.flags).toContain(`--chown=${final.instructions.find((i) => i.op === "USER")?.args}`);
+    expect(final.instructions.some((i) => i.op === "VOLUME" && i.args === dataDir)).toBe(true);
+    const copies = allCopies.filter((c) => c.dest !== dataDir);
     expect(copies.length).toBe(1);
     const [copy] = copies as [ReturnType<typeof copyArgs>];
     expect(copy.flags).toContain(`--from=${build.name}`);
@@ -641,6 +649,8 @@ test(
         PULSING_ADVERTISE: swap(env.PULSING_ADVERTISE),
         PULSING_SEEDS: `127.0.0.1:${portA},127.0.0.1:${portB}`,
         PULSING_ACTORS: modulePath,
+        // The Deployment mounts a volume at its data directory; here, a scratch one of each node's own.
+        PULSING_DATA_DIR: (expect(env.PULSING_DATA_DIR).toBe("/data"), join(scratch, `data-${port}`)),
       };
     };
     const ready = container().readinessProbe?.httpGet?.path as string;
