@@ -131,7 +131,7 @@ export const runNode = defineCommand(nodeSpec, async ({ values }, io) => {
   }
   const running = system;
   // Secrets are never logged: only whether they are set.
-  logger.info("node started", { node: running.nodeId, addr: running.addr, listening: addr, seeds, actors: values.actors ?? "(embedded demo)", store: typeof values.store === "string" ? "postgres" : `sqlite in ${values["data-dir"] ?? "./pulsing-data"}`, secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
+  logger.info("node started", { node: running.nodeId, addr: running.addr, listening: addr, seeds, actors: values.actors ?? "(embedded demo)", store: typeof values.store === "string" && /^postgres(ql)?:/i.test(values.store) ? "postgres" : `sqlite in ${values["data-dir"] ?? "./pulsing-data"}`, secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
   io.out(
     [
       `pulsing node ${running.nodeId} serving on ${running.addr}`,

@@ -38,7 +38,7 @@ export class Reminders {
   readonly #pollMs: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #nextAt = Number.POSITIVE_INFINITY;
-  #running: Promise<void> | undefined;
+  #running: Promise<boolean> | undefined;
   #stopped = false;
   /** Reminders whose handler failed, by id: when to try again. Bounded; the oldest is forgotten first. */
   readonly #retries = new Map<string, { failures: number; at: number }>();
@@ -77,14 +77,16 @@ export class Reminders {
     this.#running = this.#fireDue().finally(() => {
       this.#running = undefined;
     });
-    await this.#running;
-    this.#schedule(Math.min(this.#nextAt, Date.now() + this.#pollMs));
+    const full = await this.#running;
+    // A full batch means more may be due now: read again at once rather than a poll period later.
+    this.#schedule(full ? Date.now() : Math.min(this.#nextAt, Date.now() + this.#pollMs));
   }
 
-  async #fireDue(): Promise<void> {
+  /** Fires what is due and ours; true when it fired a full batch (so more may be waiting). */
+  async #fireDue(): Promise<boolean> {
     const { store, logger } = this.#options;
     const kinds = this.#options.kinds();
-    if (kinds.length === 0) return;
+    if (kinds.length === 0) return false;
     const batch = this.#options.batch ?? 256;
     const now = Date.now();
     const ready: Reminder[] = [];
@@ -106,6 +108,7 @@ export class Reminders {
       after = due.at(-1);
     }
     await Promise.all(ready.map((reminder) => this.#fireOne(reminder)));
+    return ready.length >= batch;
   }
 
   async #fireOne(reminder: Reminder): Promise<void> {

@@ -1,6 +1,6 @@
 import { type Actor, ActorError, type CellPort, clip, type Entity, type EntityBinding, type Lane, type Logger, type ReminderTiming } from "../actor/index.ts";
 import type { EntityStore } from "../store/index.ts";
-import type { Codec } from "../wire/index.ts";
+import { type Codec, msgpackProblem } from "../wire/index.ts";
 
 /** What an entity class may declare about its durable state. */
 export interface StatefulClass {
@@ -230,6 +230,9 @@ export class StateBinding implements EntityBinding {
       throw this.#undo(instance, `its state cannot be encoded (${(error as Error).message})`);
     }
     if (bytes.length > codec.limits.maxMessageBytes) throw this.#undo(instance, `its state would be ${bytes.length} bytes, over the ${codec.limits.maxMessageBytes} a node loads`);
+    // What a node could not load again must not be saved: the same scan loading does (nesting, above all).
+    const unloadable = msgpackProblem(bytes, codec.limits.maxDepth);
+    if (unloadable !== undefined) throw this.#undo(instance, `its state could not be loaded again: ${unloadable}`);
     return sameBytes(this.#saved, bytes) ? undefined : bytes;
   }
 

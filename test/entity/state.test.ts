@@ -185,6 +185,10 @@ describe("states that cannot be saved", () => {
     expect(await bag.put("one")).toBe(1);
     await expect(bag.putFunction()).rejects.toMatchObject({ code: "HANDLER_ERROR" });
     await expect(bag.putBig(100 * 1024)).rejects.toMatchObject({ code: "HANDLER_ERROR" });
+    // Nested deeper than a node loads (64 levels): refused as well.
+    let deep: unknown = "bottom";
+    for (let i = 0; i < 70; i++) deep = [deep];
+    await expect(bag.put(deep)).rejects.toMatchObject({ code: "HANDLER_ERROR" });
     expect(await bag.count()).toBe(1);
     expect(await bag.put("two")).toBe(2);
   });
