@@ -2,11 +2,11 @@ import { SQL } from "bun";
 import { GroupCommit } from "./group-commit.ts";
 import type { Activated, EntityStore, Reminder, StateWrite } from "./store.ts";
 import {
-  bytesColumn,
   checkLimit,
   checkName,
   checkReminder,
   checkTime,
+  activatedOf,
   checkWrite,
   intColumn,
   nextDueAt,
@@ -128,8 +128,7 @@ export class PostgresStore implements EntityStore {
       "activate",
     );
     const row = rowObject(onlyRow(rows, "activate"), "activate");
-    const state = bytesColumn(row.state, "state");
-    return { epoch: intColumn(row.epoch, "epoch"), state, version: state === undefined ? 0 : intColumn(row.version, "version") };
+    return activatedOf(row);
   }
 
   save(writes: readonly StateWrite[]): Promise<boolean[]> {

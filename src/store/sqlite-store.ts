@@ -4,11 +4,11 @@ import { dirname } from "node:path";
 import { GroupCommit } from "./group-commit.ts";
 import type { Activated, EntityStore, Reminder, StateWrite } from "./store.ts";
 import {
-  bytesColumn,
   checkLimit,
   checkName,
   checkReminder,
   checkTime,
+  activatedOf,
   checkWrite,
   intColumn,
   nextDueAt,
@@ -196,8 +196,7 @@ export class SqliteStore implements EntityStore {
     await this.#commits.settled();
     this.#open();
     const row = rowObject(this.#activate.get(kind, key, Date.now()), "activate");
-    const state = bytesColumn(row.state, "state");
-    return { epoch: intColumn(row.epoch, "epoch"), state, version: state === undefined ? 0 : intColumn(row.version, "version") };
+    return activatedOf(row);
   }
 
   save(writes: readonly StateWrite[]): Promise<boolean[]> {

@@ -1,4 +1,4 @@
-import type { Reminder, StateWrite } from "./store.ts";
+import type { Activated, Reminder, StateWrite } from "./store.ts";
 
 export type StoreErrorCode =
   /** The store was closed: nothing more is taken. */
@@ -141,4 +141,10 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (value instanceof Uint8Array) return "bytes";
   return typeof value;
+}
+
+/** What `activate` answers, from the row it returned: the epoch, and the state with its version when there is one. */
+export function activatedOf(row: Record<string, unknown>): Activated {
+  const state = bytesColumn(row.state, "state");
+  return { epoch: intColumn(row.epoch, "epoch"), state, version: state === undefined ? 0 : intColumn(row.version, "version") };
 }
