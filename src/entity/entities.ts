@@ -174,7 +174,7 @@ export class Entities {
       }
       return remote;
     };
-    return routedRef(new EntityTarget(`${kind}/${key}`, route, this.#options.logger), this.#options.lane) as ActorRef<T>;
+    return routedRef(new EntityTarget(`${kind}/${key}`, route, this.#options.logger, this.#options.runtime.failures), this.#options.lane) as ActorRef<T>;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { CallReturn, Lane, Logger, MessageTarget } from "../actor/index.ts";
+import type { CallReturn, FailureCounts, Lane, Logger, MessageTarget } from "../actor/index.ts";
 import { ActorError, clip, failedCall } from "../actor/index.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -14,21 +14,27 @@ export class EntityTarget implements MessageTarget {
   readonly id: string;
   readonly #route: () => MessageTarget | ActorError;
   readonly #logger: Logger;
+  readonly #failures: FailureCounts | undefined;
 
-  constructor(id: string, route: () => MessageTarget | ActorError, logger: Logger) {
+  /** `failures` counts what fails here for metrics (an entity kind nobody hosts: errors, dead letters). */
+  constructor(id: string, route: () => MessageTarget | ActorError, logger: Logger, failures?: FailureCounts) {
     this.id = id;
     this.#route = route;
     this.#logger = logger;
+    this.#failures = failures;
   }
 
   call(type: string, payload: unknown, lane: Lane, askOnly: boolean): CallReturn {
     const to = this.#route();
-    return to instanceof ActorError ? failedCall(to) : to.call(type, payload, lane, askOnly);
+    if (!(to instanceof ActorError)) return to.call(type, payload, lane, askOnly);
+    this.#failures?.error(to);
+    return failedCall(to);
   }
 
   send(type: string, payload: unknown): Promise<void> {
     const to = this.#route();
     if (!(to instanceof ActorError)) return to.send(type, payload);
+    if (this.#failures !== undefined) this.#failures.deadLetters++;
     this.#logger.warn("dead letter", { entity: clip(this.id), message: clip(type), why: to.message });
     return RESOLVED;
   }

@@ -289,3 +289,19 @@ test("GET /metrics: a routed ref whose name has no instance left counts its tell
   await expect(ref.ping()).rejects.toMatchObject({ code: "ACTOR_NOT_FOUND" });
   expect(deltas(before, await scrape(a), series)).toEqual({ "pulsing_dead_letters_total": 1, 'pulsing_errors_total{code="ACTOR_NOT_FOUND"}': 1 });
 });
+
+test("GET /metrics: an entity ref whose kind no member hosts counts its tells as dead letters and its asks' errors", async () => {
+  class Unhosted extends Entity {
+    static kind = "unhosted";
+    ping(): string {
+      return "pong";
+    }
+  }
+  const a = await startNode();
+  const ref = a.entity(Unhosted, "k");
+  const series = ["pulsing_dead_letters_total", 'pulsing_errors_total{code="ACTOR_NOT_FOUND"}'];
+  const before = await scrape(a);
+  await ref.$tell.ping();
+  await expect(ref.ping()).rejects.toMatchObject({ code: "ACTOR_NOT_FOUND" });
+  expect(deltas(before, await scrape(a), series)).toEqual({ "pulsing_dead_letters_total": 1, 'pulsing_errors_total{code="ACTOR_NOT_FOUND"}': 1 });
+});
