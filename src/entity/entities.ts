@@ -196,14 +196,20 @@ export class Entities {
     return this.#options.forward(owner.addr, FORWARDED + target.slice(ENTITY_PREFIX.length));
   }
 
-  /** For a gateway: (kind, key) as the network reaches it, from any node (the owner's node serves it). */
-  locate(kind: string, key: string): NetworkActor | ActorError {
-    const parsed = parseEntityTarget(entityTarget(kind, key));
+  /**
+   * For a gateway: an entity address from outside the cluster (HTTP, a
+   * client's link) as the network reaches it, from any node: the owner's node
+   * serves it. Outside callers never carry the forwarded mark: a target with
+   * one is a malformed kind, as `parseEntityTarget` says.
+   */
+  locate(target: string): NetworkActor | ActorError {
+    const parsed = parseEntityTarget(target);
     if (parsed === undefined || parsed instanceof ActorError) return parsed ?? new ActorError("INVALID_NAME", "not an entity address");
+    const { kind, key } = parsed;
     const owner = this.#owner(kind, key);
     if (owner === "here") return new LazyActivation(this.#kinds.get(kind) as Activations, key);
     if (owner === undefined) return this.#noOwner(kind);
-    return this.#options.forward(owner.addr, entityTarget(kind, key));
+    return this.#options.forward(owner.addr, target);
   }
 
   /** Why (kind, key) has no owner: no member hosts its kind, or this one does but is leaving the cluster. */

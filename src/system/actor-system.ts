@@ -252,7 +252,7 @@ export class ActorSystem implements ActorSystemApi {
         logger: local.logger,
         defaultLane: deadlines.lane(local.askTimeoutMs),
         appears: (exists, timeoutMs, signal) => this.#appears(exists, timeoutMs, signal),
-        entity: (target) => this.#entities.networkActor(target) ?? new ActorError("INVALID_NAME", "not an entity address"),
+        entity: (target) => this.#entities.locate(target),
       });
       // Seeds given by name are resolved to every address they have, and again while the node is alone.
       this.#seeds = new Seeds({

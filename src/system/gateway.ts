@@ -48,11 +48,7 @@ export class Gateway {
 
   /** The actor a call from outside reaches, or the coded reason there is none. */
   locate(name: string, hints: RouteHints): NetworkActor | ActorError {
-    if (name.startsWith(ENTITY_PREFIX)) {
-      // The "already forwarded" mark is for member links only: from outside it is just a malformed kind.
-      if (name.startsWith(`${ENTITY_PREFIX}!`)) return new ActorError("INVALID_NAME", "an entity kind is 1 to 64 characters of A-Z a-z 0-9 _ . -");
-      return this.#options.entity(name);
-    }
+    if (name.startsWith(ENTITY_PREFIX)) return this.#options.entity(name);
     // The common call, first and cheapest: an instance here, and no option that could send it elsewhere (or need checking).
     if (hints.node === undefined && hints.policy === undefined && hints.key === undefined) {
       const here = this.#options.local.networkActor(name);
