@@ -14,7 +14,8 @@
  *   (peers/entity-memory.ts, a fresh process), beside a plain actor's.
  * The contenders take turns for ROUNDS rounds and each keeps its best figure.
  */
-import { Actor, type ActorRef, ActorSystem, Entity } from "pulsing";
+import { type ActorRef, ActorSystem } from "pulsing";
+import { Bench, Counter } from "./peers/bench-actors.ts";
 import { rendezvousOwner } from "../../src/entity/index.ts";
 import { startPeer, stopPeers } from "./peers/spawn.ts";
 
@@ -28,20 +29,6 @@ const MEMORY_COUNT = quick ? 20_000 : 100_000;
 const HERE = new URL(".", import.meta.url).pathname;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-class Bench extends Entity {
-  static kind = "bench";
-  n = 0;
-  hit(): number {
-    return ++this.n;
-  }
-}
-
-class Counter extends Actor {
-  n = 0;
-  hit(): number {
-    return ++this.n;
-  }
-}
 
 // ---- measuring ---------------------------------------------------------------
 

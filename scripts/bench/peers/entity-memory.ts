@@ -7,22 +7,8 @@
  * COUNT plain actors spawned, then stopped. Prints one JSON line.
  */
 import { heapStats } from "bun:jsc";
-import { Actor, ActorSystem, Entity } from "pulsing";
-
-class Slot extends Entity {
-  static kind = "slot";
-  n = 0;
-  hit(): number {
-    return ++this.n;
-  }
-}
-
-class Plain extends Actor {
-  n = 0;
-  hit(): number {
-    return ++this.n;
-  }
-}
+import { ActorSystem } from "pulsing";
+import { Bench as Slot, Counter as Plain } from "./bench-actors.ts";
 
 const count = Number(process.argv[2] ?? 100_000);
 const passivateAfterMs = Number(process.argv[3] ?? 5_000);

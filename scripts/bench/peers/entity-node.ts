@@ -3,22 +3,9 @@
  * entity kind "bench" (no passivation during the run, no cap) and a named
  * actor "bench/counter-<INDEX>", prints {"addr","node"}. Exits when stdin closes.
  */
-import { Actor, ActorSystem, Entity } from "pulsing";
+import { ActorSystem } from "pulsing";
+import { Bench, Counter } from "./bench-actors.ts";
 
-class Bench extends Entity {
-  static kind = "bench";
-  n = 0;
-  hit(): number {
-    return ++this.n;
-  }
-}
-
-class Counter extends Actor {
-  n = 0;
-  hit(): number {
-    return ++this.n;
-  }
-}
 
 const seeds = (process.env.PULSING_SEEDS ?? "").split(",").filter((s) => s.length > 0);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
