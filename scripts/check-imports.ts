@@ -27,21 +27,23 @@ export const FACADE = "index";
  * still has against it are the known violations of test/architecture.test.ts.
  */
 export const ARROWS: Readonly<Record<string, readonly string[]>> = {
-  actor: [],
+  // OpenTelemetry spans and W3C trace context: cross-cutting, so below everything that makes or carries spans.
+  trace: [],
+  actor: ["trace"],
   wire: [],
   cluster: ["wire"],
-  transport: ["actor", "wire"],
-  system: ["actor", "cluster", "transport", "wire", "entity", "store"],
+  transport: ["actor", "wire", "trace"],
+  system: ["actor", "cluster", "transport", "wire", "entity", "store", "trace"],
   // A node extension the composer adds; reads the system through its view. The system never imports ops.
   ops: ["system", "cluster"],
   // The second wave.
-  entity: ["actor", "cluster", "store", "wire"],
+  entity: ["actor", "cluster", "store", "wire", "trace"],
   store: ["wire"],
   client: ["transport", "actor", "wire"],
   // The executable: the library as its users see it.
-  cli: [FACADE, "system", "actor", "client"],
+  cli: [FACADE, "system", "actor", "client", "trace"],
   // The facade: any layer's index.
-  [FACADE]: ["actor", "wire", "cluster", "transport", "system", "ops", "entity", "store", "client"],
+  [FACADE]: ["actor", "wire", "cluster", "transport", "system", "ops", "entity", "store", "client", "trace"],
 };
 
 /** The arrows, one line per folder, for messages. */

@@ -20,7 +20,7 @@
  */
 import { decode, encode } from "@msgpack/msgpack";
 import { Actor, isErrorCode } from "../../src/index.ts";
-import { FuzzLink, linkHeaders, NODE_HEADER, PROTOCOL_HEADER, TARGET_HEADER } from "./link-client.ts";
+import { FuzzLink, linkHeaders, NODE_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION, TARGET_HEADER } from "./link-client.ts";
 import { Mutator } from "./mutator.ts";
 import { actorAttack, type FuzzedTarget, gossipAttack, type HttpInput, linkAttack, type SigningMode, unreadFrame } from "./seeds.ts";
 import { AUTH_HEADER, NONCE_HEADER, type SignatureHeaders, sign, TS_HEADER } from "./signing.ts";
@@ -454,7 +454,7 @@ export async function fuzzLink(target: FuzzedNode, seed: number, count: number, 
     if (mode === "bad headers") {
       headers = { ...headers };
       const bad = fuzz.int(5);
-      if (bad === 0) headers[PROTOCOL_HEADER] = fuzz.pick(["1", "3", "", "2.5", "NaN", "x".repeat(300)]);
+      if (bad === 0) headers[PROTOCOL_HEADER] = fuzz.pick(["1", "2", "", "2.5", "NaN", "x".repeat(300)]);
       else if (bad === 1) delete headers[PROTOCOL_HEADER];
       else if (bad === 2) headers[NODE_HEADER] = fuzz.pick(["", "n".repeat(129), "n".repeat(5000)]);
       else if (bad === 3) delete headers[NODE_HEADER];
@@ -477,7 +477,7 @@ export async function fuzzLink(target: FuzzedNode, seed: number, count: number, 
     // Without a secret there is no proof to get wrong: the PROVE itself is sent, and must change nothing.
     const frame =
       mode === "dialler HELLO"
-        ? encode([[8, nodeId, 2, "0".repeat(64), "c".repeat(36)]])
+        ? encode([[8, nodeId, PROTOCOL_VERSION, "0".repeat(64), "c".repeat(36)]])
         : mode === "text frame"
           ? "a text frame"
           : secret === undefined && mode !== "early call" && mode !== "bad headers"

@@ -8,7 +8,7 @@
 import { decode, encode } from "@msgpack/msgpack";
 import { prove, sign } from "./signing.ts";
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const NODE_HEADER = "x-pulsing-node";
 export const ADDR_HEADER = "x-pulsing-addr";
 export const PROTOCOL_HEADER = "x-pulsing-protocol";

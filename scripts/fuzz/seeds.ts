@@ -204,7 +204,7 @@ export function gossipAttack(fuzz: Mutator, target: FuzzedTarget): { shape: stri
 export function linkAttack(fuzz: Mutator, target: FuzzedTarget, next: () => number): { shape: string; frame: Uint8Array } {
   const actor = target.actor;
   const slow = target.slow ?? actor;
-  switch (fuzz.int(11)) {
+  switch (fuzz.int(12)) {
     case 0: {
       // Credit at 2^31 - 1 (clamped to the window) and just past it (a bad envelope).
       const credit = fuzz.chance(0.85) ? MAX_COUNT : fuzz.pick([MAX_COUNT + 1, 2 ** 53, -1]);
@@ -255,9 +255,17 @@ export function linkAttack(fuzz: Mutator, target: FuzzedTarget, next: () => numb
     }
     case 8:
       // The handshake again, on an open link.
-      return { shape: "late handshake", frame: encode([fuzz.pick([[8, "fuzz", 2, null, null], [8, "fuzz", 2, "a".repeat(64), "b".repeat(36)], [9, "a".repeat(64)], [9, "x".repeat(128)]])]) };
+      return { shape: "late handshake", frame: encode([fuzz.pick([[8, "fuzz", 3, null, null], [8, "fuzz", 3, "a".repeat(64), "b".repeat(36)], [9, "a".repeat(64)], [9, "x".repeat(128)]])]) };
     case 9:
       return { shape: "tell flood", frame: encode(Array.from({ length: 1 + fuzz.int(2000) }, () => [1, actor, "inc", [1]])) };
+    case 10: {
+      // Trace context: well formed, malformed, too long, not a string, one field too many.
+      const valid = `00-${"4bf92f3577b34da6a3ce929d0e0e4736"}-${"00f067aa0ba902b7"}-01`;
+      const field = () => fuzz.pick<unknown>([valid, "00-zz-yy-01", "", "x".repeat(fuzz.pick([56, 1024, 1025, 60_000])), 42, null, ["00"], `${valid},${valid}`]);
+      const extra = fuzz.chance(0.8) ? [field()] : [field(), field(), ...(fuzz.chance(0.5) ? [field()] : [])];
+      const envelope = fuzz.chance(0.5) ? [0, next(), actor, fuzz.pick(["echo", "inc", "countTo"]), [3], 64, 1000, ...extra] : [1, actor, "inc", [1], ...extra];
+      return { shape: "trace context", frame: encode([envelope]) };
+    }
     default: {
       // Cancels and credits for calls never made, ids at the edge of safe integers.
       const id = fuzz.pick([0, 2 ** 53 - 1, 2 ** 53, -1, 1.5]);

@@ -18,6 +18,7 @@ import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
 import type { RestartTracker } from "./supervision.ts";
 import type { ActorSystemApi, StopEvent, StopReason } from "./types.ts";
 import { Watchers } from "./watchers.ts";
+import { activeContext, CallSpan, isRemoteParent, isSampled, ROOT_CONTEXT, runIn, SpanKind, type TraceContext, tracing } from "../trace/index.ts";
 
 /** What a cell needs from the runtime that owns it. */
 export interface CellHost {
@@ -175,7 +176,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   // ---- sending -------------------------------------------------------------
 
   /** Sends a message that expects a reply; `lane` (from `deadlines.lane`) carries its timeout. */
-  ask(kind: MessageKind, type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, stream?: StreamState): Promise<unknown> {
+  ask(kind: MessageKind, type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, stream?: StreamCursor<unknown>, parent?: TraceContext): Promise<unknown> {
     if (isEnding(this.#state)) {
       const error = this.#stoppedError();
       this.refused(error);
@@ -184,6 +185,10 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     if (kind === ASK) this.#host.counts.asks++;
     const promise = new Promise<unknown>(capture);
     const message = new Message(kind, type, entry, args, stream, captured.resolve, captured.reject, 0, 0, this.#host.failures);
+    if (tracing.on) {
+      if (stream !== undefined) message.trace = stream.trace;
+      else this.#trace(message, parent, false);
+    }
     deadlines.track(message, lane);
     this.#post(message);
     return promise;
@@ -194,7 +199,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
    * promise: what a transport uses, so that a remote ask costs no promise and no
    * closure here. Both are called exactly once.
    */
-  askInto(type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, resolve: Resolve, reject: Reject, tag: number, cost: number): Cancellable | undefined {
+  askInto(type: string, entry: MethodEntry | undefined, args: unknown, lane: Lane, resolve: Resolve, reject: Reject, tag: number, cost: number, parent: TraceContext | undefined): Cancellable | undefined {
     const refusal = this.#refusesNetwork();
     if (refusal !== undefined) {
       this.refused(refusal);
@@ -204,18 +209,21 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     this.#host.counts.asks++;
     this.#mailbox.charge(cost);
     const message = new Message(ASK, type, entry, args, undefined, resolve, reject, tag, cost, this.#host.failures);
+    if (tracing.on) this.#trace(message, parent, true);
     deadlines.track(message, lane);
     this.#post(message);
     return message;
   }
 
   /** A tell from the network: queued, or refused with the reason (a full queue, a stopped actor). */
-  tellFromNetwork(type: string, entry: MethodEntry | undefined, args: unknown, cost: number): ActorError | undefined {
+  tellFromNetwork(type: string, entry: MethodEntry | undefined, args: unknown, cost: number, parent: TraceContext | undefined): ActorError | undefined {
     const refusal = this.#refusesNetwork();
     if (refusal !== undefined) return refusal;
     this.#host.counts.tells++;
     this.#mailbox.charge(cost);
-    this.#post(new Message(TELL, type, entry, args, undefined, undefined, undefined, 0, cost));
+    const message = new Message(TELL, type, entry, args, undefined, undefined, undefined, 0, cost);
+    if (tracing.on) this.#trace(message, parent, true);
+    this.#post(message);
     return undefined;
   }
 
@@ -241,15 +249,43 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     }
     this.#host.counts.tells++;
     const message = new Message(TELL, type, entry, args, undefined, undefined, undefined);
+    if (tracing.on) this.#trace(message, undefined, false);
     if (this.#post(message)) return RESOLVED;
     return new Promise<void>((resolve) => {
       message.resolve = resolve as (value: unknown) => void;
     });
   }
 
-  openStream(entry: MethodEntry, args: unknown[], lane: Lane): StreamCursor<unknown> {
+  /** A stream from the network gives its caller's `parent` context (undefined: none came), a local one none. */
+  openStream(entry: MethodEntry, args: unknown[], lane: Lane, network?: { parent: TraceContext | undefined }): StreamCursor<unknown> {
     this.#host.counts.streams++;
-    return new StreamCursor(this, entry, args, lane);
+    const cursor = new StreamCursor(this, entry, args, lane);
+    if (tracing.on) {
+      const handled = this.#handlerTrace(entry.name, network !== undefined, network?.parent, SpanKind.SERVER);
+      cursor.trace = handled.context;
+      cursor.span = handled.span;
+    }
+    return cursor;
+  }
+
+  /**
+   * While an SDK is registered: the context a message's turn runs in, and its
+   * handler's span when it came from the network or its caller's trace is
+   * sampled (a local call outside any trace makes no span).
+   */
+  #trace(message: Message, parent: TraceContext | undefined, fromNetwork: boolean): void {
+    const handled = this.#handlerTrace(message.type, fromNetwork, parent, message.kind === TELL ? SpanKind.CONSUMER : SpanKind.SERVER);
+    message.trace = handled.context;
+    if (handled.span !== undefined) message.span = handled.span;
+  }
+
+  #handlerTrace(method: string, fromNetwork: boolean, parent: TraceContext | undefined, remoteKind: SpanKind): { context: TraceContext; span?: CallSpan } {
+    const base = parent ?? (fromNetwork ? ROOT_CONTEXT : activeContext());
+    if (!fromNetwork && !isSampled(base)) return { context: base };
+    // Called from another process (or from nobody's trace over the network): a server span; from this one: an internal one.
+    const kind = parent === undefined || isRemoteParent(parent) ? remoteKind : SpanKind.INTERNAL;
+    const span = new CallSpan(base, fromNetwork ? kind : SpanKind.INTERNAL, { actor: this.#label(), method, service: this.className });
+    return { context: span.context, span };
   }
 
   step(stream: StreamCursor<unknown>): Promise<unknown> {
@@ -321,6 +357,12 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   }
 
   #turn(message: Message): void {
+    // A traced message's turn, and what its handler calls and logs, run in its caller's trace.
+    if (message.trace !== undefined) runIn(message.trace, () => this.#runTurn(message));
+    else this.#runTurn(message);
+  }
+
+  #runTurn(message: Message): void {
     this.#current = message;
     let result: unknown;
     try {
@@ -404,6 +446,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
   #complete(message: Message, value: unknown): void {
     switch (message.kind) {
       case TELL:
+        message.told();
         return;
       case STEP:
         if ((value as IteratorResult<unknown>).done) this.#streamFinished(message.stream as StreamState);
@@ -418,8 +461,9 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     const wrapped = ActorError.fromHandler(error);
     this.#config.stats.errors++;
     this.#host.recent?.handlerFailed(this.#label(), message.type, wrapped);
-    if (message.kind === STEP) this.#streamFinished(message.stream as StreamState);
+    if (message.kind === STEP) this.#streamFinished(message.stream as StreamState, wrapped);
     if (message.kind === TELL) {
+      message.told(wrapped);
       this.#host.logger.warn("tell handler failed", { actor: this.#label(), message: message.type, error: wrapped });
     } else {
       message.fail(wrapped);
@@ -435,8 +479,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     }
   }
 
-  #streamFinished(stream: StreamState): void {
-    stream.finish();
+  #streamFinished(stream: StreamState, error?: ActorError): void {
+    stream.finish(error);
     this.#streams?.delete(stream);
   }
 

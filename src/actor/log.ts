@@ -1,3 +1,5 @@
+import { activeContext, traceIdOf, tracing } from "../trace/index.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 export type LogFields = Record<string, unknown>;
@@ -79,6 +81,7 @@ function clipFields(fields: LogFields): LogFields {
  * burst of twice that is fine); the rest are counted and reported with the next
  * line of that event that is written, and cuts every text field to 512
  * characters. A flood of bad requests costs a few short lines, not the disk.
+ * A line written inside a traced call carries its `trace_id`.
  */
 export function rateLimited(logger: Logger, perSecond = 50, now: () => number = Date.now): Logger {
   const buckets = new Map<string, { tokens: number; at: number; dropped: number }>();
@@ -102,7 +105,9 @@ export function rateLimited(logger: Logger, perSecond = 50, now: () => number = 
       const dropped = bucket.dropped;
       bucket.dropped = 0;
       const clipped = fields === undefined ? undefined : clipFields(fields);
-      logger[level](event, dropped === 0 ? clipped : { ...clipped, suppressed: dropped });
+      const traceId = tracing.on ? traceIdOf(activeContext()) : undefined;
+      const extra = dropped === 0 ? (traceId === undefined ? undefined : { trace_id: traceId }) : traceId === undefined ? { suppressed: dropped } : { suppressed: dropped, trace_id: traceId };
+      logger[level](event, extra === undefined ? clipped : { ...clipped, ...extra });
     };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

@@ -3,6 +3,7 @@ import { ActorError } from "./errors.ts";
 import type { MethodEntry } from "./dispatch.ts";
 import type { FailureCounts } from "./failure-counts.ts";
 import { clip } from "./log.ts";
+import type { CallSpan, TraceContext } from "../trace/index.ts";
 
 /** What a message asks of the actor that receives it. */
 export const ASK = 0; // call a method (or receive) and reply
@@ -30,8 +31,8 @@ export interface StreamState {
   close(): Promise<unknown>;
   readonly finished: boolean;
   readonly started: boolean;
-  /** The generator finished or threw. */
-  finish(): void;
+  /** The generator finished, or threw `error`. */
+  finish(error?: ActorError): void;
   /** The actor stopped or restarted under the stream. */
   end(error: ActorError): void;
   /** The caller stopped waiting for it. */
@@ -49,6 +50,10 @@ export class Message implements Expirable, Cancellable {
   declare nextDue: Expirable | undefined;
   declare lane: Lane | undefined;
   settled = false;
+  /** While an SDK is registered: the context its turn runs in (its caller's trace). Else undefined, and nothing traces. */
+  trace: TraceContext | undefined = undefined;
+  /** Its handler's span, when it has one: ends when the message is answered. */
+  declare span: CallSpan | undefined;
 
   constructor(
     readonly kind: MessageKind,
@@ -73,6 +78,7 @@ export class Message implements Expirable, Cancellable {
     if (this.settled) return;
     this.settled = true;
     untrack(this);
+    if (this.trace !== undefined) this.span?.end();
     this.resolve?.(value, this.tag);
   }
 
@@ -81,7 +87,13 @@ export class Message implements Expirable, Cancellable {
     this.settled = true;
     untrack(this);
     this.failures?.error(error);
+    if (this.trace !== undefined) this.span?.end(error instanceof ActorError ? error.code : "HANDLER_ERROR", error instanceof Error ? error.message : undefined);
     this.reject?.(error, this.tag);
+  }
+
+  /** A tell's turn ended (`error` when its handler failed). */
+  told(error?: ActorError): void {
+    if (this.trace !== undefined) this.span?.end(error?.code, error?.message);
   }
 
   /**
@@ -92,6 +104,7 @@ export class Message implements Expirable, Cancellable {
     if (this.settled) return;
     this.settled = true;
     untrack(this);
+    if (this.trace !== undefined) this.span?.end();
     this.stream?.abandon();
   }
 
@@ -104,6 +117,7 @@ export class Message implements Expirable, Cancellable {
       failures.actorTimeouts++;
       failures.error(error);
     }
+    if (this.trace !== undefined) this.span?.end("TIMEOUT", error.message);
     this.reject?.(error, this.tag);
     // The caller stopped waiting; a stream it no longer reads must not stay open.
     this.stream?.abandon();

@@ -9,6 +9,7 @@ import type { Cancellable } from "./message.ts";
 import { type Addressed, addressedAt, defaultLaneOf, deliver, deliverAsk, deliverTell, type ReplySink } from "./ref.ts";
 import { type CallReturn, failedCall, type MessageTarget } from "./target.ts";
 import type { ActorStream } from "./types.ts";
+import { ROOT_CONTEXT, type TraceContext } from "../trace/index.ts";
 
 /**
  * What a transport got for a call from the network: a stream to read, or an
@@ -58,11 +59,12 @@ export interface NetworkActor {
    * A call: the reply of an ask goes to `sink` with `tag`, with no promise in
    * between; a stream is returned to read. A busy actor refuses the ask with
    * MAILBOX_FULL (through the sink). Throws an ActorError when nothing can
-   * handle the message. `timeout` undefined: the node's ask timeout.
+   * handle the message. `timeout` undefined: the node's ask timeout. `parent`:
+   * the caller's trace, when one came with the call and an SDK is registered.
    */
-  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number): Served;
+  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number, parent?: TraceContext): Served;
   /** A tell: queued (undefined), or why not (no such message, a stream method, a busy or stopped actor). */
-  offer(type: unknown, payload: unknown, cost: number): ActorError | undefined;
+  offer(type: unknown, payload: unknown, cost: number, parent?: TraceContext): ActorError | undefined;
 }
 
 /**
@@ -131,18 +133,19 @@ export class CellPort implements NetworkActor, MessageTarget {
         return fn(this as Actor);
       },
     };
-    return this.#cell.ask(ASK, label, entry, [], lane);
+    // Nobody's call: it starts no trace and joins none.
+    return this.#cell.ask(ASK, label, entry, [], lane, undefined, ROOT_CONTEXT);
   }
 
-  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number): Served {
+  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number, parent?: TraceContext): Served {
     const cell = this.#cell;
     const { entry, args } = checkedAt(cell, type, payload);
     const lane = timeout ?? defaultLaneOf(cell);
-    if (entry?.kind === "stream") return cell.openStream(entry, args as unknown[], lane) as ActorStream<unknown>;
-    return cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag, cost);
+    if (entry?.kind === "stream") return cell.openStream(entry, args as unknown[], lane, { parent }) as ActorStream<unknown>;
+    return cell.askInto(type as string, entry, args, lane, sink.resolve, sink.reject, tag, cost, parent);
   }
 
-  offer(type: unknown, payload: unknown, cost: number): ActorError | undefined {
+  offer(type: unknown, payload: unknown, cost: number, parent?: TraceContext): ActorError | undefined {
     let addressed;
     try {
       addressed = checkedAt(this.#cell, type, payload);
@@ -150,6 +153,6 @@ export class CellPort implements NetworkActor, MessageTarget {
       return error as ActorError;
     }
     if (addressed.entry?.kind === "stream") return new ActorError("BAD_REQUEST", `"${clip(addressed.entry.name)}" is a stream method: it cannot be told`);
-    return this.#cell.tellFromNetwork(type as string, addressed.entry, addressed.args, cost);
+    return this.#cell.tellFromNetwork(type as string, addressed.entry, addressed.args, cost, parent);
   }
 }

@@ -3,6 +3,7 @@ import type { MethodEntry } from "./dispatch.ts";
 import type { ActorError } from "./errors.ts";
 import type { StreamState } from "./message.ts";
 import type { ActorStream } from "./types.ts";
+import type { CallSpan, TraceContext } from "../trace/index.ts";
 
 export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 const DONE_PROMISE = Promise.resolve(DONE);
@@ -25,6 +26,10 @@ export class StreamCursor<T> implements ActorStream<T>, StreamState {
   #generator: AsyncGenerator<unknown, unknown, unknown> | undefined;
   #finished = false;
   #error: ActorError | undefined;
+  /** While an SDK is registered: the context each step runs in. */
+  trace: TraceContext | undefined = undefined;
+  /** The handler's span of the whole stream, when it has one: ends with the stream. */
+  span: CallSpan | undefined = undefined;
 
   constructor(
     readonly host: StreamHost,
@@ -60,6 +65,7 @@ export class StreamCursor<T> implements ActorStream<T>, StreamState {
   return(): Promise<IteratorResult<T>> {
     if (this.#finished) return DONE_PROMISE;
     this.#finished = true;
+    this.span?.end();
     // A step still queued sees `finished` and does not start the generator.
     if (this.#generator === undefined) return DONE_PROMISE;
     return this.host.close(this as StreamCursor<unknown>).then(toDone, toDone);
@@ -81,12 +87,14 @@ export class StreamCursor<T> implements ActorStream<T>, StreamState {
 
   close(): Promise<unknown> {
     this.#finished = true;
+    this.span?.end();
     const generator = this.#generator;
     return generator === undefined ? DONE_PROMISE : generator.return(undefined);
   }
 
-  finish(): void {
+  finish(error?: ActorError): void {
     this.#finished = true;
+    this.span?.end(error?.code, error?.message);
   }
 
   /** The actor stopped or restarted under the stream; the caller's next `next()` gets `error`. */
@@ -94,12 +102,14 @@ export class StreamCursor<T> implements ActorStream<T>, StreamState {
     if (this.#finished) return;
     this.#finished = true;
     this.#error = error;
+    this.span?.end(error.code, error.message);
   }
 
   /** The caller stopped waiting (a step timed out): close the generator without it. */
   abandon(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.span?.end();
     if (this.#generator !== undefined) this.host.abandon(this as StreamCursor<unknown>);
   }
 }

@@ -4,7 +4,8 @@ import { type ActorsModule, ActorsModuleError, loadActorsModule, runActorsModule
 import { defaultActors } from "./default-actors.ts";
 import { LOG_FORMAT_ENV, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, logFormatFlag, makeLogger } from "./log-format.ts";
 import { defineCommand } from "./command.ts";
-import { type CommandSpec, DEFAULT_ADDR, endpointFlag, intFlag, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, UsageError } from "./usage.ts";
+import { setUpTracing, type TracingSetup } from "./tracing-setup.ts";
+import { type CommandSpec, DEFAULT_ADDR, endpointFlag, intFlag, TLS_ENV, TLS_HELP, TLS_OPTIONS, tlsFlags, urlFlag, UsageError } from "./usage.ts";
 
 /** A stop that takes longer than this exits anyway, with code 1. */
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -12,7 +13,7 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 export const nodeSpec = {
   name: "node",
   summary: "Runs a pulsing node: serves actors over HTTP and links, and joins a cluster.",
-  usage: "pulsing node [--addr HOST:PORT] [--advertise HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S | --insecure] [--api-token T] [--data-dir DIR | --store URL] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level LEVEL] [--log-format text|json]",
+  usage: "pulsing node [--addr HOST:PORT] [--advertise HOST:PORT] [--seeds HOST:PORT,...] [--actors PATH] [--secret S | --insecure] [--api-token T] [--data-dir DIR | --store URL] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level LEVEL] [--log-format text|json] [--otlp-endpoint URL] [--trace]",
   options: {
     addr: { type: "string" },
     advertise: { type: "string" },
@@ -25,6 +26,8 @@ export const nodeSpec = {
     "api-token": { type: "string" },
     "data-dir": { type: "string" },
     store: { type: "string" },
+    "otlp-endpoint": { type: "string" },
+    trace: { type: "boolean" },
     ...LOG_FORMAT_OPTION,
     ...TLS_OPTIONS,
   },
@@ -40,6 +43,7 @@ export const nodeSpec = {
     "api-token": "PULSING_API_TOKEN",
     "data-dir": "PULSING_DATA_DIR",
     store: "PULSING_STORE",
+    trace: "PULSING_TRACE",
     ...LOG_FORMAT_ENV,
     ...TLS_ENV,
   },
@@ -55,6 +59,8 @@ export const nodeSpec = {
     "api-token": "a bearer token POST /actor/{name} requires (8+ characters)",
     "data-dir": "where entity state lives in the embedded SQLite store (default ./pulsing-data)",
     store: "a postgres://… URL: entity state in PostgreSQL, shared by the cluster (entities that move between hosts need it)",
+    "otlp-endpoint": "send traces over OTLP/HTTP to this base URL (…/v1/traces is added), like OTEL_EXPORTER_OTLP_ENDPOINT, which also turns it on",
+    trace: "record spans for the dashboard's trace view even without an OTLP endpoint",
     ...LOG_FORMAT_HELP,
     ...TLS_HELP,
   },
@@ -90,6 +96,10 @@ export const runNode = defineCommand(nodeSpec, async ({ values }, io) => {
   }
 
   const logger = makeLogger(logFormat, level, (line) => io.err(`${line}\n`));
+  const otlpEndpoint = typeof values["otlp-endpoint"] === "string" ? urlFlag(values["otlp-endpoint"], "otlp-endpoint") : undefined;
+  // Before the node starts, so that its first call is traced too.
+  const tracing: TracingSetup | undefined = setUpTracing({ ...(otlpEndpoint === undefined ? {} : { endpoint: otlpEndpoint }), record: values.trace === true, env: process.env });
+  if (tracing?.warning !== undefined) logger.warn("tracing variables", { problem: tracing.warning });
   // Signals count from the start: one that comes while the node starts stops it as soon as it has.
   let signalled: string | undefined;
   let onSignal: (signal: string) => void = (signal) => {
@@ -127,11 +137,12 @@ export const runNode = defineCommand(nodeSpec, async ({ values }, io) => {
     // It may have joined already: leave properly (that closes the store too).
     if (system === undefined) await store.close();
     else await system.shutdown();
+    await tracing?.shutdown();
     return 1;
   }
   const running = system;
   // Secrets are never logged: only whether they are set.
-  logger.info("node started", { node: running.nodeId, addr: running.addr, listening: addr, seeds, actors: values.actors ?? "(embedded demo)", store: typeof values.store === "string" && /^postgres(ql)?:/i.test(values.store) ? "postgres" : `sqlite in ${values["data-dir"] ?? "./pulsing-data"}`, secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
+  logger.info("node started", { node: running.nodeId, addr: running.addr, listening: addr, seeds, actors: values.actors ?? "(embedded demo)", store: typeof values.store === "string" && /^postgres(ql)?:/i.test(values.store) ? "postgres" : `sqlite in ${values["data-dir"] ?? "./pulsing-data"}`, tracing: tracing === undefined ? "off" : `${tracing.exportsTo ?? "dashboard only"}, ${tracing.sampler}`, secret: values.secret !== undefined, apiToken: values["api-token"] !== undefined, tls: tls === undefined ? "off" : tls.ca === undefined ? "on" : "mutual" });
   io.out(
     [
       `pulsing node ${running.nodeId} serving on ${running.addr}`,
@@ -161,7 +172,11 @@ export const runNode = defineCommand(nodeSpec, async ({ values }, io) => {
         logger.error("shutdown took too long; exiting", { limitMs: SHUTDOWN_LIMIT_MS });
         done(1);
       }, SHUTDOWN_LIMIT_MS);
-      running.shutdown().then(
+      // The node first, then what it traced while it stopped: the exporter sends what is still batched.
+      running
+        .shutdown()
+        .then(() => tracing?.shutdown().catch((error: unknown) => logger.warn("traces not all sent", { error })))
+        .then(
         () => {
           clearTimeout(limit);
           logger.info("stopped");

@@ -84,6 +84,12 @@ export function endpointFlag(value: unknown, flag: string): string {
   }
 }
 
+/** An http(s) URL, or a UsageError naming the flag. */
+export function urlFlag(value: unknown, flag: string): string {
+  const text = String(value);
+  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol)) throw new UsageError(`--${flag} must be an http:// or https:// URL, got ${JSON.stringify(text.slice(0, 128))}`);
+  return text;
+}
 
 /** What `pulsing --version` prints: this package's version and the Bun it runs on (embedded in the executable). */
 export function versionText(): string {

@@ -1,4 +1,5 @@
 import { ActorError, type CallReturn, type CellPort, clip, failedCall, handlesMessage, type Lane, type MessageTarget, type NetworkActor, type NetworkSink, type Served } from "../actor/index.ts";
+import type { TraceContext } from "../trace/index.ts";
 import type { Activations } from "./activations.ts";
 
 /**
@@ -44,14 +45,14 @@ export class LazyActivation implements NetworkActor, MessageTarget {
     return this.#ported().whenRoom(callback);
   }
 
-  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number): Served {
+  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number, parent?: TraceContext): Served {
     this.#check(type);
-    return this.#ported().serve(type, payload, sink, tag, timeout, cost);
+    return this.#ported().serve(type, payload, sink, tag, timeout, cost, parent);
   }
 
-  offer(type: unknown, payload: unknown, cost: number): ActorError | undefined {
+  offer(type: unknown, payload: unknown, cost: number, parent?: TraceContext): ActorError | undefined {
     if (!handlesMessage(this.#activations.hosted.cls, type)) return unknown(type);
-    return this.#ported().offer(type, payload, cost);
+    return this.#ported().offer(type, payload, cost, parent);
   }
 
   #check(type: unknown): void {

@@ -54,6 +54,7 @@ import { RemoteSpawn, type RemoteSpawnOptions } from "./remote-spawn.ts";
 import { type Placement, Placements } from "./spawn-placement.ts";
 import { Spawnables } from "./spawnables.ts";
 import { startSpawner } from "./spawner.ts";
+import { tracing } from "../trace/index.ts";
 
 export interface ActorSystemOptions {
   /** `host:port` to serve on (port 0 picks a free one; `0.0.0.0` or `[::]` with `advertise`). A system with an address is a cluster node; without, it is in-process only (it can still call other nodes). */
@@ -354,6 +355,8 @@ export class ActorSystem implements ActorSystemApi {
   }
 
   static async start(options: ActorSystemOptions = {}): Promise<ActorSystem> {
+    // Register an OpenTelemetry SDK before this, and local calls trace from the start (calls from the network refresh it too).
+    tracing.refresh();
     const config = nodeConfig(options);
     if (options.addr === undefined) return new ActorSystem(config, undefined);
     const listen = parseAddr(options.addr);

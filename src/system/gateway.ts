@@ -2,6 +2,7 @@ import { ActorError, type Cancellable, clip, type FailureCounts, isStream, type 
 import { type ClusterNode, isPolicyName, type Member, type Policy, type PolicyContext, type PolicyName, POLICY_NAMES, policyOf } from "../cluster/index.ts";
 import { ForwardedActor, type ForwardSlots, formatAddr, type LimitTrips, type Links, parseAddr, type RouteHints, type TransportLimits } from "../transport/index.ts";
 import { ENTITY_PREFIX } from "../entity/index.ts";
+import type { TraceContext } from "../trace/index.ts";
 import { chooseHost } from "./host-choice.ts";
 
 export interface GatewayOptions {
@@ -199,14 +200,14 @@ class AwaitedActor implements NetworkActor {
     return () => {};
   }
 
-  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number): Served {
+  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number, parent?: TraceContext): Served {
     let cancelled = false;
     let inner: Cancellable | undefined;
     void this.#found.then((ref) => {
       if (cancelled) return;
       if (ref instanceof ActorError) return sink.reject(ref, tag);
       try {
-        const served = ref.serve(type, payload, sink, tag, timeout, cost);
+        const served = ref.serve(type, payload, sink, tag, timeout, cost, parent);
         if (isStream(served)) sink.stream(served, tag);
         else inner = served;
       } catch (error) {
@@ -224,9 +225,9 @@ class AwaitedActor implements NetworkActor {
     };
   }
 
-  offer(type: unknown, payload: unknown, cost: number): ActorError | undefined {
+  offer(type: unknown, payload: unknown, cost: number, parent?: TraceContext): ActorError | undefined {
     void this.#found.then((ref) => {
-      const refusal = ref instanceof ActorError ? ref : ref.offer(type, payload, cost);
+      const refusal = ref instanceof ActorError ? ref : ref.offer(type, payload, cost, parent);
       if (refusal === undefined) return;
       this.#failures.deadLetters++;
       this.#logger.warn("dead letter", { actor: clip(this.#name), message: clip(String(type)), why: clip(refusal.message) });

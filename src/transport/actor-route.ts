@@ -17,6 +17,7 @@ import type { LimitTrips, TransportLimits } from "./limits.ts";
 import { limitBody } from "./middleware.ts";
 import { asActorError, encoded, errorBody, problem } from "./problem.ts";
 import { type Locate, readHints } from "./route-hints.ts";
+import { CallSpan, contextFromWire, contextToWire, ROOT_CONTEXT, SpanKind, type TraceContext, tracing } from "../trace/index.ts";
 
 export const ACTOR_PATH = "/actor/";
 export const ENTITY_PATH = "/entity/";
@@ -46,17 +47,18 @@ export interface ActorRouteOptions {
  * reads the body. The first item is read before answering, so that a stream
  * that fails at once answers with its error's status rather than 200.
  */
-async function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, codec: Codec): Promise<Response> {
+async function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, codec: Codec, span: CallSpan | undefined): Promise<Response> {
   let first: IteratorResult<unknown>;
   try {
     first = await items.next();
   } catch (error) {
-    return problem(error, encoding, codec);
+    return traced(problem(error, encoding, codec), span, error);
   }
   let finished = false;
   const record = (next: IteratorResult<unknown>) => {
     if (!next.done) return encodeStreamRecord({ item: next.value }, encoding, codec);
     finished = true;
+    span?.end();
     return encodeStreamRecord({ end: true }, encoding, codec);
   };
   const body = new ReadableStream<Uint8Array>({
@@ -71,17 +73,47 @@ async function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, 
         if (finished) controller.close();
       } catch (error) {
         finished = true;
-        controller.enqueue(encodeStreamRecord(errorBody(asActorError(error)), encoding, codec));
+        const failed = asActorError(error);
+        span?.end(failed.code, failed.message);
+        controller.enqueue(encodeStreamRecord(errorBody(failed), encoding, codec));
         controller.close();
         void items.return();
       }
     },
     cancel() {
       finished = true;
+      span?.end();
       void items.return(); // the client went away: the generator's finally runs
     },
   });
-  return new Response(body, { status: 200, headers: { "content-type": encoding === "msgpack" ? MSGPACK_STREAM_TYPE : NDJSON_TYPE } });
+  const headers: Record<string, string> = { "content-type": encoding === "msgpack" ? MSGPACK_STREAM_TYPE : NDJSON_TYPE };
+  const wire = span === undefined ? undefined : contextToWire(span.context);
+  if (wire !== undefined) headers.traceparent = wire.traceparent;
+  return new Response(body, { status: 200, headers });
+}
+
+/**
+ * The span of an HTTP call, while an SDK is registered: a server span (a
+ * consumer span for a tell) that continues the client's `traceparent` and
+ * `tracestate` headers when it sent them; its handler's span nests under it.
+ */
+function httpSpan(headers: (name: string) => string | undefined, name: string, type: string, tell: boolean): CallSpan | undefined {
+  if (!tracing.refresh()) return undefined;
+  const parent: TraceContext = contextFromWire(headers("traceparent"), headers("tracestate")) ?? ROOT_CONTEXT;
+  return new CallSpan(parent, tell ? SpanKind.CONSUMER : SpanKind.SERVER, { actor: name, method: type });
+}
+
+/** The answer, with its span ended (`failure` when it is an error) and its `traceparent` header, so a client learns its call's trace. */
+function traced(response: Response, span: CallSpan | undefined, failure?: unknown): Response {
+  if (span === undefined) return response;
+  if (failure === undefined) span.end();
+  else {
+    const error = asActorError(failure);
+    span.end(error.code, error.message);
+  }
+  const wire = contextToWire(span.context);
+  if (wire !== undefined) response.headers.set("traceparent", wire.traceparent);
+  return response;
 }
 
 /**
@@ -131,7 +163,7 @@ class StreamAnswer {
  * An ask whose answer settles a promise (the reply, or a stream to read), and
  * which is withdrawn if the client hangs up first.
  */
-function askOverHttp(request: ActorRequest, ref: NetworkActor, timeoutMs: number | undefined, signal: AbortSignal): Promise<unknown> {
+function askOverHttp(request: ActorRequest, ref: NetworkActor, timeoutMs: number | undefined, signal: AbortSignal, parent: TraceContext | undefined): Promise<unknown> {
   let resolve!: (value: unknown) => void;
   let reject!: (error: unknown) => void;
   const reply = new Promise<unknown>((ok, fail) => {
@@ -139,7 +171,7 @@ function askOverHttp(request: ActorRequest, ref: NetworkActor, timeoutMs: number
     reject = fail;
   });
   const sink: NetworkSink = { resolve, reject, stream: (items) => resolve(new StreamAnswer(items)) };
-  const served = ref.serve(request.msgType, request.payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs), request.cost);
+  const served = ref.serve(request.msgType, request.payload, sink, 0, timeoutMs === undefined ? undefined : laneOf(timeoutMs), request.cost, parent);
   if (isStream(served)) return Promise.resolve(new StreamAnswer(served));
   const ask = served;
   if (ask !== undefined) {
@@ -183,6 +215,7 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
   app.post("*", async (c) => {
     const encoding = encodingOf(c.req.header("content-type"));
     if (encoding === undefined) return problem(new ActorError("BAD_REQUEST", `content-type must be ${JSON_TYPE} or ${MSGPACK_TYPE}`), "json", codec, 415);
+    let span: CallSpan | undefined;
     try {
       const body = new Uint8Array(await c.req.arrayBuffer());
       const request = parseActorRequest(body, encoding, codec);
@@ -192,29 +225,30 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
       if (ref instanceof ActorError) throw ref;
       const mode = option(MODE_HEADER, MODE_PARAM);
       if (mode !== undefined && mode !== "ask" && mode !== "tell") throw new ActorError("INVALID_OPTION", `${MODE_HEADER} must be ask or tell, got ${clip(mode, 32)}`);
+      span = httpSpan((header) => c.req.header(header), name, request.msgType, mode === "tell");
       if (mode === "tell") {
-        const refusal = ref.offer(request.msgType, request.payload, request.cost);
+        const refusal = ref.offer(request.msgType, request.payload, request.cost, span?.context);
         if (refusal !== undefined) throw refusal;
-        return encoded(202, { accepted: true }, encoding, codec);
+        return traced(encoded(202, { accepted: true }, encoding, codec), span);
       }
       const started = performance.now();
-      const reply = askOverHttp(request, ref, requestedTimeout(option(TIMEOUT_HEADER, TIMEOUT_PARAM), limits, trips), c.req.raw.signal);
+      const reply = askOverHttp(request, ref, requestedTimeout(option(TIMEOUT_HEADER, TIMEOUT_PARAM), limits, trips), c.req.raw.signal, span?.context);
       let answer: unknown;
       try {
         answer = await reply;
       } catch (error) {
         // The actor's error, or the forwarded call's: counted where it was made, not again here.
         if ((error as ActorError).code === "MAILBOX_FULL") trips.mailbox_full++;
-        return problem(error, encoding, codec);
+        return traced(problem(error, encoding, codec), span, error);
       }
-      if (answer instanceof StreamAnswer) return await streamReply(answer.items, encoding, codec);
+      if (answer instanceof StreamAnswer) return await streamReply(answer.items, encoding, codec, span);
       options.observe?.((performance.now() - started) / 1000);
       // A method that returns nothing answers null: JSON has no undefined, and the key stays.
-      return encoded(200, { result: answer === undefined ? null : answer }, encoding, codec);
+      return traced(encoded(200, { result: answer === undefined ? null : answer }, encoding, codec), span);
     } catch (error) {
       if ((error as ActorError).code === "MAILBOX_FULL") trips.mailbox_full++;
       options.failures?.error(asActorError(error));
-      return problem(error, encoding, codec);
+      return traced(problem(error, encoding, codec), span, error);
     }
   });
   return app;

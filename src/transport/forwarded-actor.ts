@@ -1,6 +1,7 @@
 import { ActorError, type ActorStream, type Cancellable, type Lane, type NetworkActor, type NetworkSink, type Served } from "../actor/index.ts";
 import type { Link } from "./link.ts";
 import { isStreamReply } from "./remote-call.ts";
+import type { TraceContext } from "../trace/index.ts";
 
 const noop = () => {};
 
@@ -45,9 +46,9 @@ export class ForwardedActor implements NetworkActor {
     return noop;
   }
 
-  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number): Served {
+  serve(type: unknown, payload: unknown, sink: NetworkSink, tag: number, timeout: Lane | undefined, cost: number, parent?: TraceContext): Served {
     if (!this.#slots.take()) throw new ActorError("TOO_MANY_CALLS", "this node forwards as many calls to that node as it may at once already");
-    const call = this.#link.call(this.#name, type as string, payload, timeout ?? this.#defaultLane, false, cost);
+    const call = this.#link.call(this.#name, type as string, payload, timeout ?? this.#defaultLane, false, cost, parent);
     let released = false;
     const release = () => {
       if (released) return;
@@ -78,8 +79,8 @@ export class ForwardedActor implements NetworkActor {
     return forwarded;
   }
 
-  offer(type: unknown, payload: unknown, cost: number): ActorError | undefined {
-    this.#link.tell(this.#name, type as string, payload, cost);
+  offer(type: unknown, payload: unknown, cost: number, parent?: TraceContext): ActorError | undefined {
+    this.#link.tell(this.#name, type as string, payload, cost, parent);
     return undefined;
   }
 }

@@ -9,6 +9,7 @@ import { type CallLink, RemoteCall, STREAM_WINDOW } from "./remote-call.ts";
 import { failEnvelope, ServedCalls } from "./served-calls.ts";
 import { Outbox } from "./outbox.ts";
 import { type Locate, splitTarget } from "./route-hints.ts";
+import { activeContext, CallSpan, contextFromWire, contextToWire, SpanKind, type TraceContext, tracing } from "../trace/index.ts";
 
 /** The socket under a link: Bun's server-side or client-side WebSocket. */
 export interface LinkSocket {
@@ -201,9 +202,11 @@ export class Link implements CallLink {
    * so they leave together at the end of the event-loop turn; and while the
    * link connects, what they hold is bounded in bytes, not only in number.
    */
-  call(target: string, type: string, payload: unknown, timeout: Lane, askOnly = false, forwardedCost?: number): RemoteCall {
+  call(target: string, type: string, payload: unknown, timeout: Lane, askOnly = false, forwardedCost?: number, parent?: TraceContext): RemoteCall {
     const id = this.#nextId++;
     const call = new RemoteCall(id, this, timeout, askOnly);
+    const envelope: CallEnvelope = [CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs];
+    if (tracing.on) call.span = this.#traced(envelope, 7, target, type, SpanKind.CLIENT, parent);
     const refusal = this.#refusal(forwardedCost);
     if (refusal !== undefined) {
       this.#host.failures.error(refusal);
@@ -213,20 +216,40 @@ export class Link implements CallLink {
     if ((id & RTT_SAMPLE_MASK) === 0 && this.rtt !== undefined) call.sentAt = performance.now();
     this.#calls.set(call);
     this.#host.traffic.callsOut++;
-    this.#outbox.push([CALL, id, target, type, payload, STREAM_WINDOW, timeout.timeoutMs], forwardedCost === undefined);
+    this.#outbox.push(envelope, forwardedCost === undefined);
     return call;
   }
 
-  /** A tell; `forwardedCost` as for `call`. */
-  tell(target: string, type: string, payload: unknown, forwardedCost?: number): void {
+  /** A tell; `forwardedCost` and `parent` as for `call`. */
+  tell(target: string, type: string, payload: unknown, forwardedCost?: number, parent?: TraceContext): void {
+    const envelope: TellEnvelope = [TELL, target, type, payload];
+    // A tell's span is the send: it ends once the message is on its way (or refused).
+    const span = tracing.on ? this.#traced(envelope, 4, target, type, SpanKind.PRODUCER, parent) : undefined;
     const refusal = this.#refusal(forwardedCost);
     if (refusal !== undefined) {
+      span?.end("NODE_UNREACHABLE", refusal.message);
       this.#host.failures.deadLetters++;
       this.#host.logger.warn("dead letter", { actor: clip(target), message: clip(type), why: refusal.message, peer: this.peerAddr });
       return;
     }
+    span?.end();
     this.#host.traffic.tellsOut++;
-    this.#outbox.push([TELL, target, type, payload], forwardedCost === undefined);
+    this.#outbox.push(envelope, forwardedCost === undefined);
+  }
+
+  /**
+   * The caller's span of a call or tell, child of `parent` (else of the context
+   * the caller runs in), and its trace context appended to the envelope from
+   * `at` on: W3C `traceparent`, then `tracestate` when there is one.
+   */
+  #traced(envelope: CallEnvelope | TellEnvelope, at: number, target: string, type: string, kind: SpanKind, parent: TraceContext | undefined): CallSpan {
+    const span = new CallSpan(parent ?? activeContext(), kind, { actor: target, method: type });
+    const wire = contextToWire(span.context);
+    if (wire !== undefined) {
+      (envelope as unknown[])[at] = wire.traceparent;
+      if (wire.tracestate !== undefined) (envelope as unknown[])[at + 1] = wire.tracestate;
+    }
+    return span;
   }
 
   /**
@@ -326,6 +349,7 @@ export class Link implements CallLink {
 
   receive(data: Uint8Array): void {
     if (this.#state === CLOSED) return;
+    tracing.refresh();
     let frame: Frame;
     try {
       frame = this.#host.codec.decodeFrame(data);
@@ -499,7 +523,7 @@ export class Link implements CallLink {
 
   #serveTell(envelope: TellEnvelope, ref: NetworkActor | ActorError, cost: number): void {
     const [, target, type, payload] = envelope;
-    const refusal = ref instanceof ActorError ? ref : ref.offer(type, payload, cost);
+    const refusal = ref instanceof ActorError ? ref : ref.offer(type, payload, cost, tracing.on ? contextFromWire(envelope[4], envelope[5]) : undefined);
     if (refusal === undefined) return;
     if (refusal.code === "MAILBOX_FULL") this.#host.trips.mailbox_full++;
     this.#deadLetter(target, type, refusal.message);
@@ -536,7 +560,8 @@ export class Link implements CallLink {
       timeoutMs = limits.maxCallTimeoutMs;
     }
     try {
-      const served = ref.serve(type, payload, this.#replies, id, laneOf(timeoutMs), cost);
+      const parent = tracing.on ? contextFromWire(envelope[7], envelope[8]) : undefined;
+      const served = ref.serve(type, payload, this.#replies, id, laneOf(timeoutMs), cost, parent);
       if (isStream(served)) this.#served.stream(id, served, credit);
       else if (served !== undefined) this.#served.asked(served);
     } catch (error) {

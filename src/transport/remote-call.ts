@@ -1,4 +1,5 @@
 import { ActorError, type ActorStream, deadlines, type Expirable, type Lane, untrack } from "../actor/index.ts";
+import type { CallSpan } from "../trace/index.ts";
 
 /** What a call needs from its link. */
 export interface CallLink {
@@ -84,6 +85,8 @@ export class RemoteCall implements Expirable {
   #error: ActorError | undefined;
   /** For a call whose round trip is sampled: when it was sent (performance.now()), until its first answer; else 0. */
   sentAt = 0;
+  /** The caller's span, while an SDK is registered: ends with the call's answer. */
+  span: CallSpan | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -113,6 +116,7 @@ export class RemoteCall implements Expirable {
     if (this.#state !== PENDING) return;
     untrack(this);
     this.#state = REPLIED;
+    if (this.span !== undefined) this.span.end();
     this.#resolve(value);
     this.#takeWaiter()?.reject(notAStream());
   }
@@ -120,6 +124,7 @@ export class RemoteCall implements Expirable {
   fail(error: ActorError): void {
     if (this.settled) return;
     untrack(this);
+    if (this.span !== undefined) this.span.end(error.code, error.message);
     if (this.#state === PENDING) this.#reject(error);
     this.#state = FAILED;
     const waiter = this.#takeWaiter();
@@ -149,6 +154,7 @@ export class RemoteCall implements Expirable {
     else if (this.#state !== STREAMING) return;
     untrack(this);
     this.#state = ENDED;
+    if (this.span !== undefined) this.span.end();
     this.#takeWaiter()?.resolve(DONE);
   }
 
@@ -213,6 +219,7 @@ export class RemoteCall implements Expirable {
   return(): Promise<IteratorResult<unknown>> {
     if (!this.settled) {
       untrack(this);
+      if (this.span !== undefined) this.span.end();
       this.link.cancel(this.id);
       if (this.#state === PENDING) this.#becomeStream();
       this.#state = ENDED;

@@ -3,11 +3,16 @@
  * envelopes, each envelope a small array whose first element is its kind.
  * docs/protocol.md describes the same thing for people.
  */
-export const PROTOCOL_VERSION = 2;
+// 3: CALL and TELL may carry the caller's W3C trace context.
+export const PROTOCOL_VERSION = 3;
 
-/** Caller -> callee: a method call or message-style ask; the answer is a REPLY, a FAIL, or ITEMs and an END. Carries the caller's timeout. */
+/**
+ * Caller -> callee: a method call or message-style ask; the answer is a REPLY,
+ * a FAIL, or ITEMs and an END. Carries the caller's timeout and, when the
+ * caller traces, its W3C `traceparent` (and `tracestate`).
+ */
 export const CALL = 0;
-/** Caller -> callee: fire-and-forget. */
+/** Caller -> callee: fire-and-forget; with the caller's trace context as a CALL has it. */
 export const TELL = 1;
 /** Callee -> caller: the result of a CALL. */
 export const REPLY = 2;
@@ -29,8 +34,18 @@ export const HELLO = 8;
 /** Dialler -> acceptor, once, with a cluster secret: the answer to the HELLO's challenge, before anything else. */
 export const PROVE = 9;
 
-export type CallEnvelope = [kind: typeof CALL, id: number, target: string, type: string, payload: unknown, credit: number, timeoutMs: number];
-export type TellEnvelope = [kind: typeof TELL, target: string, type: string, payload: unknown];
+export type CallEnvelope = [
+  kind: typeof CALL,
+  id: number,
+  target: string,
+  type: string,
+  payload: unknown,
+  credit: number,
+  timeoutMs: number,
+  traceparent?: string,
+  tracestate?: string,
+];
+export type TellEnvelope = [kind: typeof TELL, target: string, type: string, payload: unknown, traceparent?: string, tracestate?: string];
 export type ReplyEnvelope = [kind: typeof REPLY, id: number, value: unknown];
 export type FailEnvelope = [kind: typeof FAIL, id: number, code: string, message: string, errorName: string | null];
 export type ItemEnvelope = [kind: typeof ITEM, id: number, value: unknown];
@@ -55,6 +70,13 @@ export type Envelope =
 const isId = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= 0x7fffffff;
 const isText = (value: unknown): value is string => typeof value === "string";
+/** Longest trace field (`traceparent`, `tracestate`) an envelope may carry: W3C asks to propagate 512 characters of `tracestate`. */
+export const MAX_TRACE_FIELD = 1024;
+const isTraceField = (value: unknown): boolean => typeof value === "string" && value.length <= MAX_TRACE_FIELD;
+/** Whether the optional trace fields from `index` on are absent or well formed. */
+const traceFieldsFrom = (value: unknown[], index: number): boolean =>
+  value.length <= index + 2 && (value.length <= index || isTraceField(value[index])) && (value.length <= index + 1 || isTraceField(value[index + 1]));
+
 /** A node id, a proof, a challenge: short by nature. */
 const isToken = (value: unknown): value is string => typeof value === "string" && value.length > 0 && value.length <= 128;
 
@@ -64,11 +86,11 @@ export function envelopeProblem(value: unknown): string | undefined {
   const [kind, a, b, c, d, f, g] = value as unknown[];
   switch (kind) {
     case CALL:
-      return value.length === 7 && isId(a) && isText(b) && isText(c) && isCount(f) && isCount(g) && (g as number) > 0
+      return value.length >= 7 && traceFieldsFrom(value, 7) && isId(a) && isText(b) && isText(c) && isCount(f) && isCount(g) && (g as number) > 0
         ? undefined
-        : "CALL is [0, id, target, type, payload, credit, timeoutMs]";
+        : "CALL is [0, id, target, type, payload, credit, timeoutMs, traceparent?, tracestate?]";
     case TELL:
-      return value.length === 4 && isText(a) && isText(b) ? undefined : "TELL is [1, target, type, payload]";
+      return value.length >= 4 && traceFieldsFrom(value, 4) && isText(a) && isText(b) ? undefined : "TELL is [1, target, type, payload, traceparent?, tracestate?]";
     case REPLY:
     case ITEM:
       return value.length === 3 && isId(a) ? undefined : "REPLY/ITEM is [kind, id, value]";

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Actor } from "pulsing";
 import { connect } from "pulsing/client";
+import { PROTOCOL_VERSION } from "../../src/wire/index.ts";
 import { cluster, registered, Where } from "../fixtures/gateway.ts";
 import { killAll, startNodeProcess } from "../fixtures/processes.ts";
 import { rawLink } from "../fixtures/raw-link.ts";
@@ -36,7 +37,7 @@ describe("the gateway's bounds", () => {
   test("a bad option on a client's link call fails that call with INVALID_OPTION; the frame's other calls are answered", async () => {
     const [a] = await cluster(1);
     await a!.spawn(Where, { name: "svc/here", args: ["a"] });
-    const link = await rawLink(a!.addr as string, { "x-pulsing-protocol": "2", "x-pulsing-node": "client-raw" });
+    const link = await rawLink(a!.addr as string, { "x-pulsing-protocol": String(PROTOCOL_VERSION), "x-pulsing-node": "client-raw" });
     link.send([0, 0, `svc/here?key=${"k".repeat(300)}`, "whoami", [], 256, 5_000], [0, 1, "svc/here?wait_ms=abc", "whoami", [], 256, 5_000], [0, 2, "svc/here", "whoami", [], 256, 5_000]);
     expect((await link.answer(0))?.slice(0, 3)).toEqual([3, 0, "INVALID_OPTION"]);
     expect((await link.answer(1))?.slice(0, 3)).toEqual([3, 1, "INVALID_OPTION"]);

@@ -8,6 +8,7 @@ import { decode, encode } from "@msgpack/msgpack";
 import { Actor, type ActorError, type ActorRef } from "pulsing";
 import { gate, startNode } from "../helpers.ts";
 import { STREAM_WINDOW } from "../../src/transport/index.ts";
+import { PROTOCOL_VERSION } from "../../src/wire/index.ts";
 import { plainLinkHeaders, rawLink, rogueAcceptor } from "../fixtures/raw-link.ts";
 
 /** An actor whose turns wait for the test to open its gate. */
@@ -144,7 +145,7 @@ describe("a peer held to the protocol", () => {
     // A rogue acceptor: greets, then floods items for the first call it sees.
     const rogue = rogueAcceptor({
       open(ws) {
-        ws.send(encode([[8, "rogue", 2, null, null]]));
+        ws.send(encode([[8, "rogue", PROTOCOL_VERSION, null, null]]));
       },
       message(ws, data) {
         const frame = decode(data as Uint8Array) as unknown[][];
