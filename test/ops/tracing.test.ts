@@ -22,6 +22,9 @@ interface FinishedSpan {
   attributes: Record<string, unknown>;
 }
 
+/** A node process's id (the fixture prints it first). */
+const id = (node: NodeProcess): string => node.node as string;
+
 let a: NodeProcess;
 let b: NodeProcess;
 let c: NodeProcess;
@@ -81,21 +84,21 @@ describe("a call chain A → B → C across processes is one trace", () => {
     const caller = callerTrace();
     const response = await post(a, "relay", "hop", [[]], { traceparent: caller.traceparent });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { result: string[] }).result).toEqual([a.node, b.node, c.node]);
+    expect(((await response.json()) as { result: string[] }).result).toEqual([id(a), id(b), id(c)]);
     // The answer says which trace the call is in: the caller's.
     expect(response.headers.get("traceparent")).toMatch(new RegExp(`^00-${caller.traceId}-[0-9a-f]{16}-01$`));
 
     const spans = await traceSpans(caller.traceId, 6);
     expect(spans).toHaveLength(6);
-    const deepest = spans.find((span) => span.node === c.node && span.kind === SpanKind.SERVER) as FinishedSpan;
+    const deepest = spans.find((span) => span.node === id(c) && span.kind === SpanKind.SERVER) as FinishedSpan;
     const chain = ancestry(spans, deepest);
     expect(chain.map((span) => [span.node, span.kind])).toEqual([
-      [a.node, SpanKind.SERVER], // POST /actor/relay
-      [a.node, SpanKind.INTERNAL], // A's handler
-      [a.node, SpanKind.CLIENT], // A calls B
-      [b.node, SpanKind.SERVER], // B's handler
-      [b.node, SpanKind.CLIENT], // B calls C
-      [c.node, SpanKind.SERVER], // C's handler
+      [id(a), SpanKind.SERVER], // POST /actor/relay
+      [id(a), SpanKind.INTERNAL], // A's handler
+      [id(a), SpanKind.CLIENT], // A calls B
+      [id(b), SpanKind.SERVER], // B's handler
+      [id(b), SpanKind.CLIENT], // B calls C
+      [id(c), SpanKind.SERVER], // C's handler
     ]);
     expect(chain[0]?.parentSpanId).toBe(caller.spanId);
     for (const span of chain) {
@@ -127,8 +130,8 @@ describe("a call chain A → B → C across processes is one trace", () => {
     const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as { item?: number; end?: boolean });
     expect(lines).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }, { item: 4 }, { end: true }]);
     const spans = await traceSpans(caller.traceId, 6);
-    const deepest = spans.find((span) => span.node === c.node && span.kind === SpanKind.SERVER) as FinishedSpan;
-    expect(ancestry(spans, deepest).map((span) => span.node)).toEqual([a.node, a.node, a.node, b.node, b.node, c.node]);
+    const deepest = spans.find((span) => span.node === id(c) && span.kind === SpanKind.SERVER) as FinishedSpan;
+    expect(ancestry(spans, deepest).map((span) => span.node)).toEqual([id(a), id(a), id(a), id(b), id(b), id(c)]);
   });
 
   test("a tell: producer and consumer spans, and the failure each node logs carries the trace id", async () => {
@@ -136,14 +139,14 @@ describe("a call chain A → B → C across processes is one trace", () => {
     const response = await post(a, "relay", "explode", [], { traceparent: caller.traceparent, "x-message-mode": "tell" });
     expect(response.status).toBe(202);
     const spans = await traceSpans(caller.traceId, 6);
-    const consumerOnC = spans.find((span) => span.node === c.node && span.kind === SpanKind.CONSUMER) as FinishedSpan;
+    const consumerOnC = spans.find((span) => span.node === id(c) && span.kind === SpanKind.CONSUMER) as FinishedSpan;
     expect(ancestry(spans, consumerOnC).map((span) => [span.node, span.kind])).toEqual([
-      [a.node, SpanKind.CONSUMER], // POST /actor/relay, mode tell
-      [a.node, SpanKind.INTERNAL], // A's handler
-      [a.node, SpanKind.PRODUCER], // A tells B
-      [b.node, SpanKind.CONSUMER], // B's handler
-      [b.node, SpanKind.PRODUCER], // B tells C
-      [c.node, SpanKind.CONSUMER], // C's handler
+      [id(a), SpanKind.CONSUMER], // POST /actor/relay, mode tell
+      [id(a), SpanKind.INTERNAL], // A's handler
+      [id(a), SpanKind.PRODUCER], // A tells B
+      [id(b), SpanKind.CONSUMER], // B's handler
+      [id(b), SpanKind.PRODUCER], // B tells C
+      [id(c), SpanKind.CONSUMER], // C's handler
     ]);
     for (const node of [a, b, c]) {
       let failed: Record<string, unknown> | undefined;
@@ -163,6 +166,6 @@ describe("a call chain A → B → C across processes is one trace", () => {
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const traceId = traceparent.split("-")[1] as string;
     const spans = await traceSpans(traceId, 6);
-    expect(spans.find((span) => span.node === a.node && span.kind === SpanKind.SERVER)?.parentSpanId).toBe("");
+    expect(spans.find((span) => span.node === id(a) && span.kind === SpanKind.SERVER)?.parentSpanId).toBe("");
   });
 });
