@@ -284,7 +284,9 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     if (!fromNetwork && !isSampled(base)) return { context: base };
     // Called from another process (or from nobody's trace over the network): a server span; from this one: an internal one.
     const kind = parent === undefined || isRemoteParent(parent) ? remoteKind : SpanKind.INTERNAL;
-    const span = new CallSpan(base, fromNetwork ? kind : SpanKind.INTERNAL, { actor: this.#label(), method, service: this.className });
+    const entity = this.#config.entity;
+    const actor = entity === undefined ? this.#label() : `#${entity.kind}/${entity.key}`;
+    const span = new CallSpan(base, fromNetwork ? kind : SpanKind.INTERNAL, { actor, method, service: this.className });
     return { context: span.context, span };
   }
 

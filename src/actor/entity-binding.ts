@@ -6,10 +6,11 @@ export type ReminderTiming = { readonly at: Date | number } | { readonly everyMs
 /**
  * What ties an entity's activation to its key, its durable state and its
  * reminders: made by the entity layer for each activation, read by the
- * `Entity` base class and by the cell that runs it. Every member but `key` is
+ * `Entity` base class and by the cell that runs it. Every member but `kind` and `key` is
  * absent for an entity without a store.
  */
 export interface EntityBinding {
+  readonly kind: string;
   readonly key: string;
   /** Loads the saved state (or the initial one) into the instance, before `onActivate`. */
   load?(instance: Actor): Promise<void>;

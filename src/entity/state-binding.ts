@@ -55,6 +55,7 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
  * gets ENTITY_MOVED, which is safe to retry); its reminders; its timers.
  */
 export class StateBinding implements EntityBinding {
+  readonly kind: string;
   readonly key: string;
   readonly #context: BindingContext;
   readonly #stateful: boolean;
@@ -69,6 +70,7 @@ export class StateBinding implements EntityBinding {
 
   constructor(key: string, context: BindingContext) {
     this.key = key;
+    this.kind = context.kind;
     this.#context = context;
     this.#stateful = context.cls.initialState !== undefined;
     const every = context.cls.saveEveryMs;

@@ -30,9 +30,10 @@ let b: NodeProcess;
 let c: NodeProcess;
 
 beforeAll(async () => {
-  c = await startNodeProcess(FIXTURE);
-  b = await startNodeProcess(FIXTURE, { TRACED_NEXT: c.addr });
-  a = await startNodeProcess(FIXTURE, { TRACED_NEXT: b.addr });
+  // C alone hosts "solo" and the "tally" kind; A and B join through it and reach them through the gateway.
+  c = await startNodeProcess(FIXTURE, { TRACED_HOST: "1" });
+  b = await startNodeProcess(FIXTURE, { TRACED_NEXT: c.addr, TRACED_SEEDS: c.addr });
+  a = await startNodeProcess(FIXTURE, { TRACED_NEXT: b.addr, TRACED_SEEDS: c.addr });
 });
 afterAll(killAll);
 
@@ -45,8 +46,8 @@ function callerTrace(): { traceId: string; spanId: string; traceparent: string }
   return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
 }
 
-async function post(node: NodeProcess, actor: string, msgType: string, payload: unknown[], headers: Record<string, string> = {}): Promise<Response> {
-  return await fetch(`http://${node.addr}/actor/${actor}`, {
+async function post(node: NodeProcess, actor: string, msgType: string, payload: unknown[], headers: Record<string, string> = {}, route = "actor"): Promise<Response> {
+  return await fetch(`http://${node.addr}/${route}/${actor}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ msg_type: msgType, payload }),
@@ -156,6 +157,27 @@ describe("a call chain A → B → C across processes is one trace", () => {
         return failed !== undefined;
       }, `the failure logged on ${node.node} with its trace id`);
       expect(failed?.message).toBe("explode");
+    }
+  });
+
+  test("through the gateway: A's HTTP span, A's forwarding client span, C's handler span, one trace; an entity's spans name its kind and key", async () => {
+    for (const [route, target, msgType, payload, attributes] of [
+      ["actor", "solo", "hop", [[]], { "pulsing.actor": "solo" }],
+      ["entity", "tally/k-1", "add", [2], { "pulsing.actor": "#tally/k-1", "pulsing.entity.kind": "tally", "pulsing.entity.key": "k-1" }],
+    ] as const) {
+      const caller = callerTrace();
+      // C may not be known to A yet: a wait for the name, as a client would ask for it.
+      const response = await post(a, target, msgType, [...payload], { traceparent: caller.traceparent, "x-wait-ms": "5000" }, route);
+      expect(response.status).toBe(200);
+      const spans = await traceSpans(caller.traceId, 3);
+      expect(spans).toHaveLength(3);
+      const handler = spans.find((span) => span.node === id(c)) as FinishedSpan;
+      expect(ancestry(spans, handler).map((span) => [span.node, span.kind])).toEqual([
+        [id(a), SpanKind.SERVER],
+        [id(a), SpanKind.CLIENT],
+        [id(c), SpanKind.SERVER],
+      ]);
+      expect(handler.attributes).toMatchObject(attributes);
     }
   });
 
