@@ -154,3 +154,27 @@ test("bench loads an actor and reports; inspect --watch refreshes; metrics as JS
   node.proc.kill("SIGTERM");
   expect(await node.proc.exited).toBe(0);
 }, 60_000);
+
+test("the executable exports spans over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the exporter is bundled in it)", async () => {
+  const bodies: string[] = [];
+  const collector = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      if (new URL(request.url).pathname === "/v1/traces") bodies.push(await request.text());
+      return Response.json({});
+    },
+  });
+  try {
+    const node = await startNode(["--addr", "127.0.0.1:0", "--actors", ACTORS, "--log-level", "warn"], { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`, OTEL_BSP_SCHEDULE_DELAY: "50" });
+    const traceId = "7bf92f3577b34da6a3ce929d0e0e4736";
+    const response = await fetch(`http://${node.addr}/actor/where`, { method: "POST", headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }, body: JSON.stringify({ msg_type: "whoami", payload: [] }) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("traceparent")).toContain(traceId);
+    await until(() => bodies.some((body) => body.includes(traceId)), "the node's spans at the collector", 10_000, 20);
+    node.proc.kill("SIGTERM");
+    expect(await node.proc.exited).toBe(0);
+  } finally {
+    collector.stop(true);
+  }
+});
