@@ -209,6 +209,52 @@ await counter.dec(1);
     node.kill("SIGTERM");
     const code = await Promise.race([node.exited, Bun.sleep(12_000).then(() => "still running")]);
     expect(code).toBe(0);
+
+    // The application's own OpenTelemetry SDK (the versions the package depends on): the runtime's
+    // spans, local and over a link, nest under the span the application has open.
+    const otel = ["@opentelemetry/api", "@opentelemetry/sdk-trace", "@opentelemetry/context-async-hooks"].map((name) => `${name}@${PKG.dependencies[name]}`);
+    await ok(work, ["bun", "add", ...otel], app, 30_000);
+    writeFileSync(
+      join(app, "traced.ts"),
+      `import { context, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { Actor, ActorSystem } from "pulsing";
+
+const exporter = new InMemorySpanExporter();
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
+
+class Counter extends Actor {
+  #n = 0;
+  inc(by: number): number {
+    return (this.#n += by);
+  }
+}
+const a = await ActorSystem.start({ addr: "127.0.0.1:0" });
+const b = await ActorSystem.start({ addr: "127.0.0.1:0" });
+const local = await a.spawn(Counter);
+await b.spawn(Counter, { name: "counter" });
+const remote = a.remote<Counter>(b.addr as string, "counter");
+const app = trace.getTracer("app").startSpan("checkout");
+await context.with(trace.setSpan(context.active(), app), async () => {
+  await local.inc(1);
+  await remote.inc(2);
+});
+app.end();
+const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === app.spanContext().traceId);
+const byId = new Map(spans.map((s) => [s.spanContext().spanId, s.name]));
+console.log(JSON.stringify(spans.map((s) => [s.name, byId.get(s.parentSpanContext?.spanId ?? "") ?? null]).sort()));
+await a.shutdown();
+await b.shutdown();
+`,
+    );
+    expect(JSON.parse((await ok(work, ["bun", "traced.ts"], app)).trim())).toEqual([
+      ["Counter/inc", "checkout"], // the local call's handler
+      ["Counter/inc", "counter/inc"], // the remote handler, under the caller's span
+      ["checkout", null],
+      ["counter/inc", "checkout"], // the remote call, from the application's span
+    ]);
   },
-  60_000,
+  90_000,
 );
