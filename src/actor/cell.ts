@@ -666,6 +666,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     for (const message of queued) {
       if (message.kind === TELL) {
         this.deadLetter(message.type);
+        // A traced tell's span ends here, as the dead letter it is: no turn will end it.
+        if (message.trace !== undefined) message.told(error ?? this.#stoppedError());
         message.resolve?.(undefined, 0); // a sender waiting for room must not wait forever
       } else {
         message.fail(error ?? this.#stoppedError());
