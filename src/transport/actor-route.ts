@@ -97,10 +97,13 @@ async function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, 
  * consumer span for a tell) that continues the client's `traceparent` and
  * `tracestate` headers when it sent them; its handler's span nests under it.
  */
-function httpSpan(headers: (name: string) => string | undefined, name: string, type: string, tell: boolean): CallSpan | undefined {
+function httpSpan(headers: (name: string) => string | undefined, hangUp: AbortSignal, name: string, type: string, tell: boolean): CallSpan | undefined {
   if (!tracing.refresh()) return undefined;
   const parent: TraceContext = contextFromWire(headers("traceparent"), headers("tracestate")) ?? ROOT_CONTEXT;
-  return new CallSpan(parent, tell ? SpanKind.CONSUMER : SpanKind.SERVER, { actor: name, method: type });
+  const span = new CallSpan(parent, tell ? SpanKind.CONSUMER : SpanKind.SERVER, { actor: name, method: type });
+  // A client that hangs up withdraws its ask, which then never answers: the hang-up ends the span (only the first end counts).
+  hangUp.addEventListener("abort", () => span.end(), { once: true });
+  return span;
 }
 
 /** The answer, with its span ended (`failure` when it is an error) and its `traceparent` header, so a client learns its call's trace. */
@@ -225,7 +228,7 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
       if (ref instanceof ActorError) throw ref;
       const mode = option(MODE_HEADER, MODE_PARAM);
       if (mode !== undefined && mode !== "ask" && mode !== "tell") throw new ActorError("INVALID_OPTION", `${MODE_HEADER} must be ask or tell, got ${clip(mode, 32)}`);
-      span = httpSpan((header) => c.req.header(header), name, request.msgType, mode === "tell");
+      span = httpSpan((header) => c.req.header(header), c.req.raw.signal, name, request.msgType, mode === "tell");
       if (mode === "tell") {
         const refusal = ref.offer(request.msgType, request.payload, request.cost, span?.context);
         if (refusal !== undefined) throw refusal;

@@ -9,7 +9,7 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type Span, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { Actor } from "pulsing";
 import { tracing } from "../../src/trace/index.ts";
-import { startSystem } from "../helpers.ts";
+import { startNode, startSystem, until } from "../helpers.ts";
 
 const unended = new Map<string, ReadableSpan>();
 const tracker: SpanProcessor = {
@@ -42,6 +42,29 @@ class Slow extends Actor {
   }
   note(): void {}
 }
+
+test("an HTTP ask whose client hangs up ends its span, whether its turn had started or not", async () => {
+  const node = await startNode();
+  await node.spawn(Slow, { name: "slow" });
+  const post = (ms: number, signal: AbortSignal) =>
+    fetch(`http://${node.addr}/actor/slow`, {
+      method: "POST",
+      signal,
+      headers: { "content-type": "application/json", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
+      body: JSON.stringify({ msg_type: "wait", payload: [ms] }),
+    }).catch(() => undefined);
+  const running = new AbortController();
+  const queued = new AbortController();
+  const first = post(300, running.signal);
+  await until(() => stillOpen().length === 2, "the first ask's spans");
+  const second = post(1, queued.signal); // waits behind the first
+  await until(() => stillOpen().length === 4, "the second ask's spans");
+  queued.abort();
+  running.abort();
+  await Promise.all([first, second]);
+  await until(() => stillOpen().length === 0, "every span to end", 2_000).catch(() => {});
+  expect(stillOpen()).toEqual([]);
+});
 
 test("tells still queued when their actor stops end their spans (as dead letters)", async () => {
   const { system } = await startSystem();
