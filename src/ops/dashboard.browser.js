@@ -102,7 +102,8 @@
   /** Every live member's snapshot: this node's through its own origin, the others' straight from their addresses. */
   async function poll(own) {
     const others = own.members.filter((m) => m.id !== own.node && (m.state === "alive" || m.state === "suspect")).slice(0, MAX_NODES - 1);
-    const answers = await Promise.all(others.map((m) => get(location.protocol + "//" + m.addr + "/dashboard.json").catch(() => undefined)));
+    // Their rates, not their spans: the trace view is this node's.
+    const answers = await Promise.all(others.map((m) => get(location.protocol + "//" + m.addr + "/dashboard.json?spans=0").catch(() => undefined)));
     return [own, ...answers.filter(valid)];
   }
 
@@ -292,6 +293,116 @@
     $("errors-total").textContent = own.failures ? own.failures.totals.handlerErrors : 0;
   }
 
+  // ---- traces: the spans this node recorded, grouped into waterfalls ------------------
+
+  const MAX_TRACES = 20;
+  const MAX_DEPTH = 12; // deeper spans are indented no further
+  const duration = (v) => (v < 1 ? Math.round(v * 1000) + " µs" : v < 1000 ? round(v) + " ms" : round(v / 1000) + " s");
+  const el = (name, cls, text) => {
+    const e = document.createElement(name);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  /** What the panel drew last: it is redrawn only when the spans change. */
+  let tracesDrawn;
+
+  /**
+   * The spans of one trace in waterfall order (a parent before its children,
+   * siblings by start), each with its depth and its start as drawn: starts are
+   * whole milliseconds (durations are not), so a child is moved by less than
+   * one into its parent, where it ran.
+   */
+  function waterfall(spans) {
+    const ids = new Set(spans.map((s) => s.spanId));
+    const children = new Map();
+    const roots = [];
+    for (const s of spans) {
+      if (s.parentSpanId && ids.has(s.parentSpanId) && s.parentSpanId !== s.spanId) {
+        if (!children.has(s.parentSpanId)) children.set(s.parentSpanId, []);
+        children.get(s.parentSpanId).push(s);
+      } else roots.push(s);
+    }
+    const byStart = (a, b) => a.startMs - b.startMs;
+    const out = [];
+    const seen = new Set();
+    const visit = (s, depth, parent) => {
+      if (seen.has(s.spanId)) return;
+      seen.add(s.spanId);
+      let start = s.startMs;
+      if (parent) {
+        start = Math.max(start, parent.start);
+        const latest = parent.start + parent.s.durationMs - s.durationMs;
+        if (start > latest && start - latest < 1) start = Math.max(parent.start, latest);
+      }
+      const placed = { s, depth, start };
+      out.push(placed);
+      for (const c of (children.get(s.spanId) || []).sort(byStart)) visit(c, depth + 1, placed);
+    };
+    for (const r of roots.sort(byStart)) visit(r, 0);
+    for (const s of spans) if (!seen.has(s.spanId)) visit(s, 0); // a cycle of ids: drawn flat
+    return out;
+  }
+
+  function drawTraces(own) {
+    const panel = $("traces");
+    const t = own.traces;
+    const spans = t && Array.isArray(t.spans) ? t.spans.filter((s) => s && typeof s.traceId === "string" && typeof s.spanId === "string" && Number.isFinite(s.startMs) && Number.isFinite(s.durationMs)) : [];
+    const key = (t && t.on ? "on" : "off") + " " + spans.length + " " + (spans.length > 0 ? spans[spans.length - 1].spanId : "");
+    if (key === tracesDrawn) return;
+    tracesDrawn = key;
+    if (!t || !t.on) {
+      const note = el("p", "note", "Tracing is off: this node's process records no spans. Start the node with ");
+      note.append(el("code", "", "pulsing node --trace"), " to record them for this view, or with ", el("code", "", "--otlp-endpoint URL"), " (or ", el("code", "", "OTEL_EXPORTER_OTLP_ENDPOINT"), ") to send them to a collector too (Jaeger, Tempo, …).");
+      panel.replaceChildren(note);
+      return;
+    }
+    // By trace, the one whose span ended last first (the ring is in the order spans ended).
+    const traces = new Map();
+    for (const s of spans) {
+      const list = traces.get(s.traceId) || [];
+      traces.delete(s.traceId);
+      traces.set(s.traceId, list);
+      list.push(s);
+    }
+    const shown = [...traces].reverse().slice(0, MAX_TRACES);
+    const parts = shown.map(([id, list]) => {
+      const rows = waterfall(list);
+      const t0 = Math.min(...rows.map((r) => r.start));
+      const total = Math.max(...rows.map((r) => r.start - t0 + r.s.durationMs));
+      const width = total > 0 ? total : 1;
+      const box = el("div", "trace");
+      box.dataset.trace = id;
+      const head = el("div", "trace-head");
+      const idCode = el("code", "", id.slice(0, 8));
+      idCode.title = "trace " + id;
+      const failed = list.filter((s) => s.code).length;
+      head.append(idCode, " " + rows[0].s.name + " · " + list.length + (list.length === 1 ? " span · " : " spans · ") + duration(total) + " · " + time(t0));
+      if (failed > 0) head.append(" · ", el("span", "err", failed + " failed"));
+      box.append(head);
+      for (const { s, depth, start } of rows) {
+        const row = el("div", "span-row");
+        row.dataset.span = s.spanId;
+        row.title = s.actor + " · span " + s.spanId + (s.parentSpanId && !list.some((p) => p.spanId === s.parentSpanId) ? " · parent " + s.parentSpanId + " (not recorded here)" : "");
+        const name = el("span", "name", s.name);
+        name.style.paddingLeft = Math.min(depth, MAX_DEPTH) * 0.9 + "rem";
+        name.append(el("i", "kind", s.kind));
+        const track = el("span", "track");
+        const bar = el("span", s.code ? "bar failed" : "bar");
+        bar.setAttribute("data-kind", String(s.kind));
+        const left = Math.max(0, Math.min(100, ((start - t0) / width) * 100));
+        bar.style.left = left + "%";
+        bar.style.width = Math.max(0, Math.min(100 - left, (s.durationMs / width) * 100)) + "%";
+        track.append(bar);
+        row.append(name, track, el("span", "dur", duration(s.durationMs)), el("span", "err", s.code ? String(s.code) : ""));
+        box.append(row);
+      }
+      return box;
+    });
+    const note = el("p", "note", spans.length === 0 ? "Tracing is on: no span recorded yet." : "The latest " + shown.length + " of " + traces.size + " traces in this node's last " + spans.length + " spans, the latest first; bars from the trace's first span here. Hover a trace id to see all of it.");
+    panel.replaceChildren(...parts, note);
+  }
+
   // ---- the loop ------------------------------------------------------------------
 
   let busy = false;
@@ -306,6 +417,7 @@
       drawCharts();
       drawPicture(own);
       drawTables(own);
+      drawTraces(own);
       $("updated").textContent = time(own.at);
       $("polled").textContent = snapshots.length;
     } catch (error) {
@@ -322,6 +434,7 @@
   drawCards(initial);
   drawPicture(initial);
   drawTables(initial);
+  drawTraces(initial);
   drawCharts();
   setInterval(refresh, POLL_MS);
   void refresh();

@@ -39,6 +39,14 @@ code { font-size: .9em; }
 #picture .link { stroke: #b8c0cc; stroke-width: 1.5; } #picture .link.mine { stroke: #4a5568; stroke-width: 2.5; }
 #picture text { font-size: 11px; fill: #3b4454; paint-order: stroke; stroke: white; stroke-width: 3px; } #picture .addr { fill: #6b7485; font-size: 10px; }
 .u-legend { font-size: 12px; } .u-legend th { font-weight: 500; } .u-legend .u-marker { width: .7em; height: .7em; }
+.trace { margin: 0 0 .9rem; } .trace-head { font-size: .85em; color: #3b4454; margin-bottom: .15rem; }
+.span-row { display: grid; grid-template-columns: minmax(10rem, 24rem) minmax(6rem, 1fr) 4.5rem 9rem; gap: .6rem; align-items: center; font-size: .85em; }
+.span-row .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; } .span-row .kind { color: #6b7485; font-size: .85em; margin-left: .35rem; }
+.track { position: relative; height: .65rem; background: #f1f3f6; border-radius: 3px; }
+.bar { position: absolute; top: 0; bottom: 0; min-width: 2px; border-radius: 3px; background: #2563eb; }
+.bar[data-kind=client] { background: #9c36b5; } .bar[data-kind=internal] { background: #8a93a3; } .bar[data-kind=producer], .bar[data-kind=consumer] { background: #0b7285; } .bar.failed { background: #d63939; }
+.dur { text-align: right; font-variant-numeric: tabular-nums; } .err { color: #c92a2a; font-weight: 600; }
+#traces { max-height: 36rem; overflow: auto; }
 .legend span { display: inline-block; margin-right: .8rem; font-size: .85em; } .legend i { display: inline-block; width: .7rem; height: .7rem; border-radius: 50%; margin-right: .25rem; vertical-align: -1px; }
 `;
 
@@ -52,7 +60,7 @@ const LEGEND_HTML = raw(
 /** The snapshot as JSON inside a script element: `<` escaped, so no text in it can end the element. */
 const embedded = (data: unknown) => JSON.stringify(data).replace(/</g, "\\u003c");
 
-/** `GET /`: the charts of every live member, the members and their links, actors, entity kinds, the latest errors and dead letters. */
+/** `GET /`: the charts of every live member, the members and their links, actors, entity kinds, the latest errors and dead letters, this node's recent traces. */
 export function Dashboard({ view, snapshot }: { view: NodeView; snapshot: Record<string, unknown> }): HtmlEscapedString {
   const page = html`<html lang="en"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>\
 <title>pulsing · ${view.addr ?? view.nodeId}</title>\
@@ -96,7 +104,7 @@ ${view.warnings().map((warning) => html`<div class="warning" role="alert">${warn
 <h2>Entity kinds</h2>\
 <table><thead><tr><th>kind</th><th>node</th><th>active</th><th>activations</th><th>passivations</th><th>moves</th><th>failed activations</th><th>activations/s</th></tr></thead><tbody id="kinds"></tbody></table>\
 <h2>Traces</h2>\
-<div class="panel" id="traces"><p class="note">Tracing is off: this node records no spans.</p></div>\
+<div class="panel" id="traces"></div>\
 <script type="application/json" id="initial">${raw(embedded(snapshot))}</script>\
 <script src="${assetUrl("/dashboard/uplot.js")}"></script><script src="${assetUrl("/dashboard/app.js")}"></script>\
 </body></html>`;

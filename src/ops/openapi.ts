@@ -332,6 +332,7 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
         tags: ["operations"],
         summary: "The node's state in one document: what the dashboard polls and `pulsing inspect` reads.",
         description: "A page served by another member (an `origin` that is a member's address) may read it: the answer then carries `access-control-allow-origin` with that origin. No other origin gets the header.",
+        parameters: [{ name: "spans", in: "query", required: false, schema: { type: "string", enum: ["0"] }, description: "`0`: `traces.spans` is empty (the dashboard asks the other members for their rates, not their spans)." }],
         responses: {
           "200": { description: "The node's state.", content: { [JSON_TYPE]: { schema: schema("Dashboard") } } },
         },
@@ -341,7 +342,7 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
       get: {
         operationId: "dashboard",
         tags: ["operations"],
-        summary: "The dashboard: charts of every live member's message rate, error rate and latency, the members and their links, actors, entity kinds, the latest errors and dead letters; refreshed every 2 s (docs/observability.md).",
+        summary: "The dashboard: charts of every live member's message rate, error rate and latency, the members and their links, actors, entity kinds, the latest errors and dead letters, the node's recent traces; refreshed every 2 s (docs/observability.md).",
         responses: {
           "200": { description: "An HTML page.", content: { "text/html": { schema: { type: "string" } } } },
         },
@@ -654,6 +655,23 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
         },
         additionalProperties: false,
       },
+      SpanRecord: {
+        type: "object",
+        description: "A span this node's runtime ended (names clipped to 128 characters; no payloads).",
+        required: ["traceId", "spanId", "parentSpanId", "name", "kind", "startMs", "durationMs", "actor"],
+        properties: {
+          traceId: { type: "string", pattern: "^[0-9a-f]{32}$" },
+          spanId: { type: "string", pattern: "^[0-9a-f]{16}$" },
+          parentSpanId: { type: "string", description: "The parent span's id (perhaps of another process); empty for a root span." },
+          name: { type: "string", description: "`{class or kind}/{method}`." },
+          kind: { type: "string", enum: ["server", "client", "producer", "consumer", "internal"] },
+          startMs: { type: "number", description: "When it started, in ms since the epoch." },
+          durationMs: { type: "number", minimum: 0 },
+          code: { type: "string", description: "The error code it ended with; absent when it succeeded." },
+          actor: { type: "string", description: "The actor's name, or `#kind/key` for an entity." },
+        },
+        additionalProperties: false,
+      },
       RecentFailure: {
         type: "object",
         description: "One handler error or dead letter; every text is clipped.",
@@ -669,7 +687,7 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
       },
       Dashboard: {
         type: "object",
-        required: ["node", "addr", "uptimeSeconds", "members", "registry", "actors", "entities", "counts", "mailboxDepth", "linksUp", "links", "linkTraffic", "gossip", "limitTrips", "warnings", "failures", "latency", "classes", "at"],
+        required: ["node", "addr", "uptimeSeconds", "members", "registry", "actors", "entities", "counts", "mailboxDepth", "linksUp", "links", "linkTraffic", "gossip", "limitTrips", "warnings", "failures", "latency", "classes", "traces", "at"],
         properties: {
           node: NODE_ID,
           addr: ADDR,
@@ -742,6 +760,13 @@ Needs a store (\`400 INVALID_OPTION\` without one) and, on a node with an API to
               properties: { name: { type: "string" }, handled: COUNT, errors: COUNT, restarts: COUNT, failedStarts: COUNT, latency: schema("LatencyBuckets") },
               additionalProperties: false,
             },
+          },
+          traces: {
+            type: "object",
+            description: "Whether an OpenTelemetry SDK is registered in the node's process (`pulsing node --trace` or `--otlp-endpoint`), and the spans the runtime ended there last, oldest first (at most 256; the process's nodes share them; none while tracing is off).",
+            required: ["on", "spans"],
+            properties: { on: { type: "boolean" }, spans: { type: "array", maxItems: 256, items: schema("SpanRecord") } },
+            additionalProperties: false,
           },
           at: { type: "integer", description: "When this was read, in ms since the epoch." },
         },

@@ -21,18 +21,18 @@ export function memberOrigin(view: NodeView, origin: string | undefined): boolea
 
 /** Mounts the operator's routes: metrics, the node's state as JSON, its entity kinds, the dashboard and its assets. */
 export function mountOps(app: Hono, view: NodeView, metrics: NodeMetrics): void {
-  const state = () => snapshot(view);
   app.get("/metrics", (c) => c.text(metrics.text(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
   app.get("/dashboard.json", (c) => {
     // Read-only, and what every member's dashboard polls from the browser: members' pages may read it.
     c.header("vary", "origin");
     const origin = c.req.header("origin");
     if (memberOrigin(view, origin)) c.header("access-control-allow-origin", origin as string);
-    return c.json(state());
+    // `?spans=0`: without the recent spans (up to 256 records), what a page polling every member asks the others for.
+    return c.json(snapshot(view, { spans: c.req.query("spans") !== "0" }));
   });
   app.get("/entities", (c) => c.json(entitiesSnapshot(view)));
   mountAssets(app);
-  app.get("/", (c) => c.html(`<!doctype html>${Dashboard({ view, snapshot: state() })}`));
+  app.get("/", (c) => c.html(`<!doctype html>${Dashboard({ view, snapshot: snapshot(view) })}`));
 }
 
 /** The operator's routes as a node extension: whoever composes a node adds it (the public index does). */

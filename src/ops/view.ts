@@ -37,8 +37,21 @@ function perClass(classes: readonly ClassSnapshot[]): { name: string; handled: n
   }));
 }
 
-/** The node's state in one JSON document: what the dashboard polls and `inspect` reads. */
-export function snapshot(view: NodeView): Record<string, unknown> {
+type Traces = ReturnType<NodeView["traces"]>;
+
+/**
+ * Whether tracing is on and the spans recorded last (the ring, oldest first),
+ * their durations to the microsecond; none while tracing is off (what an SDK
+ * gone since left is stale), nor when `spans` is false (a member's page
+ * polling this node wants its rates, not its spans).
+ */
+function traces(view: NodeView, spans: boolean): Traces {
+  const { on, spans: recorded } = view.traces();
+  return { on, spans: on && spans ? recorded.map((span) => ({ ...span, durationMs: Math.round(span.durationMs * 1000) / 1000 })) : [] };
+}
+
+/** The node's state in one JSON document: what the dashboard polls and `inspect` reads; `spans: false` leaves the recent spans out. */
+export function snapshot(view: NodeView, { spans = true }: { spans?: boolean } = {}): Record<string, unknown> {
   const classes = view.measures.classes();
   return {
     node: view.nodeId,
@@ -59,6 +72,7 @@ export function snapshot(view: NodeView): Record<string, unknown> {
     failures: view.recentFailures(),
     latency: handlerLatency(classes, view.measures.sampling.turns),
     classes: perClass(classes),
+    traces: traces(view, spans),
     at: Date.now(),
   };
 }

@@ -54,7 +54,7 @@ import { RemoteSpawn, type RemoteSpawnOptions } from "./remote-spawn.ts";
 import { type Placement, Placements } from "./spawn-placement.ts";
 import { Spawnables } from "./spawnables.ts";
 import { startSpawner } from "./spawner.ts";
-import { tracing } from "../trace/index.ts";
+import { recentSpans, tracing } from "../trace/index.ts";
 
 export interface ActorSystemOptions {
   /** `host:port` to serve on (port 0 picks a free one; `0.0.0.0` or `[::]` with `advertise`). A system with an address is a cluster node; without, it is in-process only (it can still call other nodes). */
@@ -348,6 +348,8 @@ export class ActorSystem implements ActorSystemApi {
       measures: nodeMeasures(local, this.#links, this.#gossipReceived),
       openLinks: () => [...open].map((link) => ({ addr: link.peerAddr, node: link.peerId, dialled: link.dialled, inFlight: link.inFlight })),
       recentFailures: () => local.recent.snapshot(),
+      // Refreshed here too: an SDK registered after start is noticed by the dashboard before any call from outside.
+      traces: () => ({ on: tracing.refresh(), spans: recentSpans.list() }),
       onAskServed: (listener) => {
         this.#askListeners.push(listener);
       },

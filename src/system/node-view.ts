@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { Member } from "../cluster/index.ts";
 import type { RecentFailuresSnapshot } from "../actor/index.ts";
 import type { KindCounts } from "../entity/index.ts";
+import type { SpanRecord } from "../trace/index.ts";
 import type { NodeMeasures } from "./node-measures.ts";
 
 /** What the operator's routes (ops) read of a node: the system hands one to every extension. */
@@ -31,6 +32,12 @@ export interface NodeView {
   recentFailures(): RecentFailuresSnapshot;
   /** What makes this node unsafe (no secret on a reachable address), said on the dashboard and in /health. */
   warnings(): string[];
+  /**
+   * Whether an OpenTelemetry SDK is registered in this process (so the runtime
+   * makes spans), and the spans it ended last, oldest first (at most
+   * RECENT_SPANS; one ring per process, shared by the nodes in it).
+   */
+  traces(): { on: boolean; spans: SpanRecord[] };
   /** Tells `listener` how long each ask answered over HTTP took, in seconds. */
   onAskServed(listener: (seconds: number) => void): void;
 }

@@ -1,5 +1,9 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Subprocess } from "bun";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { Actor, ActorSystem, Entity } from "pulsing";
 import { killAll, startNodeProcess } from "../fixtures/processes.ts";
 import { startNode, until } from "../helpers.ts";
@@ -50,9 +54,17 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
+/** The executable's node with `--trace`, in its own process (an SDK registered here would be every test file's), and its data directory. */
+let traced: { proc: Subprocess; dataDir: string } | undefined;
+
 afterAll(async () => {
   await browser?.close();
   await killAll();
+  if (traced !== undefined) {
+    process.kill(traced.proc.pid, "SIGKILL");
+    await traced.proc.exited;
+    rmSync(traced.dataDir, { recursive: true, force: true });
+  }
 });
 
 // Screenshots go here; look at them after a change to the page.
@@ -85,6 +97,8 @@ test("the dashboard shows every member and the named actors, and keeps itself up
   await page.getByText("greeters/one").waitFor({ timeout: 10_000 });
   const row = page.locator("#actors tr", { hasText: "greeters/one" });
   expect(await row.textContent()).toContain((systems[1] as ActorSystem).addr as string);
+  // No SDK in this process: the trace view says how to turn tracing on.
+  expect(await page.locator("#traces").textContent()).toContain("pulsing node --trace");
 
   await page.screenshot({ path: `${SHOTS}/pulsing-dashboard.png`, fullPage: true });
   await page.close();
@@ -170,6 +184,8 @@ test("/dashboard.json may be read by members' pages only, and the page's assets 
   expect(await from(`http://${a.addr}`)).toBe(`http://${a.addr}`);
   expect(await from("http://evil.example")).toBeNull();
   expect(await from(`http://${a.addr}.evil.example`)).toBeNull();
+  // No SDK in this process: tracing off, and no spans.
+  expect(((await (await fetch(`http://${a.addr}/dashboard.json`)).json()) as { traces: unknown }).traces).toEqual({ on: false, spans: [] });
   // The page names its assets with their version; they are served gzipped when asked.
   const html = await (await fetch(`http://${a.addr}/`)).text();
   for (const path of ["/dashboard/uplot.js", "/dashboard/uplot.css", "/dashboard/app.js"]) {
@@ -213,3 +229,91 @@ test("the picture shows the members and their links, and a member killed with SI
   await page.screenshot({ path: `${SHOTS}/pulsing-dashboard-dead.png`, fullPage: true });
   await page.close();
 }, 60_000);
+
+const MAIN = `${import.meta.dir}/../../src/cli/main.ts`;
+
+function freePort(): number {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = server.port;
+  server.stop(true);
+  return port;
+}
+
+const hex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((x) => x.toString(16).padStart(2, "0")).join("");
+
+/** A computed style of the element `locator` finds (this project's types have no DOM). */
+const style = (locator: Locator, property: string) =>
+  locator.evaluate((el, property) => (globalThis as unknown as { getComputedStyle(el: unknown): Record<string, string> }).getComputedStyle(el)[property] as string, property);
+
+interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: string;
+  startMs: number;
+  durationMs: number;
+  code?: string;
+  actor: string;
+}
+
+test("with --trace, the trace view shows the node's recent traces as waterfalls, newest first, a failed call's code in red and names as text", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "pulsing-dashboard-traces-"));
+  const addr = `127.0.0.1:${freePort()}`;
+  // The demo actors, spans recorded for the dashboard only: no variable of this environment sends them anywhere.
+  const env = { ...process.env, PULSING_ACTORS: undefined, PULSING_TRACE: undefined, OTEL_SDK_DISABLED: undefined, OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined, OTEL_TRACES_SAMPLER: undefined };
+  const proc = Bun.spawn(["bun", MAIN, "node", "--addr", addr, "--trace", "--log-level", "error", "--data-dir", dataDir], { stdout: "ignore", stderr: "inherit", env });
+  traced = { proc, dataDir };
+  await until(async () => (await fetch(`http://${addr}/health`).catch(() => undefined))?.status === 200, "the traced node to serve", 15_000, 50);
+
+  const call = (msgType: string, headers: Record<string, string> = {}) =>
+    fetch(`http://${addr}/actor/demo/counter`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ msg_type: msgType, payload: [1] }) });
+  // A call that fails, whose message type (hence its span's name) is markup: the page must show it as text.
+  const markup = `<img src=x onerror="window.pwned=1">`;
+  expect(((await (await call(markup)).json()) as { error: { code: string } }).error.code).toBe("UNKNOWN_MESSAGE");
+  // A call that succeeds, in the caller's own trace.
+  const traceId = hex(16);
+  const callerSpan = hex(8);
+  const ok = await call("inc", { traceparent: `00-${traceId}-${callerSpan}-01` });
+  expect(((await ok.json()) as { result: number }).result).toBe(1);
+
+  // /dashboard.json: tracing on, the spans of both calls.
+  const state = (await (await fetch(`http://${addr}/dashboard.json`)).json()) as { traces: { on: boolean; spans: Span[] } };
+  expect(state.traces.on).toBe(true);
+  const mine = state.traces.spans.filter((span) => span.traceId === traceId);
+  const server = mine.find((span) => span.kind === "server");
+  expect(server).toMatchObject({ name: "demo/counter/inc", parentSpanId: callerSpan, actor: "demo/counter" });
+  expect(mine.find((span) => span.kind === "internal")).toMatchObject({ name: "Counter/inc", parentSpanId: server?.spanId });
+  expect(mine.every((span) => span.code === undefined)).toBe(true);
+  const failed = state.traces.spans.find((span) => span.code !== undefined) as Span;
+  expect(failed).toMatchObject({ name: `demo/counter/${markup}`, kind: "server", code: "UNKNOWN_MESSAGE", parentSpanId: "" });
+  // What a member's page asks the others for: no spans.
+  expect(((await (await fetch(`http://${addr}/dashboard.json?spans=0`)).json()) as { traces: unknown }).traces).toEqual({ on: true, spans: [] });
+
+  const page = await newPage();
+  await page.goto(`http://${addr}/`);
+  const traces = page.locator("#traces .trace");
+  await traces.first().waitFor({ timeout: 10_000 });
+  // Newest first: the successful call's trace, its id's first 8 hex digits, the handler's span under the server's.
+  expect(await traces.first().getAttribute("data-trace")).toBe(traceId);
+  expect(await traces.first().locator(".trace-head code").textContent()).toBe(traceId.slice(0, 8));
+  const rows = traces.first().locator(".span-row");
+  expect(await rows.count()).toBe(2);
+  expect(await rows.nth(0).locator(".name").textContent()).toBe("demo/counter/incserver");
+  expect(await rows.nth(1).locator(".name").textContent()).toBe("Counter/incinternal");
+  const indent = async (n: number) => parseFloat(await style(rows.nth(n).locator(".name"), "paddingLeft"));
+  expect(await indent(1)).toBeGreaterThan(await indent(0));
+  expect(await rows.nth(0).locator(".err").textContent()).toBe("");
+  // The failed call: its code, in red; its markup name as text, nothing injected.
+  const failedTrace = page.locator(`#traces .trace[data-trace="${failed.traceId}"]`);
+  expect(await failedTrace.locator(".span-row .name").textContent()).toBe(`demo/counter/${markup}server`);
+  const code = failedTrace.locator(".span-row .err");
+  expect(await code.textContent()).toBe("UNKNOWN_MESSAGE");
+  expect(await style(code, "color")).toBe("rgb(201, 42, 42)");
+  expect(await page.locator("#traces img").count()).toBe(0);
+  expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
+
+  await page.screenshot({ path: `${SHOTS}/pulsing-dashboard-traces.png`, fullPage: true });
+  await page.locator("#traces").screenshot({ path: `${SHOTS}/pulsing-dashboard-trace-view.png` });
+  await page.close();
+}, 40_000);
