@@ -65,8 +65,9 @@ export class CallSpan {
     this.#kind = kind;
     this.#name = `${service}/${method}`;
     this.#actor = actor;
-    this.#startMs = Date.now();
     this.#startedAt = performance.now();
+    // The wall clock to the microsecond, so that a child's start is never rounded past its parent's end.
+    this.#startMs = performance.timeOrigin + this.#startedAt;
     this.#span = tracing.tracer.startSpan(this.#name, { kind, attributes }, parent);
     this.context = trace.setSpan(parent, this.#span);
   }
