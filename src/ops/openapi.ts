@@ -92,6 +92,19 @@ function option(header: string, query: string, valueSchema: Json, description: s
 const CALL_OPTIONS: Record<string, Json> = {
   ...option("x-message-mode", "mode", schema("MessageMode"), "`tell`: fire-and-forget, answered `202 {\"accepted\": true}` once this node took the message; a failure later (here, or at the node it was forwarded to) is only logged. `ask` (the default) waits for the answer; any other value is `400 INVALID_OPTION`."),
   ...option("x-timeout-ms", "timeout_ms", { type: "number", exclusiveMinimum: 0 }, "This call's timeout, in ms (default: the node's `askTimeoutMs`, 30 s); longer than `limits.maxCallTimeoutMs` (5 min) is cut to it. For a stream, each step's."),
+  TraceparentHeader: {
+    name: "traceparent",
+    in: "header",
+    required: false,
+    schema: { type: "string" },
+    description: "The caller's W3C trace context. When the node traces (an OpenTelemetry SDK is registered), the call's spans join this trace; a malformed or over-long value (over 128 characters) is ignored. Without an SDK it is ignored.",
+  },
+  TracestateHeader: { name: "tracestate", in: "header", required: false, schema: { type: "string" }, description: "The W3C `tracestate` that goes with `traceparent` (over 1,024 characters: ignored)." },
+};
+
+/** The header an answer carries when the node traces: the node's span of the call, in the caller's trace when it sent one. */
+const TRACE_HEADERS: Json = {
+  traceparent: { description: "Only when the node traces: the W3C trace context of the node's span of this call (in the caller's trace when it sent `traceparent`).", schema: { type: "string" } },
 };
 
 /** The options that choose which instance of a name gets the call (`POST /actor/{name}` only: an entity's key decides). */
@@ -135,13 +148,14 @@ function callOperation(operation: { operationId: string; tags: string[]; summary
     responses: {
       "200": {
         description: "The answer of an ask (`{\"result\": …}`), or a stream of records.",
+        headers: TRACE_HEADERS,
         content: {
           ...inEncodings(schema("AskResult")),
           [NDJSON_TYPE]: { schema: schema("StreamRecord") },
           [MSGPACK_STREAM_TYPE]: { schema: schema("StreamRecord") },
         },
       },
-      "202": { description: "A tell, taken.", content: inEncodings(schema("TellAccepted")) },
+      "202": { description: "A tell, taken.", headers: TRACE_HEADERS, content: inEncodings(schema("TellAccepted")) },
       ...Object.fromEntries(Object.keys(ACTOR_ERRORS).map((name) => [name.slice("Error".length), response(name)])),
     },
   };
