@@ -180,6 +180,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     if (isEnding(this.#state)) {
       const error = this.#stoppedError();
       this.refused(error);
+      stream?.end(error); // a stream opened on a stopped actor: over before it started, span and all
       return Promise.reject(error);
     }
     if (kind === ASK) this.#host.counts.asks++;

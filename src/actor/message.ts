@@ -89,6 +89,8 @@ export class Message implements Expirable, Cancellable {
     this.failures?.error(error);
     if (this.trace !== undefined) this.span?.end(error instanceof ActorError ? error.code : "HANDLER_ERROR", error instanceof Error ? error.message : undefined);
     this.reject?.(error, this.tag);
+    // A step refused without its handler (the actor stopped first): the stream ends with it, and so does its span.
+    if (error instanceof ActorError) this.stream?.end(error);
   }
 
   /** A tell's turn ended (`error` when its handler failed). */

@@ -79,3 +79,31 @@ test("tells still queued when their actor stops end their spans (as dead letters
   const deadLetters = exporter.getFinishedSpans().filter((span) => span.name === "Slow/note");
   expect(deadLetters.map((span) => span.attributes["error.type"])).toEqual(["ACTOR_STOPPED", "ACTOR_STOPPED", "ACTOR_STOPPED"]);
 });
+
+class Streams extends Actor {
+  async hang(): Promise<void> {
+    await new Promise(() => {});
+  }
+  async *stall(): AsyncGenerator<number> {
+    yield 1;
+    await new Promise(() => {});
+  }
+}
+
+test("a stream whose first step is still queued, or that is opened on a stopped actor, ends its span when the actor stops", async () => {
+  const { system } = await startSystem();
+  const actor = await system.spawn(Streams);
+  await trace.getTracer("test").startActiveSpan("test", async (root) => {
+    void actor.hang().catch(() => {}); // holds the actor: the stream's first step waits behind it
+    void actor.stall()[Symbol.asyncIterator]().next().catch(() => {});
+    root.end();
+  });
+  await until(() => stillOpen().length === 2, "the ask's and the stream's spans");
+  await system.stop(actor);
+  expect(stillOpen()).toEqual([]);
+  await trace.getTracer("test").startActiveSpan("test", async (root) => {
+    await actor.stall()[Symbol.asyncIterator]().next().catch(() => {});
+    root.end();
+  });
+  expect(stillOpen()).toEqual([]);
+});
