@@ -4,7 +4,8 @@
  * deep nesting, `__proto__` keys, attacker strings up to 1 MiB, hostile gossip
  * (incarnations at and past the limits, the node re-addressed, replayed and
  * stale signatures) and hostile link traffic (credit and timeouts at 2^31 - 1,
- * floods of stream calls). Each input says which shape it is, for the report.
+ * floods of stream calls), and W3C trace context gone wrong in headers and in
+ * link envelopes. Each input says which shape it is, for the report.
  */
 import { encode } from "@msgpack/msgpack";
 import { concat, HOLE, type Mutator, plant, plantJson, protoMap } from "./mutator.ts";
@@ -51,12 +52,49 @@ function encodeName(name: string): string {
   return name.startsWith("%") ? name : encodeURIComponent(name);
 }
 
+/** The trace id of the well-formed trace context the fuzzer sends: a span that continues it shows the context was parsed. */
+export const FUZZ_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const VALID_TRACEPARENT = `00-${FUZZ_TRACE_ID}-00f067aa0ba902b7-01`;
+
+/** A `traceparent` as a peer or an HTTP client may send it: well formed, or wrong in one of the ways W3C names, or too long. */
+function traceparentText(fuzz: Mutator): string {
+  return fuzz.pick([
+    VALID_TRACEPARENT,
+    VALID_TRACEPARENT.toUpperCase(),
+    `ff-${FUZZ_TRACE_ID}-00f067aa0ba902b7-01`,
+    `00-${"0".repeat(32)}-00f067aa0ba902b7-01`,
+    `00-${FUZZ_TRACE_ID}-${"0".repeat(16)}-01`,
+    `00-${FUZZ_TRACE_ID}-00f067aa0ba902b7-01-extra`,
+    `01-${FUZZ_TRACE_ID}-00f067aa0ba902b7-01-extra`,
+    `00-${FUZZ_TRACE_ID}-00f067aa0ba902b7-ff`,
+    `${VALID_TRACEPARENT}, ${VALID_TRACEPARENT}`,
+    "00-zz-yy-01",
+    "",
+    "-".repeat(55),
+    "x".repeat(fuzz.pick([56, 128, 129, 1024, 1025])),
+  ]);
+}
+
+/** A `tracestate`: a few members, 32 and more, one too long, broken ones, past the lengths W3C and the runtime accept. */
+function tracestateText(fuzz: Mutator): string {
+  const members = (n: number, value: string) => Array.from({ length: n }, (_, i) => `k${i}=${value}`).join(",");
+  return fuzz.pick([
+    "congo=t61rcWkgMzE",
+    members(33, "v"),
+    members(200, "v").slice(0, 1024),
+    `a=${"v".repeat(300)}`,
+    "=,=,,=x,k=,=v, ,",
+    `k=v${"\t".repeat(10)}`,
+    "x".repeat(fuzz.pick([512, 1024, 1025, 4000])),
+  ]);
+}
+
 /** An attack on `POST /actor/{name}`. */
 export function actorAttack(fuzz: Mutator, target: FuzzedTarget): HttpInput {
   const path = `/actor/${target.actor}`;
   const msgpack = (shape: string, body: Uint8Array): HttpInput => ({ shape, method: "POST", path, headers: { "content-type": MSGPACK_TYPE }, body });
   const json = (shape: string, text: string): HttpInput => ({ shape, method: "POST", path, headers: { "content-type": JSON_TYPE }, body: utf8(text) });
-  switch (fuzz.int(12)) {
+  switch (fuzz.int(13)) {
     case 0:
       return msgpack("bomb", fuzz.chance(0.5) ? fuzz.bomb() : plant(encode(actorTemplates(fuzz)), fuzz.bomb()));
     case 1:
@@ -102,6 +140,14 @@ export function actorAttack(fuzz: Mutator, target: FuzzedTarget): HttpInput {
       // Declared lengths that lie, in an otherwise valid body: a str32 message type longer than the body.
       const body = concat([[0x82, 0xa8], utf8("msg_type"), [0xdb, 0x00, 0x10, 0x00, 0x00], utf8("echo"), [0xa7], utf8("payload"), [0x90]]);
       return msgpack("huge length", fuzz.chance(0.5) ? body : fuzz.mutate(body));
+    }
+    case 11: {
+      // Trace context headers, good and bad: a bad one starts a new trace, and the call is served all the same.
+      const headers: Record<string, string> = { "content-type": JSON_TYPE, traceparent: traceparentText(fuzz) };
+      if (fuzz.chance(0.6)) headers.tracestate = tracestateText(fuzz);
+      if (fuzz.chance(0.3)) headers["x-message-mode"] = "tell";
+      const body = fuzz.pick([{ msg_type: "echo", payload: [1] }, { msg_type: "countTo", payload: [3] }, { msg_type: "t".repeat(300), payload: [] }]);
+      return { shape: "trace context", method: "POST", path: fuzz.chance(0.2) ? `/actor/${encodeName("n".repeat(300))}` : path, headers, body: utf8(JSON.stringify(body)) };
     }
     default: {
       // A stream method told, asked with a huge body, or a tell of a huge payload.
@@ -260,9 +306,8 @@ export function linkAttack(fuzz: Mutator, target: FuzzedTarget, next: () => numb
       return { shape: "tell flood", frame: encode(Array.from({ length: 1 + fuzz.int(2000) }, () => [1, actor, "inc", [1]])) };
     case 10: {
       // Trace context: well formed, malformed, too long, not a string, one field too many.
-      const valid = `00-${"4bf92f3577b34da6a3ce929d0e0e4736"}-${"00f067aa0ba902b7"}-01`;
-      const field = () => fuzz.pick<unknown>([valid, "00-zz-yy-01", "", "x".repeat(fuzz.pick([56, 1024, 1025, 60_000])), 42, null, ["00"], `${valid},${valid}`]);
-      const extra = fuzz.chance(0.8) ? [field()] : [field(), field(), ...(fuzz.chance(0.5) ? [field()] : [])];
+      const field = () => (fuzz.chance(0.8) ? traceparentText(fuzz) : fuzz.pick<unknown>(["x".repeat(60_000), 42, null, ["00"]]));
+      const extra = fuzz.chance(0.5) ? [field()] : [field(), fuzz.chance(0.8) ? tracestateText(fuzz) : field(), ...(fuzz.chance(0.2) ? [field()] : [])];
       const envelope = fuzz.chance(0.5) ? [0, next(), actor, fuzz.pick(["echo", "inc", "countTo"]), [3], 64, 1000, ...extra] : [1, actor, "inc", [1], ...extra];
       return { shape: "trace context", frame: encode([envelope]) };
     }

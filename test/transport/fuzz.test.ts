@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { encode } from "@msgpack/msgpack";
+import { context, SpanKind, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { type ReadableSpan, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ActorSystem } from "pulsing";
 import { type FuzzedNode, FuzzTarget, fuzzGossip, fuzzHttp, fuzzLink, serviceProblems } from "../../scripts/fuzz/fuzz.ts";
+import { FUZZ_TRACE_ID } from "../../scripts/fuzz/seeds.ts";
+import { tracing } from "../../src/trace/index.ts";
 import { memoryLogger, startSystem } from "../helpers.ts";
 
 // A short run of scripts/fuzz (the long one is `bun scripts/fuzz/run.ts`, see docs/reliability.md),
-// against a node without a cluster secret and one with.
+// against a node without a cluster secret and one with. An OpenTelemetry SDK is registered
+// meanwhile: without one the runtime never reads a trace context, so the fuzzer's would go unparsed.
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 1000);
 const SECRET = "fuzz-test-secret-0123456789";
@@ -22,13 +28,30 @@ async function startTarget(secret?: string): Promise<[ActorSystem, FuzzedNode]> 
   return [system, { addr: system.addr as string, nodeId: system.nodeId, actor: "counter", slow: "slow", ...(secret === undefined ? {} : { secret }) }];
 }
 
+/** Spans that continued the fuzzer's well-formed trace context, by kind: proof that its trace fields were parsed. */
+const continued: Record<number, number> = {};
+const counting: SpanProcessor = {
+  onStart: () => {},
+  onEnd: (span: ReadableSpan) => {
+    if (span.spanContext().traceId === FUZZ_TRACE_ID) continued[span.kind] = (continued[span.kind] ?? 0) + 1;
+  },
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};
+
 beforeAll(async () => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [counting] }));
+  expect(tracing.refresh()).toBe(true);
   [open, target] = await startTarget();
   [secured, securedTarget] = await startTarget(SECRET);
 });
 afterAll(async () => {
   await open.shutdown();
   await secured.shutdown();
+  trace.disable();
+  context.disable();
+  tracing.refresh();
 });
 
 const ownRecord = (system: ActorSystem) => system.cluster.members().find((m) => m.id === system.nodeId);
@@ -61,6 +84,8 @@ test(`random, mutated and hostile link frames never take the node down (seed ${S
   expect(report.linkCloses).toBeGreaterThan(0); // bad frames do close links: that is the answer to them
   expect(report.linkAnswers.reply ?? 0).toBeGreaterThan(0); // and good ones are served
   expect(await serviceProblems(target)).toEqual([]);
+  // The fuzzer's well-formed trace contexts (over HTTP and links) were parsed: handler spans continued them.
+  expect((continued[SpanKind.SERVER] ?? 0) + (continued[SpanKind.CONSUMER] ?? 0)).toBeGreaterThan(0);
   const { system: client } = await startSystem();
   expect(await client.remote<FuzzTarget>(target.addr, "counter").echo("over a link")).toBe("over a link");
 }, 60_000);
