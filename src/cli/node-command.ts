@@ -137,7 +137,7 @@ export const runNode = defineCommand(nodeSpec, async ({ values }, io) => {
     // It may have joined already: leave properly (that closes the store too).
     if (system === undefined) await store.close();
     else await system.shutdown();
-    await tracing?.shutdown();
+    await tracing?.shutdown().catch((error: unknown) => logger.warn("traces not all sent", { error }));
     return 1;
   }
   const running = system;

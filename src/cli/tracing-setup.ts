@@ -15,13 +15,21 @@ import { defaultResource, detectResources, envDetector, resourceFromAttributes }
 import { BatchSpanProcessor, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { samplerFromEnv } from "./sampler-env.ts";
 
+/**
+ * How long a stop waits for the OTLP endpoint to take the last spans. A healthy
+ * collector takes a batch in well under a second; one that is down or hangs
+ * would otherwise hold the stop for the exporter's own timeout (10 s, retried),
+ * past the node's whole shutdown limit, and the node would exit with code 1.
+ */
+export const FLUSH_LIMIT_MS = 2_000;
+
 export interface TracingSetup {
   /** Where spans go: the traces URL, or undefined when only the dashboard sees them. */
   exportsTo: string | undefined;
   sampler: string;
   /** What was wrong with the variables, if anything (the defaults stood in). */
   warning?: string;
-  /** Sends what is still batched and stops: once the node has stopped. */
+  /** Sends what is still batched and stops: once the node has stopped. Rejects when the endpoint did not take it all within FLUSH_LIMIT_MS. */
   shutdown(): Promise<void>;
 }
 
@@ -79,8 +87,17 @@ export function setUpTracing(options: { endpoint?: string; record: boolean; env:
   const setup: TracingSetup = {
     exportsTo: url,
     sampler: sampling.ratio === undefined ? sampling.name : `${sampling.name}(${sampling.ratio})`,
-    shutdown: () => provider.shutdown(),
+    shutdown: () => within(provider.shutdown(), FLUSH_LIMIT_MS),
   };
   if (sampling.warning !== undefined) setup.warning = sampling.warning;
   return setup;
+}
+
+/** `promise`, or a rejection once `ms` have passed: what is still unsent then is lost, and the stop goes on. */
+function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the OTLP endpoint did not take the last spans within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

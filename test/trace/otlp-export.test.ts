@@ -109,3 +109,23 @@ test("OTEL_SDK_DISABLED=true: no spans and no traceparent, even with an endpoint
   // Stopped: had it batched anything, it would have sent it by now.
   expect(posts.length).toBe(before);
 });
+
+test("an OTLP endpoint that never answers: the node serves as usual, and a stop waits for it only a moment, then exits cleanly", async () => {
+  // Takes connections and never answers them: a collector that hangs.
+  const hole = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {}, open() {} } });
+  try {
+    const { proc, addr, stderr } = await node({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${hole.port}`, OTEL_BSP_SCHEDULE_DELAY: "20" });
+    for (let i = 0; i < 50; i++) {
+      const response = await fetch(`http://${addr}/actor/demo/counter`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ msg_type: "inc", payload: [1] }) });
+      expect(response.status).toBe(200);
+    }
+    await Bun.sleep(100); // an export is under way, and hangs
+    const stopping = performance.now();
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+    expect(performance.now() - stopping).toBeLessThan(5_000); // the whole stop may take 10 s before the node gives up with code 1
+    expect(stderr()).toContain("traces not all sent");
+  } finally {
+    hole.stop(true);
+  }
+}, 15_000);
