@@ -14,6 +14,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { samplerFromEnv } from "./sampler-env.ts";
+import { UsageError } from "./usage.ts";
 
 /**
  * How long a stop waits for the OTLP endpoint to take the last spans. A healthy
@@ -37,10 +38,16 @@ export interface TracingSetup {
 function tracesUrl(endpointFlag: string | undefined, env: Record<string, string | undefined>): string | undefined {
   if (endpointFlag !== undefined) return `${endpointFlag.replace(/\/+$/, "")}/v1/traces`;
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  if (traces !== undefined && traces !== "") return traces;
+  if (traces !== undefined && traces !== "") return httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces);
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (base !== undefined && base !== "") return `${base.replace(/\/+$/, "")}/v1/traces`;
+  if (base !== undefined && base !== "") return `${httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", base).replace(/\/+$/, "")}/v1/traces`;
   return undefined;
+}
+
+/** A variable's URL, refused as a bad flag is when it is no http(s) URL: the exporter would throw a stack at start, or fail every export. */
+function httpUrl(variable: string, value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new UsageError(`${variable} must be an http:// or https:// URL, got ${JSON.stringify(value.slice(0, 128))}`);
+  return value;
 }
 
 /** A positive integer from a standard variable, else undefined (the SDK's default). */
