@@ -25,7 +25,7 @@ import { UsageError } from "./usage.ts";
 export const FLUSH_LIMIT_MS = 2_000;
 
 export interface TracingSetup {
-  /** Where spans go: the traces URL, or undefined when only the dashboard sees them. */
+  /** Where spans go: the traces URL without any user or password in it (it is logged), or undefined when only the dashboard sees them. */
   exportsTo: string | undefined;
   sampler: string;
   /** What was wrong with the variables, if anything (the defaults stood in). */
@@ -92,7 +92,7 @@ export function setUpTracing(options: { endpoint?: string; record: boolean; env:
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   const setup: TracingSetup = {
-    exportsTo: url,
+    exportsTo: url === undefined ? undefined : withoutCredentials(url),
     sampler: sampling.ratio === undefined ? sampling.name : `${sampling.name}(${sampling.ratio})`,
     shutdown: () => within(provider.shutdown(), FLUSH_LIMIT_MS),
   };
@@ -107,4 +107,13 @@ function within(promise: Promise<void>, ms: number): Promise<void> {
     timer = setTimeout(() => reject(new Error(`the OTLP endpoint did not take the last spans within ${ms} ms`)), ms);
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** The URL as a log line may show it: `user:password@` is a secret. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username === "" && parsed.password === "") return url;
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.toString();
 }

@@ -44,7 +44,8 @@ export class CallSpan {
   readonly #startMs: number;
   readonly #startedAt: number;
   readonly #kind: SpanKind;
-  readonly #name: string;
+  #name: string;
+  readonly #service: string;
   readonly #actor: string;
   #ended = false;
 
@@ -63,6 +64,7 @@ export class CallSpan {
     }
     attributes["rpc.service"] = service;
     this.#kind = kind;
+    this.#service = service;
     this.#name = `${service}/${method}`;
     this.#actor = actor;
     this.#startedAt = performance.now();
@@ -77,6 +79,11 @@ export class CallSpan {
     if (this.#ended) return;
     this.#ended = true;
     const span = this.#span;
+    if (code === "UNKNOWN_MESSAGE") {
+      // A method the actor lacks is whatever the caller typed: the name stays one of few (rpc.method keeps the text).
+      this.#name = `${this.#service}/_OTHER`;
+      span.updateName(this.#name);
+    }
     if (code !== undefined) {
       span.setAttribute("error.type", code);
       span.setStatus({ code: SpanStatusCode.ERROR, message: message === undefined ? code : `${code}: ${message.slice(0, MAX_MESSAGE)}` });

@@ -38,9 +38,15 @@ export function contextFromWire(traceparent: unknown, tracestate: unknown): Cont
   return context === ROOT_CONTEXT ? undefined : context;
 }
 
-/** What goes on the wire for `context`'s span; undefined when it has no valid one. */
+/**
+ * What goes on the wire for `context`'s span; undefined when it has no valid
+ * one. A `tracestate` longer than a peer takes (an application's own) is left
+ * out rather than sent: the peer would refuse the whole envelope.
+ */
 export function contextToWire(context: Context): WireTrace | undefined {
   const carrier = {} as WireTrace;
   propagator.inject(context, carrier, setter);
-  return carrier.traceparent === undefined ? undefined : carrier;
+  if (carrier.traceparent === undefined) return undefined;
+  if (carrier.tracestate !== undefined && carrier.tracestate.length > MAX_TRACESTATE) delete carrier.tracestate;
+  return carrier;
 }

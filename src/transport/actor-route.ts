@@ -47,12 +47,18 @@ export interface ActorRouteOptions {
  * reads the body. The first item is read before answering, so that a stream
  * that fails at once answers with its error's status rather than 200.
  */
-async function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, codec: Codec, span: CallSpan | undefined): Promise<Response> {
+async function streamReply(items: ActorStream<unknown>, encoding: BodyEncoding, codec: Codec, span: CallSpan | undefined, signal: AbortSignal): Promise<Response> {
+  // A client that hangs up before the first item ends the stream (its generator's finally runs), as one that stops reading does.
+  const hungUp = () => void items.return();
+  if (signal.aborted) hungUp();
+  else signal.addEventListener("abort", hungUp, { once: true });
   let first: IteratorResult<unknown>;
   try {
     first = await items.next();
   } catch (error) {
     return traced(problem(error, encoding, codec), span, error);
+  } finally {
+    signal.removeEventListener("abort", hungUp);
   }
   let finished = false;
   const record = (next: IteratorResult<unknown>) => {
@@ -244,7 +250,7 @@ export function actorRoutes(options: ActorRouteOptions): Hono {
         if ((error as ActorError).code === "MAILBOX_FULL") trips.mailbox_full++;
         return traced(problem(error, encoding, codec), span, error);
       }
-      if (answer instanceof StreamAnswer) return await streamReply(answer.items, encoding, codec, span);
+      if (answer instanceof StreamAnswer) return await streamReply(answer.items, encoding, codec, span, c.req.raw.signal);
       options.observe?.((performance.now() - started) / 1000);
       // A method that returns nothing answers null: JSON has no undefined, and the key stays.
       return traced(encoded(200, { result: answer === undefined ? null : answer }, encoding, codec), span);

@@ -266,11 +266,13 @@ test("with --trace, the trace view shows the node's recent traces as waterfalls,
   traced = { proc, dataDir };
   await until(async () => (await fetch(`http://${addr}/health`).catch(() => undefined))?.status === 200, "the traced node to serve", 15_000, 50);
 
-  const call = (msgType: string, headers: Record<string, string> = {}) =>
-    fetch(`http://${addr}/actor/demo/counter`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ msg_type: msgType, payload: [1] }) });
-  // A call that fails, whose message type (hence its span's name) is markup: the page must show it as text.
+  const call = (msgType: string, headers: Record<string, string> = {}, path = "actor/demo/counter") =>
+    fetch(`http://${addr}/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ msg_type: msgType, payload: [1] }) });
+  // A call that fails, to an entity whose key is markup, with a message type it lacks: the span is named
+  // `counter/_OTHER` (what a caller types never names a span), and the key, shown on hover, stays text.
   const markup = `<img src=x onerror="window.pwned=1">`;
-  expect(((await (await call(markup)).json()) as { error: { code: string } }).error.code).toBe("UNKNOWN_MESSAGE");
+  const refused = await call(markup, {}, `entity/counter/${encodeURIComponent(markup)}`);
+  expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("UNKNOWN_MESSAGE");
   // A call that succeeds, in the caller's own trace.
   const traceId = hex(16);
   const callerSpan = hex(8);
@@ -286,7 +288,7 @@ test("with --trace, the trace view shows the node's recent traces as waterfalls,
   expect(mine.find((span) => span.kind === "internal")).toMatchObject({ name: "Counter/inc", parentSpanId: server?.spanId });
   expect(mine.every((span) => span.code === undefined)).toBe(true);
   const failed = state.traces.spans.find((span) => span.code !== undefined) as Span;
-  expect(failed).toMatchObject({ name: `demo/counter/${markup}`, kind: "server", code: "UNKNOWN_MESSAGE", parentSpanId: "" });
+  expect(failed).toMatchObject({ name: "counter/_OTHER", kind: "server", code: "UNKNOWN_MESSAGE", parentSpanId: "", actor: `#counter/${markup}` });
   // What a member's page asks the others for: no spans.
   expect(((await (await fetch(`http://${addr}/dashboard.json?spans=0`)).json()) as { traces: unknown }).traces).toEqual({ on: true, spans: [] });
 
@@ -306,7 +308,8 @@ test("with --trace, the trace view shows the node's recent traces as waterfalls,
   expect(await rows.nth(0).locator(".err").textContent()).toBe("");
   // The failed call: its code, in red; its markup name as text, nothing injected.
   const failedTrace = page.locator(`#traces .trace[data-trace="${failed.traceId}"]`);
-  expect(await failedTrace.locator(".span-row .name").textContent()).toBe(`demo/counter/${markup}server`);
+  expect(await failedTrace.locator(".span-row .name").textContent()).toBe("counter/_OTHERserver");
+  expect(await failedTrace.locator(".span-row").getAttribute("title")).toContain(`#counter/${markup}`);
   const code = failedTrace.locator(".span-row .err");
   expect(await code.textContent()).toBe("UNKNOWN_MESSAGE");
   expect(await style(code, "color")).toBe("rgb(201, 42, 42)");

@@ -16,12 +16,12 @@ const dataDir = mkdtempSync(join(tmpdir(), "pulsing-otlp-"));
 const started: Subprocess[] = [];
 
 /** What the local endpoint was sent: each POST's path, content type and body. */
-const posts: { path: string; type: string | null; body: string }[] = [];
+const posts: { path: string; type: string | null; authorization: string | null; body: string }[] = [];
 const collector = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
   async fetch(request) {
-    posts.push({ path: new URL(request.url).pathname, type: request.headers.get("content-type"), body: await request.text() });
+    posts.push({ path: new URL(request.url).pathname, type: request.headers.get("content-type"), authorization: request.headers.get("authorization"), body: await request.text() });
     return Response.json({});
   },
 });
@@ -59,7 +59,8 @@ async function node(env: Record<string, string>): Promise<{ proc: Subprocess<"ig
 
 test("OTEL_EXPORTER_OTLP_ENDPOINT set: the node posts its spans to /v1/traces, in the caller's trace, with the service name", async () => {
   const { proc, addr, stderr } = await node({
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
+    // A user and password in the URL (a collector behind basic auth): sent, never logged.
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://otel:s3cret-pass@127.0.0.1:${collector.port}`,
     OTEL_BSP_SCHEDULE_DELAY: "50",
     OTEL_SERVICE_NAME: "otlp-test-node",
   });
@@ -87,6 +88,8 @@ test("OTEL_EXPORTER_OTLP_ENDPOINT set: the node posts its spans to /v1/traces, i
   expect(ours.every((span) => span.scope === "pulsing")).toBe(true);
   // The node says where its traces go when it starts.
   expect(stderr()).toContain(`"tracing":"http://127.0.0.1:${collector.port}/v1/traces, parentbased_always_on"`);
+  expect(stderr()).not.toContain("s3cret-pass");
+  expect(post.authorization).toBe(`Basic ${btoa("otel:s3cret-pass")}`);
 
   // A stop sends what is still batched, and the node exits cleanly.
   proc.kill("SIGTERM");

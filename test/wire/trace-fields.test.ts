@@ -60,3 +60,10 @@ test("what goes on the wire is what came in, for a valid context; nothing for th
   expect(contextToWire(parent)).toEqual({ traceparent: TRACEPARENT, tracestate: "vendor=abc" });
   expect(contextToWire(ROOT_CONTEXT)).toBeUndefined();
 });
+
+test("a tracestate longer than a peer takes is left out of what this node sends, not sent to be refused", () => {
+  const long = "v=".padEnd(MAX_TRACE_FIELD + 10, "x");
+  const traceState = { serialize: () => long, get: () => undefined, set() { return traceState; }, unset() { return traceState; } };
+  const context = trace.setSpanContext(ROOT_CONTEXT, { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", traceFlags: 1, traceState });
+  expect(contextToWire(context)).toEqual({ traceparent: TRACEPARENT });
+});
