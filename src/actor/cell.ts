@@ -18,7 +18,8 @@ import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
 import type { RestartTracker } from "./supervision.ts";
 import type { ActorSystemApi, StopEvent, StopReason } from "./types.ts";
 import { Watchers } from "./watchers.ts";
-import { activeContext, CallSpan, isRemoteParent, isSampled, ROOT_CONTEXT, runIn, SpanKind, type TraceContext, tracing } from "../trace/index.ts";
+import { runIn, SpanKind, type TraceContext, tracing } from "../trace/index.ts";
+import { type HandlerTrace, handlerTrace } from "./handler-trace.ts";
 
 /** What a cell needs from the runtime that owns it. */
 export interface CellHost {
@@ -280,15 +281,10 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     if (handled.span !== undefined) message.span = handled.span;
   }
 
-  #handlerTrace(method: string, fromNetwork: boolean, parent: TraceContext | undefined, remoteKind: SpanKind): { context: TraceContext; span?: CallSpan } {
-    const base = parent ?? (fromNetwork ? ROOT_CONTEXT : activeContext());
-    if (!fromNetwork && !isSampled(base)) return { context: base };
-    // Called from another process (or from nobody's trace over the network): a server span; from this one: an internal one.
-    const kind = parent === undefined || isRemoteParent(parent) ? remoteKind : SpanKind.INTERNAL;
+  #handlerTrace(method: string, fromNetwork: boolean, parent: TraceContext | undefined, remoteKind: SpanKind.SERVER | SpanKind.CONSUMER): HandlerTrace {
     const entity = this.#config.entity;
     const actor = entity === undefined ? this.#label() : `#${entity.kind}/${entity.key}`;
-    const span = new CallSpan(base, fromNetwork ? kind : SpanKind.INTERNAL, { actor, method, service: this.className });
-    return { context: span.context, span };
+    return handlerTrace({ actor, method, service: this.className }, fromNetwork, parent, remoteKind);
   }
 
   step(stream: StreamCursor<unknown>): Promise<unknown> {
