@@ -50,8 +50,9 @@ export class Message implements Expirable, Cancellable {
   declare nextDue: Expirable | undefined;
   declare lane: Lane | undefined;
   settled = false;
-  /** While an SDK is registered: the context its turn runs in (its caller's trace). Else undefined, and nothing traces. */
-  trace: TraceContext | undefined = undefined;
+  // Declared, not initialized: with no SDK a message stays the object it was, and pays nothing for tracing.
+  /** While an SDK is registered: the context its turn runs in (its caller's trace). Else absent, and nothing traces. */
+  declare trace: TraceContext | undefined;
   /** Its handler's span, when it has one: ends when the message is answered. */
   declare span: CallSpan | undefined;
 
