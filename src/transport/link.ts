@@ -485,8 +485,8 @@ export class Link implements CallLink {
         return;
       }
       case FAIL: {
-        const [, id, code, message, errorName] = envelope;
-        const error = new ActorError(isErrorCode(code) ? code : "HANDLER_ERROR", message, errorName === null ? {} : { errorName });
+        const [, id, code, message, errorName, issues] = envelope;
+        const error = new ActorError(isErrorCode(code) ? code : "HANDLER_ERROR", message, { ...(errorName === null ? {} : { errorName }), ...(issues === undefined ? {} : { issues }) });
         const call = this.#calls.take(id);
         if (call !== undefined) this.#answered(call).fail(error);
         this.#closeIfIdle();

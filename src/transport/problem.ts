@@ -1,4 +1,4 @@
-import { ActorError, type ErrorCode } from "../actor/index.ts";
+import { ActorError, type ErrorCode, type ValidationIssue } from "../actor/index.ts";
 import { type BodyEncoding, type Codec, clip, encodeBody, JSON_TYPE, MSGPACK_TYPE, WireError } from "../wire/index.ts";
 
 /**
@@ -13,7 +13,7 @@ export function asActorError(error: unknown): ActorError {
 }
 
 /** An error as it leaves a node, in an HTTP body or a link's FAIL: `{"error": {code, message, errorName?}}`, its texts cut. */
-export function errorBody(error: ActorError): { error: { code: ErrorCode; message: string; errorName?: string } } {
+export function errorBody(error: ActorError): { error: { code: ErrorCode; message: string; errorName?: string; issues?: readonly ValidationIssue[] } } {
   const json = error.toJSON();
   return { error: { ...json, message: clip(json.message, MAX_ERROR_MESSAGE), ...(json.errorName === undefined ? {} : { errorName: clip(json.errorName, 64) }) } };
 }

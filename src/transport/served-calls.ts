@@ -152,5 +152,8 @@ export class ServedCalls {
 /** A FAIL for call `id`; its message cut as an HTTP error body's is (a handler's message may quote its caller). */
 export function failEnvelope(id: number, error: unknown): Envelope {
   const { error: body } = errorBody(asActorError(error));
-  return [FAIL, id, body.code, body.message, body.errorName ?? null];
+  // Why a schema refused the arguments travels too, as the HTTP error body carries it.
+  return body.issues === undefined || body.issues.length === 0
+    ? [FAIL, id, body.code, body.message, body.errorName ?? null]
+    : [FAIL, id, body.code, body.message, body.errorName ?? null, body.issues.map((issue) => (issue.path === undefined ? { message: issue.message } : { message: issue.message, path: [...issue.path] }))];
 }

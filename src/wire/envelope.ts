@@ -16,7 +16,7 @@ export const CALL = 0;
 export const TELL = 1;
 /** Callee -> caller: the result of a CALL. */
 export const REPLY = 2;
-/** Callee -> caller: a CALL failed, or its stream failed part-way. */
+/** Callee -> caller: a CALL failed, or its stream failed part-way; with why a schema refused its arguments, when one did. */
 export const FAIL = 3;
 /** Callee -> caller: one item of a stream. */
 export const ITEM = 4;
@@ -47,7 +47,12 @@ export type CallEnvelope = [
 ];
 export type TellEnvelope = [kind: typeof TELL, target: string, type: string, payload: unknown, traceparent?: string, tracestate?: string];
 export type ReplyEnvelope = [kind: typeof REPLY, id: number, value: unknown];
-export type FailEnvelope = [kind: typeof FAIL, id: number, code: string, message: string, errorName: string | null];
+/** One reason a schema refused a call's arguments: its message, and where in the payload (outermost first). */
+export interface WireIssue {
+  message: string;
+  path?: (string | number)[];
+}
+export type FailEnvelope = [kind: typeof FAIL, id: number, code: string, message: string, errorName: string | null, issues?: WireIssue[]];
 export type ItemEnvelope = [kind: typeof ITEM, id: number, value: unknown];
 export type EndEnvelope = [kind: typeof END, id: number];
 export type CreditEnvelope = [kind: typeof CREDIT, id: number, count: number];
@@ -77,6 +82,22 @@ const isTraceField = (value: unknown): boolean => typeof value === "string" && v
 const traceFieldsFrom = (value: unknown[], index: number): boolean =>
   value.length <= index + 2 && (value.length <= index || isTraceField(value[index])) && (value.length <= index + 1 || isTraceField(value[index + 1]));
 
+/** Most issues a FAIL may carry, and most segments in one's path: the callee sends at most 10, each path cut to 16. */
+export const MAX_ISSUES = 16;
+export const MAX_ISSUE_PATH = 32;
+/** Longest text in an issue (its message, a key in its path): the callee cuts them far shorter. */
+export const MAX_ISSUE_TEXT = 1024;
+const isPathSegment = (value: unknown): boolean => (typeof value === "string" && value.length <= MAX_ISSUE_TEXT) || (typeof value === "number" && Number.isSafeInteger(value));
+/** A plain object with a string `message` and, maybe, a short `path` of keys and indexes; nothing else. */
+function isIssue(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array) return false;
+  const issue = value as Record<string, unknown>;
+  for (const key of Object.keys(issue)) if (key !== "message" && key !== "path") return false;
+  if (typeof issue.message !== "string" || issue.message.length > MAX_ISSUE_TEXT) return false;
+  return issue.path === undefined || (Array.isArray(issue.path) && issue.path.length <= MAX_ISSUE_PATH && issue.path.every(isPathSegment));
+}
+const isIssues = (value: unknown): boolean => Array.isArray(value) && value.length <= MAX_ISSUES && value.every(isIssue);
+
 /** A node id, a proof, a challenge: short by nature. */
 const isToken = (value: unknown): value is string => typeof value === "string" && value.length > 0 && value.length <= 128;
 
@@ -95,7 +116,9 @@ export function envelopeProblem(value: unknown): string | undefined {
     case ITEM:
       return value.length === 3 && isId(a) ? undefined : "REPLY/ITEM is [kind, id, value]";
     case FAIL:
-      return value.length === 5 && isId(a) && isText(b) && isText(c) && (value[4] === null || isText(value[4])) ? undefined : "FAIL is [3, id, code, message, errorName|null]";
+      return (value.length === 5 || (value.length === 6 && isIssues(value[5]))) && isId(a) && isText(b) && isText(c) && (value[4] === null || isText(value[4]))
+        ? undefined
+        : "FAIL is [3, id, code, message, errorName|null, issues?]";
     case END:
     case CANCEL:
       return value.length === 2 && isId(a) ? undefined : "END/CANCEL is [kind, id]";

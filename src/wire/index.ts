@@ -15,6 +15,7 @@ export {
   REPLY,
   TELL,
   type TellEnvelope,
+  type WireIssue,
 } from "./envelope.ts";
 export { WireError } from "./errors.ts";
 export {

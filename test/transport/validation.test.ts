@@ -115,6 +115,8 @@ describe("over a link", () => {
     const error = (await counter.inc("x" as unknown as number).catch((e: unknown) => e)) as ActorError;
     expect(error.code).toBe("BAD_REQUEST");
     expect(error.message).toBe("inc: [0]: Invalid input: expected number, received string");
+    // The issues travel in the link's FAIL, as in an HTTP error body.
+    expect(error.issues).toEqual([{ message: "Invalid input: expected number, received string", path: [0] }]);
     expect((await counter.$ask("inc", [1, 2]).catch((e: ActorError) => e.code)) as string).toBe("BAD_REQUEST");
     expect(await counter.inc(7)).toBe(7);
     const profiles = client.remote<Profiles>(node.addr as string, "profiles");
@@ -144,7 +146,7 @@ describe("over a link", () => {
 });
 
 describe("through the gateway", () => {
-  test("a call forwarded to the node that hosts the actor is checked there: 400 BAD_REQUEST with the summary", async () => {
+  test("a call forwarded to the node that hosts the actor is checked there: 400 BAD_REQUEST with the summary and the issues", async () => {
     const host = await serving();
     const gateway = await startNode({ seeds: [host.addr as string] });
     await until(() => gateway.cluster.registry().some((entry) => entry.names.includes("counter")), "the gateway to learn of the counter");
@@ -152,6 +154,7 @@ describe("through the gateway", () => {
     expect(refused.status).toBe(400);
     const body = (await refused.json()) as ErrorBody;
     expect([body.error.code, body.error.message]).toEqual(["BAD_REQUEST", "inc: [0]: Invalid input: expected number, received string"]);
+    expect(body.error.issues).toEqual([{ message: "Invalid input: expected number, received string", path: [0] }]);
     expect(await result(post(gateway, "counter", { msg_type: "inc", payload: [1] }))).toBe(1);
   });
 });
