@@ -314,7 +314,9 @@ export function linkAttack(fuzz: Mutator, target: FuzzedTarget, next: () => numb
     default: {
       // Cancels and credits for calls never made, ids at the edge of safe integers.
       const id = fuzz.pick([0, 2 ** 53 - 1, 2 ** 53, -1, 1.5]);
-      return { shape: "stray ids", frame: encode([[7, id], [6, id, 1], [5, id], [2, id, null], [3, id, "TIMEOUT", "m", null]]) };
+      // A FAIL's issues too: well formed, too many, too long, of the wrong shape.
+      const issues = fuzz.pick<unknown>([[{ message: "m", path: [0, "a"] }], Array.from({ length: 17 }, () => ({ message: "m" })), [{ message: "x".repeat(2000) }], [{ message: "m", path: [{}] }], "issues", [null]]);
+      return { shape: "stray ids", frame: encode([[7, id], [6, id, 1], [5, id], [2, id, null], [3, id, "TIMEOUT", "m", null], [3, id, "BAD_REQUEST", "m", null, issues]]) };
     }
   }
 }
