@@ -67,6 +67,10 @@ export class StateBinding implements EntityBinding {
   readonly #timers = new Set<ReturnType<typeof setInterval>>();
 
   readonly #periodic: boolean;
+  /** With `saveEveryMs`: the save a turn armed, due a period after it; none while the activation is idle. */
+  #periodicSave: ReturnType<typeof setTimeout> | undefined;
+  /** The periodic save's own turn was invoked: its afterTurn arms nothing (it would arm the next save forever). */
+  #savingTurn = false;
 
   constructor(key: string, context: BindingContext) {
     this.key = key;
@@ -81,7 +85,8 @@ export class StateBinding implements EntityBinding {
   async load(instance: Actor): Promise<void> {
     this.#instance = instance;
     await this.#loadState(instance);
-    if (this.#stateful && this.#periodic) this.#startPeriodicSave(instance);
+    // A migrated state is a change of its own.
+    if (this.#stateful && this.#periodic && this.#saved === undefined) this.#armPeriodicSave(instance);
   }
 
   async #loadState(instance: Actor): Promise<void> {
@@ -113,15 +118,37 @@ export class StateBinding implements EntityBinding {
     this.#saved = activated.state;
   }
 
-  /** With `saveEveryMs`: a turn every period saves what changed since the last save. */
-  #startPeriodicSave(instance: Actor): void {
+  /**
+   * With `saveEveryMs`: a turn (any turn: a call, a reminder, a timer) arms one
+   * save a period later, which saves what changed since the last one. An
+   * activation that no turn touched has no timer and does no work.
+   */
+  #armPeriodicSave(instance: Actor): void {
     const every = this.#context.cls.saveEveryMs;
-    if (every === undefined || this.#context.store === undefined) return;
-    this.every(every, () => this.#saveIfChanged(instance));
+    if (this.#periodicSave !== undefined || every === undefined || this.#context.store === undefined) return;
+    const { lane, logger } = this.#context;
+    this.#periodicSave = setTimeout(() => {
+      this.#periodicSave = undefined;
+      this.#context
+        .port()
+        .runTurn("save", () => this.#periodicSaveTurn(instance), lane)
+        .catch((error: unknown) => logger.warn("entity state not saved", { entity: this.#label(), error }));
+    }, every);
+  }
+
+  #periodicSaveTurn(instance: Actor): Promise<void> {
+    // The cell calls afterTurn right after this returns: it takes the flag back.
+    this.#savingTurn = true;
+    return this.#saveIfChanged(instance);
   }
 
   afterTurn(instance: Actor, result: unknown): unknown {
-    if (!this.#stateful || this.#context.store === undefined || this.#periodic) return result;
+    if (!this.#stateful || this.#context.store === undefined) return result;
+    if (this.#periodic) {
+      if (this.#savingTurn) this.#savingTurn = false;
+      else this.#armPeriodicSave(instance);
+      return result;
+    }
     if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
       return (result as Promise<unknown>).then(
         (value) => this.#saveIfChanged(instance).then(() => value),
@@ -139,6 +166,8 @@ export class StateBinding implements EntityBinding {
   async unload(instance: Actor): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers.clear();
+    clearTimeout(this.#periodicSave);
+    this.#periodicSave = undefined;
     if (!this.#stateful || this.#fenced || this.#context.store === undefined) return;
     try {
       await this.#saveIfChanged(instance);

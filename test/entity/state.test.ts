@@ -255,6 +255,33 @@ describe("periodic saving", () => {
   });
 });
 
+test("with saveEveryMs, an activation no turn touched runs no save turn: idle costs nothing", async () => {
+  class Idle extends Entity<{ n: number }> {
+    static kind = "idle";
+    static initialState = { n: 0 };
+    static saveEveryMs = 20;
+    inc(): number {
+      return ++this.state.n;
+    }
+  }
+  const path = freshFile();
+  const system = await ActorSystem.start({ addr: "127.0.0.1:0", logger: memoryLogger(), store: new SqliteStore({ path }), stopTimeoutMs: 200 });
+  systems.push(system);
+  system.host(Idle, { passivateAfterMs: 60_000 });
+  const handled = async () => {
+    const text = await (await fetch(`http://${system.addr}/metrics`)).text();
+    return Number(/pulsing_messages_handled_total\{class="Idle"\} (\d+)/.exec(text)?.[1] ?? "0");
+  };
+  const idle = system.entity(Idle, "i");
+  await idle.inc();
+  // The call's turn, then the one save it armed, a period later.
+  await until(async () => (await handled()) === 2, "the save turn the call armed");
+  await Bun.sleep(200); // ten periods: before, each ran a save turn
+  expect(await handled()).toBe(2);
+  expect(await idle.inc()).toBe(2);
+  await until(async () => (await handled()) === 4, "the next call's save turn");
+});
+
 describe("reminders", () => {
   test("a reminder fires with its name and due time, even on a passive entity (it is activated), and is saved with the state", async () => {
     Alarm.fired = [];
