@@ -1,6 +1,7 @@
 import { type Envelope, envelopeProblem } from "./envelope.ts";
 import { badRequest } from "./errors.ts";
-import { IntegerDecoder, IntegerEncoder } from "./msgpack-integers.ts";
+import { IntegerEncoder } from "./msgpack-integers.ts";
+import { WireDecoder } from "./msgpack-strings.ts";
 import { elementCosts, msgpackProblem, scannedCost, scannedElements } from "./msgpack-scan.ts";
 
 /** Limits on what a node decodes from the network. */
@@ -45,12 +46,12 @@ export class Codec {
   /** Messages refused before decoding, for metrics: bad structure (lengths, depth, bytes after the end), or too large decoded. */
   readonly refused = { malformed: 0, decoded_too_large: 0 };
   readonly #encoder = new IntegerEncoder({ ignoreUndefined: false });
-  readonly #decoder: IntegerDecoder;
+  readonly #decoder: WireDecoder;
 
   constructor(limits: Partial<WireLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     const max = this.limits.maxMessageBytes;
-    this.#decoder = new IntegerDecoder({ maxStrLength: max, maxBinLength: max, maxArrayLength: max, maxMapLength: max, maxExtLength: max });
+    this.#decoder = new WireDecoder({ maxStrLength: max, maxBinLength: max, maxArrayLength: max, maxMapLength: max, maxExtLength: max });
   }
 
   encode(value: unknown): Uint8Array {

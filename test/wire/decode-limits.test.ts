@@ -351,12 +351,20 @@ describe("random values", () => {
    * Dates as their times, so that two invalid dates (a mutated timestamp) compare equal;
    * the codec's bigints (64-bit integers past 2^53, kept whole) as the library's rounded numbers.
    */
-  function comparable(v: unknown): unknown {
+  /**
+   * A decoded value as both decoders should agree on it: dates and bigints as
+   * numbers, and with `strings: "kind"` a string as only that it is one. A
+   * mutated byte inside a string can make it invalid UTF-8, which the node
+   * decodes as U+FFFD (TextDecoder) and the library, for strings under 200
+   * bytes, as raw code units; the round trips compare the contents.
+   */
+  function comparable(v: unknown, strings: "content" | "kind" = "content"): unknown {
+    if (typeof v === "string" && strings === "kind") return "(a string)";
     if (v instanceof Date) return { date: v.getTime() };
     if (typeof v === "bigint") return Number(v);
-    if (Array.isArray(v)) return v.map(comparable);
+    if (Array.isArray(v)) return v.map((x) => comparable(x, strings));
     if (v !== null && typeof v === "object" && !ArrayBuffer.isView(v) && !(v instanceof ExtData)) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, comparable(x)]));
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, comparable(x, strings)]));
     }
     return v;
   }
@@ -399,7 +407,7 @@ describe("random values", () => {
           } catch {
             failed = true;
           }
-          if (!failed) expect(comparable(codec.decode(mutated))).toEqual(comparable(library) as never);
+          if (!failed) expect(comparable(codec.decode(mutated), "kind")).toEqual(comparable(library, "kind") as never);
         }
       }
     }
