@@ -337,8 +337,9 @@ export class Cell implements Runnable, ActorContext, StreamHost {
       const message = mailbox.take();
       if (message === undefined) break;
       count++;
-      if (!message.settled) this.#turn(message);
-      else skipped++;
+      if (message.settled) skipped++;
+      else if (message.trace === undefined) this.#turn(message);
+      else this.#tracedTurn(message, message.trace);
     }
     // Counted once a batch, not in every turn: what a turn does stays as it was.
     stats.handled += count - skipped;
@@ -355,13 +356,12 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     }
   }
 
-  #turn(message: Message): void {
-    // A traced message's turn, and what its handler calls and logs, run in its caller's trace.
-    if (message.trace !== undefined) runIn(message.trace, () => this.#runTurn(message));
-    else this.#runTurn(message);
+  /** A traced message's turn: it, and what its handler calls and logs, run in its caller's trace. */
+  #tracedTurn(message: Message, trace: TraceContext): void {
+    runIn(trace, () => this.#turn(message));
   }
 
-  #runTurn(message: Message): void {
+  #turn(message: Message): void {
     this.#current = message;
     let result: unknown;
     try {
