@@ -2,14 +2,15 @@ import type { Member, TlsOptions } from "../index.ts";
 import { defineCommand } from "./command.ts";
 import { fetchJson } from "./fetch-json.ts";
 import { clusterEntities, clusterKeys, type KeysQuery, renderEntities, renderKeys } from "./inspect-entities.ts";
+import { nodeTraces, renderTraces } from "./inspect-traces.ts";
 import { table } from "./text-table.ts";
 import { pause } from "./io.ts";
 import { CLIENT_ENV, CLIENT_HELP, CLIENT_OPTIONS, type CommandSpec, intFlag, nodeTarget, nodeUrl, UsageError } from "./usage.ts";
 
 export const inspectSpec = {
   name: "inspect",
-  summary: "Shows a node's view: the cluster's members, the actors, the entities on every member, or the metrics.",
-  usage: "pulsing inspect members|actors|entities|metrics [--endpoint HOST:PORT] [--json] [--watch] [--interval-ms N]\n       pulsing inspect entities --kind KIND [--after KEY] [--limit N]   (the keys of a kind with a saved state)",
+  summary: "Shows a node's view: the cluster's members, the actors, the entities on every member, the metrics, or the latest traces.",
+  usage: "pulsing inspect members|actors|entities|metrics|traces [--endpoint HOST:PORT] [--json] [--watch] [--interval-ms N]\n       pulsing inspect entities --kind KIND [--after KEY] [--limit N]   (the keys of a kind with a saved state)",
   options: { ...CLIENT_OPTIONS, json: { type: "boolean" }, watch: { type: "boolean" }, "interval-ms": { type: "string" }, kind: { type: "string" }, after: { type: "string" }, limit: { type: "string" } },
   env: { ...CLIENT_ENV },
   help: {
@@ -24,8 +25,8 @@ export const inspectSpec = {
   takesArguments: true,
 } satisfies CommandSpec<Record<string, { type: "string" | "boolean" }>>;
 
-type Topic = "members" | "actors" | "entities" | "metrics";
-const TOPICS: Topic[] = ["members", "actors", "entities", "metrics"];
+type Topic = "members" | "actors" | "entities" | "metrics" | "traces";
+const TOPICS: Topic[] = ["members", "actors", "entities", "metrics", "traces"];
 
 /** One sample of /metrics: the metric's name, its labels, its value (a string only for NaN and ±Inf, which JSON lacks). */
 export interface MetricSample {
@@ -83,6 +84,7 @@ async function render(topic: Topic, addr: string, json: boolean, tls: TlsOptions
   }
   if (topic === "entities" && keys !== undefined) return renderKeys(await clusterKeys(addr, tls, keys), keys.kind, addr, json, indent);
   if (topic === "entities") return renderEntities(await clusterEntities(addr, tls), addr, json, indent);
+  if (topic === "traces") return renderTraces(await nodeTraces(addr, tls), addr, json, indent);
   if (topic === "members") {
     const members = (await fetchJson(`${base}/cluster/members`, init)) as Member[];
     if (json) return JSON.stringify(members, null, indent);
