@@ -4,21 +4,9 @@
  * span under its parent.
  */
 import type { TlsOptions } from "../index.ts";
+import type { SpanRecord as Span } from "../trace/index.ts";
 import { fetchJson } from "./fetch-json.ts";
 import { nodeUrl } from "./usage.ts";
-
-/** One span as /dashboard.json gives it (src/trace/recent-spans.ts). */
-interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: string;
-  startMs: number;
-  durationMs: number;
-  code?: string;
-  actor: string;
-}
 
 export interface Traces {
   on: boolean;

@@ -7,6 +7,7 @@ import { chromium, type Browser, type Locator, type Page } from "playwright-core
 import { Actor, ActorSystem, Entity } from "pulsing";
 import { killAll, startNodeProcess } from "../fixtures/processes.ts";
 import { startNode, until } from "../helpers.ts";
+import type { SpanRecord } from "../../src/trace/index.ts";
 import { pageWeight } from "../../src/ops/dashboard-assets.ts";
 
 // Debian's Chromium: .ci/run installs it (apt-get install chromium), as README's test command does.
@@ -245,17 +246,8 @@ const hex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))
 const style = (locator: Locator, property: string) =>
   locator.evaluate((el, property) => (globalThis as unknown as { getComputedStyle(el: unknown): Record<string, string> }).getComputedStyle(el)[property] as string, property);
 
-interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: string;
-  startMs: number;
-  durationMs: number;
-  code?: string;
-  actor: string;
-}
+/** A span as /dashboard.json gives it. */
+type Span = SpanRecord;
 
 test("with --trace, the trace view shows the node's recent traces as waterfalls, newest first, a failed call's code in red and names as text", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "pulsing-dashboard-traces-"));
