@@ -18,7 +18,7 @@ import { DONE, StreamCursor, type StreamHost } from "./stream.ts";
 import type { RestartTracker } from "./supervision.ts";
 import type { ActorSystemApi, StopEvent, StopReason } from "./types.ts";
 import { Watchers } from "./watchers.ts";
-import { runIn, SpanKind, type TraceContext, tracing } from "../trace/index.ts";
+import { ROOT_CONTEXT, runIn, SpanKind, type TraceContext, tracing } from "../trace/index.ts";
 import { type HandlerTrace, handlerTrace } from "./handler-trace.ts";
 
 /** What a cell needs from the runtime that owns it. */
@@ -264,7 +264,7 @@ export class Cell implements Runnable, ActorContext, StreamHost {
     const cursor = new StreamCursor(this, entry, args, lane);
     if (tracing.on) {
       const handled = this.#handlerTrace(entry.name, network !== undefined, network?.parent, SpanKind.SERVER);
-      cursor.trace = handled.context;
+      if (handled.context !== ROOT_CONTEXT) cursor.trace = handled.context;
       cursor.span = handled.span;
     }
     return cursor;
@@ -277,7 +277,8 @@ export class Cell implements Runnable, ActorContext, StreamHost {
    */
   #trace(message: Message, parent: TraceContext | undefined, fromNetwork: boolean): void {
     const handled = this.#handlerTrace(message.type, fromNetwork, parent, message.kind === TELL ? SpanKind.CONSUMER : SpanKind.SERVER);
-    message.trace = handled.context;
+    // Outside any trace the turn needs no context: the scheduler runs every turn from none.
+    if (handled.context !== ROOT_CONTEXT) message.trace = handled.context;
     if (handled.span !== undefined) message.span = handled.span;
   }
 

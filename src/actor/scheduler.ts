@@ -1,4 +1,5 @@
 import { Ring } from "./ring.ts";
+import { ROOT_CONTEXT, runIn, tracing } from "../trace/index.ts";
 
 /** Something with queued work: it runs up to `max` turns and says how many it ran. */
 export interface Runnable {
@@ -45,6 +46,13 @@ export class Scheduler {
       this.#resetArmed = true;
       setImmediate(this.#reset);
     }
+    // A microtask runs in the context of whoever queued it: with an SDK registered, turns start from
+    // none, so that a message outside any trace needs no context of its own (see Cell.#trace).
+    if (tracing.on) runIn(ROOT_CONTEXT, this.#drain);
+    else this.#drain();
+  };
+
+  readonly #drain = (): void => {
     const ready = this.#ready;
     while (ready.length > 0 && this.#used < this.budget) {
       const runnable = ready.shift() as Runnable;
