@@ -402,15 +402,24 @@ export class Cell implements Runnable, ActorContext, StreamHost {
         return stream.close();
       }
       default: {
-        const result =
-          message.entry !== undefined
-            ? message.entry.fn.apply(instance, message.args as unknown[])
-            : this.#config.table.receive?.call(instance, message.type, message.args);
-        // An entity with state saves what the turn changed before the turn, and so its reply, ends.
         const entity = this.#config.entity;
-        return entity?.afterTurn === undefined ? result : entity.afterTurn(instance, result);
+        if (entity?.afterTurn === undefined) return this.#handle(instance, message);
+        let result: unknown;
+        try {
+          result = this.#handle(instance, message);
+        } catch (error) {
+          // What the handler changed before it threw is a change like any: the binding sees the turn as one that rejected.
+          result = Promise.reject(error);
+        }
+        // An entity with state saves what the turn changed before the turn, and so its reply, ends.
+        return entity.afterTurn(instance, result);
       }
     }
+  }
+
+  /** The message's handler, or `receive`. */
+  #handle(instance: Actor, message: Message): unknown {
+    return message.entry !== undefined ? message.entry.fn.apply(instance, message.args as unknown[]) : this.#config.table.receive?.call(instance, message.type, message.args);
   }
 
   #asyncTurnEnded(value: unknown, error: unknown, failed: boolean): void {

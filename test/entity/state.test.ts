@@ -220,6 +220,26 @@ describe("a store that fails", () => {
   });
 });
 
+test("a handler that changes the state and then throws has its change saved before the failure goes, as one that rejects", async () => {
+  class Rash extends Entity<{ n: number }> {
+    static kind = "rash-now";
+    static initialState = { n: 0 };
+    boom(): number {
+      this.state.n++;
+      throw new Error("after the change");
+    }
+  }
+  const path = freshFile();
+  const system = await node(path, Rash);
+  await expect(system.entity(Rash, "r").boom()).rejects.toMatchObject({ code: "HANDLER_ERROR", message: "after the change" });
+  const reader = new SqliteStore({ path });
+  try {
+    expect(await reader.keys("rash-now", 10)).toEqual(["r"]);
+  } finally {
+    await reader.close();
+  }
+});
+
 describe("periodic saving", () => {
   test("with saveEveryMs, changes are saved on the period and when the activation ends", async () => {
     class Fast extends Entity<{ n: number }> {
@@ -280,6 +300,31 @@ test("with saveEveryMs, an activation no turn touched runs no save turn: idle co
   expect(await handled()).toBe(2);
   expect(await idle.inc()).toBe(2);
   await until(async () => (await handled()) === 4, "the next call's save turn");
+});
+
+test("with saveEveryMs, a handler that changes the state and then throws still arms the save: its change is saved a period later", async () => {
+  class Rash extends Entity<{ n: number }> {
+    static kind = "rash";
+    static initialState = { n: 0 };
+    static saveEveryMs = 20;
+    boom(): number {
+      this.state.n++;
+      throw new Error("after the change");
+    }
+  }
+  const path = freshFile();
+  const system = await node(path, Rash);
+  await expect(system.entity(Rash, "r").boom()).rejects.toMatchObject({ code: "HANDLER_ERROR" });
+  // Nothing else touches the key: only the save that turn armed can store its change (passivation is a minute away).
+  const saved = async () => {
+    const reader = new SqliteStore({ path });
+    try {
+      return (await reader.keys("rash", 10)).length;
+    } finally {
+      await reader.close();
+    }
+  };
+  await until(async () => (await saved()) === 1, "the save the failed turn armed", 2_000);
 });
 
 describe("reminders", () => {
