@@ -21,6 +21,15 @@ test("strings of every length up to 300 characters, in any script, come back as 
   }
 });
 
+test("a string that begins with U+FEFF keeps it, as a value and as a map key, at any length", () => {
+  // TextDecoder drops a leading byte order mark unless told not to; in a string it is a character like any.
+  for (const length of [1, 2, 5, 6, 16, 17, 100, 250]) {
+    const value = `\uFEFF${"x".repeat(length)}`;
+    expect(codec.decode(encode(value))).toBe(value);
+    expect(codec.decode(encode({ [value]: value }))).toEqual({ [value]: value });
+  }
+});
+
 test("bytes that are not UTF-8 decode leniently (U+FFFD), never throw, at any length", () => {
   for (const length of [3, 10, 55, 250]) {
     const bytes = new Uint8Array(2 + length);
@@ -36,4 +45,6 @@ test("bytes that are not UTF-8 decode leniently (U+FFFD), never throw, at any le
 test("the library still has the string reader the wire's decoder replaces", () => {
   // An upgrade of @msgpack/msgpack that renames it would leave strings on the library's slower path unnoticed.
   expect(typeof (IntegerDecoder.prototype as unknown as { decodeUtf8String?: unknown }).decodeUtf8String).toBe("function");
+  // And the key cache it asks which keys are the library's to decode.
+  expect(typeof (new IntegerDecoder({}) as unknown as { keyDecoder?: { canBeCached?: unknown } }).keyDecoder?.canBeCached).toBe("function");
 });
