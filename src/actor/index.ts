@@ -2,7 +2,7 @@ export { Actor } from "./actor.ts";
 export { ActorError, ERROR_CODES, isErrorCode, type ErrorCode, type ValidationIssue } from "./errors.ts";
 export { clip, jsonLogger, LOG_LEVELS, type Logger, type LogFields, type LogLevel, rateLimited } from "./log.ts";
 export { checkUserName, isReservedName, nameProblem } from "./names.ts";
-export { checkArgs, isStandardSchema } from "./schemas.ts";
+export { boundedIssues, checkArgs, isStandardSchema } from "./schemas.ts";
 export { type ReplySink } from "./ref.ts";
 export { checkTimeout, laneOf } from "./timeouts.ts";
 export { type CallReturn, failedCall, type MessageTarget } from "./target.ts";

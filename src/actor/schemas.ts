@@ -74,10 +74,19 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 
 /** BAD_REQUEST naming the first issues, each clipped: a schema's messages may quote what the caller sent. */
 function refusal(type: string, issues: ReadonlyArray<StandardSchemaV1.Issue>): ActorError {
-  const kept = issues.slice(0, MAX_ISSUES).map(issueOf);
+  const kept = boundedIssues(issues);
   const more = issues.length - kept.length;
   const summary = kept.length === 0 ? "refused by its schema" : kept.map(describeIssue).join("; ") + (more > 0 ? `; and ${more} more` : "");
   return new ActorError("BAD_REQUEST", `${clip(type)}: ${summary}`, { issues: kept });
+}
+
+/**
+ * The first issues, each clipped: what a refusal keeps, and what an error
+ * carries when it leaves a node, whoever made its issues (a handler may throw
+ * an ActorError with its own, a peer's FAIL brings some).
+ */
+export function boundedIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>): ValidationIssue[] {
+  return issues.slice(0, MAX_ISSUES).map(issueOf);
 }
 
 function issueOf(issue: StandardSchemaV1.Issue): ValidationIssue {

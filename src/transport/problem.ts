@@ -1,4 +1,4 @@
-import { ActorError, type ErrorCode, type ValidationIssue } from "../actor/index.ts";
+import { ActorError, boundedIssues, type ErrorCode, type ValidationIssue } from "../actor/index.ts";
 import { type BodyEncoding, type Codec, clip, encodeBody, JSON_TYPE, MSGPACK_TYPE, WireError } from "../wire/index.ts";
 
 /**
@@ -12,10 +12,22 @@ export function asActorError(error: unknown): ActorError {
   return error instanceof WireError ? new ActorError("BAD_REQUEST", error.message) : ActorError.fromHandler(error);
 }
 
-/** An error as it leaves a node, in an HTTP body or a link's FAIL: `{"error": {code, message, errorName?}}`, its texts cut. */
+/**
+ * An error as it leaves a node, in an HTTP body or a link's FAIL:
+ * `{"error": {code, message, errorName?, issues?}}`, its texts cut. Issues are
+ * cut as a schema's refusal cuts them: a handler's own ActorError, or a
+ * member's FAIL passed on by the gateway, may carry any.
+ */
 export function errorBody(error: ActorError): { error: { code: ErrorCode; message: string; errorName?: string; issues?: readonly ValidationIssue[] } } {
-  const json = error.toJSON();
-  return { error: { ...json, message: clip(json.message, MAX_ERROR_MESSAGE), ...(json.errorName === undefined ? {} : { errorName: clip(json.errorName, 64) }) } };
+  const { issues, ...json } = error.toJSON();
+  return {
+    error: {
+      ...json,
+      message: clip(json.message, MAX_ERROR_MESSAGE),
+      ...(json.errorName === undefined ? {} : { errorName: clip(json.errorName, 64) }),
+      ...(Array.isArray(issues) ? { issues: boundedIssues(issues) } : {}),
+    },
+  };
 }
 
 /** The HTTP status that fits an error code. */
