@@ -132,7 +132,12 @@ export class StateBinding implements EntityBinding {
       this.#context
         .port()
         .runTurn("save", () => this.#periodicSaveTurn(instance), lane)
-        .catch((error: unknown) => logger.warn("entity state not saved", { entity: this.#label(), error }));
+        .catch((error: unknown) => {
+          // Due while the activation ends (onDeactivate runs before unload clears this timer): unload saves
+          // the change, or the activation was fenced, which its refused write reported.
+          if (error instanceof ActorError && error.code === "ACTOR_STOPPED") return;
+          logger.warn("entity state not saved", { entity: this.#label(), error });
+        });
     }, every);
   }
 

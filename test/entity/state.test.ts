@@ -327,6 +327,35 @@ test("with saveEveryMs, a handler that changes the state and then throws still a
   await until(async () => (await saved()) === 1, "the save the failed turn armed", 2_000);
 });
 
+test("with saveEveryMs, a save that falls due while the activation deactivates warns of nothing: the deactivation saves the change", async () => {
+  class Lingering extends Entity<{ n: number }> {
+    static kind = "lingering";
+    static initialState = { n: 0 };
+    static saveEveryMs = 10;
+    inc(): number {
+      return ++this.state.n;
+    }
+    override async onDeactivate(): Promise<void> {
+      await Bun.sleep(40); // the save armed by inc falls due meanwhile
+    }
+    stop(): void {
+      this.stopSelf();
+    }
+  }
+  const path = freshFile();
+  const logger = memoryLogger();
+  const system = await ActorSystem.start({ logger, store: new SqliteStore({ path }), stopTimeoutMs: 200 });
+  systems.push(system);
+  system.host(Lingering, { passivateAfterMs: 60_000 });
+  const entity = system.entity(Lingering, "l");
+  await entity.inc();
+  await entity.stop();
+  await until(() => system.entities().lingering?.active === 0, "the activation to end");
+  await Bun.sleep(20);
+  expect(logger.lines.filter((line) => line.level === "warn").map((line) => line.event)).toEqual([]);
+  expect(await entity.inc()).toBe(2);
+});
+
 describe("reminders", () => {
   test("a reminder fires with its name and due time, even on a passive entity (it is activated), and is saved with the state", async () => {
     Alarm.fired = [];
