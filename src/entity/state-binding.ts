@@ -242,7 +242,11 @@ export class StateBinding implements EntityBinding {
       this.#context
         .port()
         .runTurn("every", () => fn(), lane)
-        .catch((error: unknown) => logger.warn("entity timer failed", { entity: this.#label(), error }));
+        .catch((error: unknown) => {
+          // Due while the activation ends (onDeactivate runs before unload clears the timer): nothing failed.
+          if (error instanceof ActorError && error.code === "ACTOR_STOPPED") return;
+          logger.warn("entity timer failed", { entity: this.#label(), error });
+        });
     }, everyMs);
     this.#timers.add(timer);
     return () => {

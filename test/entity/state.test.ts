@@ -356,6 +356,35 @@ test("with saveEveryMs, a save that falls due while the activation deactivates w
   expect(await entity.inc()).toBe(2);
 });
 
+test("an every() timer that falls due while the activation deactivates warns of nothing", async () => {
+  class Ticking extends Entity {
+    static kind = "ticking";
+    ticks = 0;
+    override onActivate(): void {
+      this.every(10, () => this.ticks++);
+    }
+    override async onDeactivate(): Promise<void> {
+      await Bun.sleep(40); // the timer falls due meanwhile
+    }
+    read(): number {
+      return this.ticks;
+    }
+    stop(): void {
+      this.stopSelf();
+    }
+  }
+  const logger = memoryLogger();
+  const system = await ActorSystem.start({ logger, store: new SqliteStore({ path: freshFile() }), stopTimeoutMs: 200 });
+  systems.push(system);
+  system.host(Ticking, { passivateAfterMs: 60_000 });
+  const entity = system.entity(Ticking, "t");
+  await until(async () => (await entity.read()) > 0, "the timer to tick");
+  await entity.stop();
+  await until(() => system.entities().ticking?.active === 0, "the activation to end");
+  await Bun.sleep(20);
+  expect(logger.lines.filter((line) => line.level === "warn").map((line) => line.event)).toEqual([]);
+});
+
 describe("reminders", () => {
   test("a reminder fires with its name and due time, even on a passive entity (it is activated), and is saved with the state", async () => {
     Alarm.fired = [];
