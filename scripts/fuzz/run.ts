@@ -21,7 +21,22 @@ import { parseArgs } from "node:util";
 import { type Peer, startProcess, stopPeers } from "../bench/peers/spawn.ts";
 import { addReport, classOf, type Finding, type FuzzedNode, fuzzGossip, fuzzHttp, fuzzLink, newReport, NodeDown, serviceProblems } from "./fuzz.ts";
 
-const { values } = parseArgs({ options: { count: { type: "string" }, seed: { type: "string" }, "max-rss-mib": { type: "string" } } });
+const USAGE = "usage: bun scripts/fuzz/run.ts [--count 20000] [--seed N] [--max-rss-mib 1024]\n";
+let parsed: ReturnType<typeof parseOptions>;
+function parseOptions() {
+  return parseArgs({ options: { count: { type: "string" }, seed: { type: "string" }, "max-rss-mib": { type: "string" }, help: { type: "boolean" } } });
+}
+try {
+  parsed = parseOptions();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.values.help === true) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const { values } = parsed;
 const count = Number(values.count ?? 20_000);
 const seed = Number(values.seed ?? Date.now() % 1_000_000);
 const maxRssMiB = Number(values["max-rss-mib"] ?? 1024);
