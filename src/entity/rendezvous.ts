@@ -9,8 +9,8 @@ export interface Candidate {
   readonly id: string;
 }
 
-/** FNV-1a over a string's UTF-16 code units, then murmur3's finalizer: small, stable, well spread. */
-function score(text: string): number {
+/** FNV-1a over a string's UTF-16 code units, then murmur3's finalizer: small, stable, well spread. Exported for the tests that build ties. */
+export function score(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;

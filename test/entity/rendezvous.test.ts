@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { seededRandom } from "../../src/cluster/index.ts";
 import { rendezvousOwner } from "../../src/entity/index.ts";
+import { score } from "../../src/entity/rendezvous.ts";
 
 /**
  * Rendezvous placement as every node computes it: the owner of (kind, key)
@@ -143,20 +144,9 @@ describe("rendezvous placement", () => {
 /**
  * Ties. Scores are 32-bit, so two members can score the same for a key; the
  * owner must still not depend on the order of the candidates. To build a real
- * tie, the test searches for two ids that collide with a copy of the score
- * function, after checking that the copy predicts rendezvousOwner.
+ * tie, the test searches for two ids that collide under the score function,
+ * after checking that its scores predict rendezvousOwner.
  */
-function score(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 function predicted(kind: string, key: string, ids: readonly string[]): string {
   let best = "";
   let bestScore = -1;
