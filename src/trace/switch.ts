@@ -4,7 +4,7 @@ import { ProxyTracerProvider, trace, type Tracer, type TracerProvider } from "@o
 const NOOP_PROVIDER: TracerProvider = new ProxyTracerProvider().getDelegate();
 
 /** The instrumentation scope of every span the runtime makes. */
-export const TRACER_NAME = "pulsing";
+const TRACER_NAME = "pulsing";
 
 /**
  * Whether an OpenTelemetry SDK is registered, read once in a while rather than
